@@ -1,0 +1,106 @@
+"""Strict base64url and JSON helpers shared by every format in the engine.
+
+The decoders refuse rather than repair: padding, characters outside the alphabet, invalid UTF-8 and
+non-object headers are format errors with a stable code. JSON goes through orjson, which is an order
+of magnitude faster than the standard library on the small documents of the signing hot path.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from typing import Any, Final
+
+import orjson
+
+from vc.errors import FormatError
+
+#: Deepest JSON nesting the engine walks; payloads deeper than this are refused, not recursed into.
+MAX_JSON_DEPTH: Final = 64
+
+_B64URL_ALPHABET: Final = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def b64url_encode(data: bytes) -> str:
+    """Encode bytes as base64url without padding (RFC 7515 §2)."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str | bytes, *, what: str = "value") -> bytes:
+    """Decode unpadded base64url, refusing padding and characters outside the alphabet.
+
+    Raises :class:`FormatError` (``format.base64url``) with what was found.
+    """
+    raw = text.encode("ascii", "replace") if isinstance(text, str) else text
+    if not _B64URL_ALPHABET.issuperset(raw) or len(raw) % 4 == 1:
+        bad = sorted({chr(c) for c in raw if c not in _B64URL_ALPHABET})
+        raise FormatError(
+            f"{what} is not unpadded base64url",
+            code="format.base64url",
+            found=f"characters {bad}" if bad else f"length {len(raw)}",
+            expected="A-Z a-z 0-9 - _ without '=' padding",
+        )
+    try:
+        return base64.urlsafe_b64decode(raw + b"=" * (-len(raw) % 4))
+    except binascii.Error as exc:  # pragma: no cover - the alphabet check above prevents it
+        raise FormatError(f"{what} is not base64url", code="format.base64url") from exc
+
+
+def json_dumps(value: Any) -> bytes:
+    """Serialise compact UTF-8 JSON (no ASCII escaping, no insignificant whitespace)."""
+    return orjson.dumps(value)
+
+
+def json_loads(data: bytes | str, *, what: str = "JSON value") -> Any:
+    """Parse JSON strictly: valid UTF-8, no NaN/Infinity, integers within 64 bits.
+
+    orjson itself refuses nesting beyond 1024 levels; code that recurses into the result bounds its
+    own depth (see :func:`check_depth` and the SD-JWT processor).
+    """
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise FormatError(
+            f"{what} is not valid JSON",
+            code="format.json",
+            found=str(exc).split(":", 1)[0],
+            expected="UTF-8 JSON (RFC 8259)",
+        ) from exc
+    return value
+
+
+def json_object(data: bytes | str, *, what: str) -> dict[str, Any]:
+    """Parse JSON that must be an object."""
+    value = json_loads(data, what=what)
+    if not isinstance(value, dict):
+        raise FormatError(
+            f"{what} is not a JSON object", code="format.json", found=type(value).__name__, expected="object"
+        )
+    return value
+
+
+def b64url_json_object(text: str, *, what: str) -> dict[str, Any]:
+    """Decode a base64url segment holding a JSON object (a JWS header or payload)."""
+    return json_object(b64url_decode(text, what=what), what=what)
+
+
+def check_depth(value: Any, *, what: str = "JSON value", limit: int = MAX_JSON_DEPTH) -> None:
+    """Refuse values nested deeper than ``limit`` without recursing (iterative walk)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, Mapping):
+            children: Any = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if depth > limit:
+            raise FormatError(
+                f"{what} is nested too deeply",
+                code="format.too_deep",
+                found=f"> {limit} levels",
+                expected=f"at most {limit} levels",
+            )
+        stack.extend((child, depth + 1) for child in children)

@@ -118,6 +118,8 @@ class DecoyPolicy:
 
 
 NO_DECOYS: Final = DecoyPolicy(0, 0)
+#: One to three decoys per `_sd` array.
+DEFAULT_DECOYS: Final = DecoyPolicy(1, 3)
 
 
 class _Trie:
@@ -222,7 +224,7 @@ def make_disclosable(
     *,
     disclosable: Iterable[ClaimPath],
     random_bytes: RandomBytes = os.urandom,
-    decoys: DecoyPolicy = DecoyPolicy(),
+    decoys: DecoyPolicy = DEFAULT_DECOYS,
 ) -> tuple[dict[str, Any], list[Disclosure]]:
     """Replace the claims at ``disclosable`` paths by digests; return the SD-JWT payload and disclosures.
 
@@ -259,7 +261,7 @@ def issue(
     disclosable: Iterable[ClaimPath] = (),
     holder: PublicKey | None = None,
     random_bytes: RandomBytes = os.urandom,
-    decoys: DecoyPolicy = DecoyPolicy(),
+    decoys: DecoyPolicy = DEFAULT_DECOYS,
 ) -> str:
     """Issue an SD-JWT: disclosable claims become digests, ``cnf.jwk`` binds the holder's key if given."""
     payload, disclosures = make_disclosable(claims, disclosable=disclosable, random_bytes=random_bytes, decoys=decoys)

@@ -1,0 +1,646 @@
+"""The verification pipeline: bytes in, a :class:`~vc.report.VerificationReport` out.
+
+A fixed recipe establishes whether a credential or presentation is authentic (format, signature and
+issuer key, validity dates, status, holder binding); the :class:`~vc.policy.Policy` decides whether it
+is acceptable (issuer trust, allowed algorithms, schemas, required disclosures). The steps are numbered
+below and cite RFC 9901 §7, VC-JOSE-COSE and VCDM 2.0. Nothing here does I/O: keys and status lists
+come from the injected resolvers, and ``now`` is passed in.
+
+Order of execution differs from the order of the report in one place, on purpose: issuer trust is
+decided from the (unverified) issuer name *before* any key is requested, so that a token can never make
+a verifier fetch keys from a server of its choosing.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from vc import sdjwt
+from vc.claims import format_claim_path, lookup
+from vc.encoding import json_object
+from vc.errors import (
+    CredentialError,
+    FormatError,
+    HolderBindingError,
+    StatusError,
+    TawtiqError,
+    UpstreamError,
+)
+from vc.jose import Jws, KeyResolver, PublicKey, check_header, parse_compact
+from vc.policy import HolderBinding, Policy
+from vc.profiles import SD_JWT_VC_NEVER_DISCLOSABLE, Profile, issuer_of
+from vc.report import Check, CheckName, Outcome, StatusInfo, Verdict, VerificationReport, verdict_of
+from vc.status import StatusReference, StatusResolver, reference_uri
+from vc.statuslist import (
+    STATUS_INVALID,
+    STATUS_SUSPENDED,
+    STATUS_VALID,
+    BitstringStatusEntry,
+    parse_bitstring_status_entry,
+    parse_token_status_reference,
+)
+from vc.vcdm import (
+    VERIFIABLE_CREDENTIAL,
+    as_list,
+    parse_date_time_stamp,
+    parse_envelope,
+    types_of,
+    validate_credential,
+    validate_presentation,
+)
+
+_SKIPPED = "not checked because an earlier check failed"
+
+
+class _Checks:
+    """Collects one result per check; the first failure of a check wins."""
+
+    def __init__(self) -> None:
+        self.results: dict[CheckName, Check] = {}
+
+    def passed(self, name: CheckName, code: str, message: str) -> None:
+        self.results.setdefault(name, Check(name, Outcome.PASSED, code, message))
+
+    def failed(self, name: CheckName, code: str, message: str) -> None:
+        self.results[name] = Check(name, Outcome.FAILED, code, message)
+
+    def error(self, name: CheckName, exc: TawtiqError) -> None:
+        if isinstance(exc, UpstreamError):
+            self.results[name] = Check(name, Outcome.NOT_CHECKED, exc.code, exc.message, blocking=True)
+        else:
+            self.failed(name, exc.code, exc.message)
+
+    def not_checked(self, name: CheckName, code: str, message: str, *, blocking: bool = False) -> None:
+        self.results.setdefault(name, Check(name, Outcome.NOT_CHECKED, code, message, blocking=blocking))
+
+    def has_failed(self, name: CheckName) -> bool:
+        check = self.results.get(name)
+        return check is not None and check.outcome is Outcome.FAILED
+
+    def finish(self) -> tuple[Check, ...]:
+        return tuple(
+            self.results.get(name) or Check(name, Outcome.NOT_CHECKED, "check.skipped", _SKIPPED) for name in CheckName
+        )
+
+
+@dataclass
+class _Context:
+    """What the pipeline has learned so far about one token."""
+
+    checks: _Checks = field(default_factory=_Checks)
+    profile: Profile | None = None
+    issuer: str | None = None
+    kid: str | None = None
+    types: tuple[str, ...] = ()
+    claims: dict[str, Any] | None = None
+    disclosed: tuple[str, ...] = ()
+    status: list[StatusInfo] = field(default_factory=list)
+    nested: list[VerificationReport] = field(default_factory=list)
+
+
+def verify(
+    token: bytes | str,
+    *,
+    keys: KeyResolver,
+    status: StatusResolver,
+    policy: Policy,
+    now: datetime,
+) -> VerificationReport:
+    """Verify a credential or presentation (``vc+sd-jwt``, ``dc+sd-jwt``, ``vc+jwt``, ``vp+jwt``,
+    ``vp+sd-jwt``, or an enveloped ``data:`` URL of one of them).
+
+    Never raises for bad input: every problem becomes a failed check with a stable code. Raises only
+    for programming errors (e.g. a naive ``now``).
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    run = _Context()
+    _run(token, run, keys=keys, status=status, policy=policy, now=now)
+    checks = run.checks.finish()
+    verdict = verdict_of(checks)
+    for nested in run.nested:
+        verdict = _worst(verdict, nested.verdict)
+    return VerificationReport(
+        verdict=verdict,
+        checks=checks,
+        verified_at=now,
+        profile=run.profile.value if run.profile else None,
+        issuer=run.issuer,
+        kid=run.kid,
+        credential_types=run.types,
+        claims=run.claims,
+        disclosed=run.disclosed,
+        status=tuple(run.status),
+        trust_list_version=policy.trust.version,
+        credentials=tuple(run.nested),
+    )
+
+
+def _worst(a: Verdict, b: Verdict) -> Verdict:
+    order = (Verdict.VALID, Verdict.INDETERMINATE, Verdict.INVALID)
+    return max(a, b, key=order.index)
+
+
+def _run(
+    token: bytes | str, run: _Context, *, keys: KeyResolver, status: StatusResolver, policy: Policy, now: datetime
+) -> None:
+    checks = run.checks
+    # (1) Size bound first: nothing larger is parsed at all.
+    size = len(token.encode("utf-8", "surrogatepass") if isinstance(token, str) else token)
+    if size > policy.max_input_bytes:
+        checks.failed(
+            CheckName.FORMAT,
+            "input.too_large",
+            f"input is {size} bytes; expected at most {policy.max_input_bytes} bytes",
+        )
+        return
+    try:
+        text = _decode_text(token)
+        parsed = _parse_container(text)
+    except FormatError as exc:
+        checks.error(CheckName.FORMAT, exc)
+        return
+    jws, sd = parsed
+
+    # (2) Media type: the JWS typ names the profile (VC-JOSE-COSE §3, SD-JWT VC §3.2.1).
+    try:
+        profile = _profile_of(jws, selective=sd is not None)
+        payload = json_object(jws.payload, what="JWT payload")
+    except FormatError as exc:
+        checks.error(CheckName.FORMAT, exc)
+        return
+    run.profile = profile
+    run.kid = jws.kid
+    run.issuer = issuer_of(payload)
+    run.types = _types(profile, payload)
+    if run.issuer is None:
+        checks.failed(CheckName.FORMAT, "format.issuer_missing", "the token names no issuer in clear ('iss')")
+        return
+
+    # (3) Issuer trust, decided before any key is fetched. A presentation's own signer is its holder;
+    #     trust is then a question for each enveloped credential.
+    if not profile.presentation:
+        decision = policy.trust.decide(run.issuer, run.types)
+        if not decision.trusted:
+            checks.failed(CheckName.ISSUER_TRUST, decision.code, decision.message)
+            checks.not_checked(
+                CheckName.SIGNATURE, "signature.not_fetched", "keys are never fetched for an untrusted issuer"
+            )
+            return
+        checks.passed(CheckName.ISSUER_TRUST, decision.code, decision.message)
+
+    # (4) RFC 9901 §7.1 step 2 / RFC 7515: header rules, then the signature with the issuer's key.
+    signed_at = _signing_time(payload)
+    try:
+        algorithm = check_header(jws.header, allowed=policy.algorithms)
+        key = keys.resolve(issuer=run.issuer, kid=jws.kid, algorithm=algorithm, signed_at=signed_at)
+        key.verify(algorithm=algorithm, message=jws.signing_input, signature=jws.signature)
+    except TawtiqError as exc:
+        checks.error(CheckName.SIGNATURE, exc)
+        return
+    checks.passed(CheckName.SIGNATURE, "signature.ok", f"signed with {algorithm} by key {key.kid or '(no kid)'}")
+
+    # (5) RFC 9901 §7.1 step 3: replace digests by the presented disclosures.
+    try:
+        if sd is not None:
+            processed = sdjwt.process(payload, sd.disclosures)
+            claims = processed.payload
+            run.disclosed = tuple(format_claim_path(path) for path in processed.disclosed_paths)
+            if profile is Profile.DC_SD_JWT:
+                _refuse_disclosed_registered_claims(processed)
+        else:
+            claims = dict(payload)
+    except FormatError as exc:
+        checks.error(CheckName.FORMAT, exc)
+        return
+    run.claims = claims
+
+    # (6) The data model: VCDM 2.0 for W3C profiles, SD-JWT VC for dc+sd-jwt.
+    try:
+        if profile.presentation:
+            _verify_presentation(claims, run, keys=keys, status=status, policy=policy, now=now)
+        elif profile.w3c:
+            facts = validate_credential(claims, policy.contexts)
+            if facts.issuer != run.issuer:
+                raise FormatError("issuer and 'iss' disagree", code="vcdm.iss_mismatch", found=run.issuer)
+        else:
+            _validate_sd_jwt_vc(claims)
+    except FormatError as exc:
+        checks.error(CheckName.FORMAT, exc)
+        return
+    checks.passed(CheckName.FORMAT, "format.ok", f"a well-formed {profile.value}")
+
+    # (7) RFC 9901 §7.1 step 5, VCDM 2.0 §4.9: validity dates.
+    _check_validity(claims, profile, run, policy=policy, now=now)
+
+    # (8) Status lists (Bitstring Status List / Token Status List).
+    if not profile.presentation:
+        _check_status(claims, profile, run, status=status, now=now)
+    else:
+        checks.not_checked(CheckName.STATUS, "status.presentation", "status applies to each enveloped credential")
+
+    # (9) RFC 9901 §7.3: holder binding.
+    _check_holder_binding(sd, claims, profile, run, policy=policy, now=now)
+
+    # (10) Schemas the policy configured for the credential's types.
+    _check_schema(claims, run, policy=policy)
+
+    # (11) Policy: required disclosures.
+    missing = [format_claim_path(path) for path in policy.required_disclosures if not lookup(claims, path)]
+    if missing:
+        checks.failed(CheckName.POLICY, "policy.disclosure_missing", f"required claims were not disclosed: {missing}")
+    else:
+        checks.passed(CheckName.POLICY, "policy.ok", "the presentation meets the verifier's policy")
+
+
+def _decode_text(token: bytes | str) -> str:
+    if isinstance(token, bytes):
+        try:
+            token = token.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise FormatError(
+                "input is not valid UTF-8", code="input.encoding", found=f"byte {exc.start}", expected="UTF-8 text"
+            ) from exc
+    return token.strip()
+
+
+def _parse_container(text: str) -> tuple[Jws, sdjwt.SdJwt | None]:
+    if text.startswith("data:"):
+        envelope = parse_envelope({"type": "EnvelopedVerifiableCredential", "id": text})
+        text = envelope.content
+    if text.startswith(("{", "[")):
+        raise FormatError(
+            "an unsecured JSON credential proves nothing",
+            code="format.unsecured",
+            found="a JSON document",
+            expected="a JWT or SD-JWT",
+        )
+    if not text.isascii():
+        raise FormatError("token contains non-ASCII characters", code="format.jws", expected="base64url and '.' '~'")
+    if "~" in text:
+        parsed = sdjwt.parse(text)
+        return parse_compact(parsed.issuer_jwt, what="issuer-signed JWT"), parsed
+    return parse_compact(text), None
+
+
+def _profile_of(jws: Jws, *, selective: bool) -> Profile:
+    typ = jws.typ
+    try:
+        profile = Profile(typ) if typ is not None else None
+    except ValueError:
+        profile = None
+    if profile is None:
+        raise FormatError(
+            "the token's media type (typ) is not one this verifier accepts",
+            code="format.media_type",
+            found=typ,
+            expected=[p.value for p in Profile],
+        )
+    if profile.selective != selective:
+        raise FormatError(
+            "the token's media type does not match its form",
+            code="sd_jwt.missing_tilde" if profile.selective else "format.media_type",
+            found=f"typ {typ} {'with' if selective else 'without'} '~' separators",
+            expected="SD-JWT profiles as <JWT>~…~, JWT profiles without '~'",
+        )
+    cty = jws.header.get("cty")
+    if cty is not None and cty != profile.content_type:
+        raise FormatError(
+            "the token's content type (cty) does not match its media type",
+            code="format.media_type",
+            found=cty,
+            expected=profile.content_type,
+        )
+    return profile
+
+
+def _types(profile: Profile, payload: Mapping[str, Any]) -> tuple[str, ...]:
+    if profile is Profile.DC_SD_JWT:
+        vct = payload.get("vct")
+        return (vct,) if isinstance(vct, str) else ()
+    return tuple(t for t in types_of(payload) if t != VERIFIABLE_CREDENTIAL)
+
+
+def _signing_time(payload: Mapping[str, Any]) -> datetime | None:
+    issued = payload.get("iat")
+    if isinstance(issued, int) and not isinstance(issued, bool):
+        return datetime.fromtimestamp(issued, UTC)
+    try:
+        return parse_date_time_stamp(payload["validFrom"], name="validFrom") if "validFrom" in payload else None
+    except FormatError:
+        return None
+
+
+def _refuse_disclosed_registered_claims(processed: sdjwt.Processed) -> None:
+    disclosed = [str(item.path[0]) for item in processed.revealed if len(item.path) == 1]
+    refused = sorted(SD_JWT_VC_NEVER_DISCLOSABLE.intersection(disclosed))
+    if refused:
+        raise FormatError(
+            "SD-JWT VC registered claims must not be selectively disclosable",
+            code="sd_jwt_vc.claim_disclosable",
+            found=refused,
+            expected="iss, nbf, exp, cnf, vct and status in clear",
+        )
+
+
+def _validate_sd_jwt_vc(claims: Mapping[str, Any]) -> None:
+    if not isinstance(claims.get("vct"), str) or not claims["vct"]:
+        raise FormatError("SD-JWT VC has no 'vct'", code="sd_jwt_vc.vct_missing", found=claims.get("vct"))
+    for name in ("vc", "vp"):
+        if name in claims:
+            raise FormatError("SD-JWT VC must not carry 'vc'/'vp' claims", code="vcdm.vc_vp_claim", found=name)
+
+
+def _numeric_date(claims: Mapping[str, Any], name: str, *, lenient: bool) -> datetime | None:
+    value = claims.get(name)
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, UTC)
+    if lenient:
+        return None  # VC-JOSE-COSE test vectors carry string 'iat'; VCDM validFrom governs those credentials
+    raise FormatError(f"'{name}' is not a NumericDate", code="validity.claim_malformed", found=value)
+
+
+def _check_validity(
+    claims: Mapping[str, Any], profile: Profile, run: _Context, *, policy: Policy, now: datetime
+) -> None:
+    skew = policy.clock_skew
+    try:
+        issued = _numeric_date(claims, "iat", lenient=profile.w3c)
+        expires = _numeric_date(claims, "exp", lenient=False)
+        not_before = _numeric_date(claims, "nbf", lenient=False)
+        valid_from = parse_date_time_stamp(claims["validFrom"], name="validFrom") if "validFrom" in claims else None
+        valid_until = parse_date_time_stamp(claims["validUntil"], name="validUntil") if "validUntil" in claims else None
+    except FormatError as exc:
+        run.checks.failed(CheckName.VALIDITY, exc.code, exc.message)
+        return
+    problems: list[tuple[str, str]] = []
+    if issued is not None and issued > now + skew:
+        problems.append(("validity.issued_in_future", f"issued at {issued.isoformat()}, after now"))
+    if expires is not None and expires <= now - skew:
+        problems.append(("validity.expired", f"expired at {expires.isoformat()}"))
+    if not_before is not None and not_before > now + skew:
+        problems.append(("validity.not_yet_valid", f"not valid before {not_before.isoformat()}"))
+    if valid_from is not None and valid_from > now + skew:
+        problems.append(("validity.not_yet_valid", f"validFrom is {valid_from.isoformat()}"))
+    if valid_until is not None and valid_until <= now - skew:
+        problems.append(("validity.expired", f"validUntil was {valid_until.isoformat()}"))
+    if problems:
+        code, message = problems[0]
+        run.checks.failed(CheckName.VALIDITY, code, message)
+    else:
+        run.checks.passed(CheckName.VALIDITY, "validity.ok", f"valid at {now.isoformat()}")
+
+
+def _status_references(claims: Mapping[str, Any], profile: Profile) -> list[StatusReference]:
+    if profile is Profile.DC_SD_JWT:
+        return [parse_token_status_reference(claims["status"])] if "status" in claims else []
+    return [parse_bitstring_status_entry(entry) for entry in as_list(claims.get("credentialStatus", []))]
+
+
+def _check_status(
+    claims: Mapping[str, Any], profile: Profile, run: _Context, *, status: StatusResolver, now: datetime
+) -> None:
+    checks = run.checks
+    try:
+        references = _status_references(claims, profile)
+    except FormatError as exc:
+        checks.error(CheckName.STATUS, exc)
+        return
+    if not references:
+        checks.not_checked(CheckName.STATUS, "status.none", "the credential carries no status reference")
+        return
+    for reference in references:
+        uri = reference_uri(reference)
+        try:
+            snapshot = status.resolve(reference)
+        except UpstreamError as exc:
+            checks.error(CheckName.STATUS, exc)
+            return
+        except StatusError as exc:
+            # A list we reached but could not read is the list's fault: we cannot tell the status.
+            checks.not_checked(CheckName.STATUS, exc.code, exc.message, blocking=True)
+            return
+        data = snapshot.data
+        if data.issuer != run.issuer:
+            checks.failed(
+                CheckName.STATUS,
+                "status.issuer_mismatch",
+                f"status list {uri} is signed by {data.issuer}, not by the credential's issuer {run.issuer}",
+            )
+            return
+        purpose = reference.purpose if isinstance(reference, BitstringStatusEntry) else "revocation"
+        if isinstance(reference, BitstringStatusEntry) and data.purpose not in (None, reference.purpose):
+            checks.failed(
+                CheckName.STATUS,
+                "status.purpose_mismatch",
+                f"the credential points at a {reference.purpose} entry in a {data.purpose} list",
+            )
+            return
+        try:
+            value = data.status_list.get(reference.index)
+        except StatusError as exc:
+            checks.error(CheckName.STATUS, exc)
+            return
+        run.status.append(
+            StatusInfo(
+                purpose=purpose,
+                index=reference.index,
+                list_uri=uri,
+                value=value,
+                fetched_at=snapshot.fetched_at,
+                age_seconds=max(0.0, (now - snapshot.fetched_at).total_seconds()),
+                stale=snapshot.stale,
+            )
+        )
+        verdict = _status_meaning(reference, value)
+        if verdict is not None:
+            checks.failed(CheckName.STATUS, *verdict)
+            return
+    ages = ", ".join(f"{info.purpose} list {int(info.age_seconds)} s old" for info in run.status)
+    checks.passed(CheckName.STATUS, "status.ok", f"not revoked or suspended ({ages})")
+
+
+def _status_meaning(reference: StatusReference, value: int) -> tuple[str, str] | None:
+    if isinstance(reference, BitstringStatusEntry):
+        if value == 0 or reference.purpose not in ("revocation", "suspension"):
+            return None
+        if reference.purpose == "revocation":
+            return "status.revoked", f"the credential is revoked (list index {reference.index})"
+        return "status.suspended", f"the credential is suspended (list index {reference.index})"
+    if value == STATUS_VALID:
+        return None
+    if value == STATUS_INVALID:
+        return "status.revoked", f"the credential is revoked (list index {reference.index})"
+    if value == STATUS_SUSPENDED:
+        return "status.suspended", f"the credential is suspended (list index {reference.index})"
+    return "status.unknown_value", f"the status list holds the unknown value {value:#x} for this credential"
+
+
+def _check_holder_binding(
+    sd: sdjwt.SdJwt | None,
+    claims: Mapping[str, Any],
+    profile: Profile,
+    run: _Context,
+    *,
+    policy: Policy,
+    now: datetime,
+) -> None:
+    checks = run.checks
+    rules = policy.holder_binding
+    if profile.presentation:
+        _check_presentation_binding(claims, run, rules)
+        return
+    cnf = claims.get("cnf")
+    has_kb = sd is not None and sd.key_binding_jwt is not None
+    if cnf is None:
+        if has_kb:
+            checks.failed(CheckName.HOLDER_BINDING, "holder_binding.no_cnf", "a KB-JWT is present but no key is bound")
+        elif rules.required:
+            checks.failed(
+                CheckName.HOLDER_BINDING, "holder_binding.no_cnf", "the credential is not bound to a holder key"
+            )
+        else:
+            checks.not_checked(CheckName.HOLDER_BINDING, "holder_binding.not_required", "no holder key is bound")
+        return
+    if sd is None or not has_kb:
+        if rules.required:
+            checks.failed(
+                CheckName.HOLDER_BINDING,
+                "holder_binding.missing",
+                "the credential is bound to a key but the presentation has no key-binding JWT",
+            )
+        else:
+            checks.not_checked(
+                CheckName.HOLDER_BINDING, "holder_binding.not_presented", "no key-binding JWT was presented"
+            )
+        return
+    try:
+        if not isinstance(cnf, Mapping) or not isinstance(cnf.get("jwk"), Mapping):
+            raise HolderBindingError(
+                "only 'cnf.jwk' holder binding is supported", code="holder_binding.cnf_unsupported", found=cnf
+            )
+        holder_key = PublicKey.from_jwk(cnf["jwk"])
+        kb = sdjwt.verify_key_binding(
+            sd,
+            holder_key=holder_key,
+            expect=sdjwt.KeyBindingExpectations(
+                audience=rules.audience,
+                nonce=rules.nonce,
+                max_age=rules.max_age,
+                clock_skew=policy.clock_skew,
+                algorithms=policy.algorithms,
+            ),
+            now=now,
+        )
+    except CredentialError as exc:
+        checks.failed(CheckName.HOLDER_BINDING, exc.code, exc.message)
+        return
+    unchecked = [name for name, want in (("aud", rules.audience), ("nonce", rules.nonce)) if want is None]
+    note = f"; not checked by policy: {unchecked}" if unchecked else ""
+    checks.passed(
+        CheckName.HOLDER_BINDING,
+        "holder_binding.ok",
+        f"presented by the key holder to {kb['aud']!r} at {datetime.fromtimestamp(kb['iat'], UTC).isoformat()}{note}",
+    )
+
+
+def _check_presentation_binding(claims: Mapping[str, Any], run: _Context, rules: HolderBinding) -> None:
+    checks = run.checks
+    if not rules.required:
+        checks.not_checked(
+            CheckName.HOLDER_BINDING, "holder_binding.not_required", "the presentation is signed by its holder"
+        )
+        return
+    for name, want in (("aud", rules.audience), ("nonce", rules.nonce)):
+        if want is not None and claims.get(name) != want:
+            checks.failed(
+                CheckName.HOLDER_BINDING,
+                f"holder_binding.{name}",
+                f"presentation {name} is {claims.get(name)!r}; expected {want!r}",
+            )
+            return
+    checks.passed(CheckName.HOLDER_BINDING, "holder_binding.ok", "the presentation is signed by its holder")
+
+
+def _check_schema(claims: Mapping[str, Any], run: _Context, *, policy: Policy) -> None:
+    validators = [policy.schemas[t] for t in run.types if t in policy.schemas]
+    if not validators:
+        run.checks.not_checked(CheckName.SCHEMA, "schema.none", "no schema is configured for this credential type")
+        return
+    problems = [problem for validator in validators for problem in validator(claims)]
+    if problems:
+        run.checks.failed(CheckName.SCHEMA, "schema.invalid", "; ".join(problems[:5]))
+    else:
+        run.checks.passed(CheckName.SCHEMA, "schema.ok", "the disclosed claims match the credential's schema")
+
+
+def _verify_presentation(
+    claims: Mapping[str, Any],
+    run: _Context,
+    *,
+    keys: KeyResolver,
+    status: StatusResolver,
+    policy: Policy,
+    now: datetime,
+) -> None:
+    facts = validate_presentation(claims, policy.contexts)
+    inner_policy = replace(
+        policy,
+        holder_binding=HolderBinding(required=False),
+        unsafe_skip_enveloped_proofs=False,
+        required_disclosures=(),
+    )
+    for position, envelope in enumerate(facts.envelopes):
+        where = f"verifiableCredential[{position}]"
+        if policy.unsafe_skip_enveloped_proofs:
+            _check_envelope_structure(envelope.media_type, envelope.content, where)
+            continue
+        if envelope.media_type == "application/vc+cose":
+            raise FormatError(
+                f"{where} is a COSE credential, which this verifier does not support yet",
+                code="format.cose_unsupported",
+            )
+        report = verify(envelope.content, keys=keys, status=status, policy=inner_policy, now=now)
+        run.nested.append(report)
+    if policy.unsafe_skip_enveloped_proofs:
+        run.checks.not_checked(
+            CheckName.ISSUER_TRUST, "trust.unsafe_skipped", "UNSAFE: enveloped credentials were not verified"
+        )
+    elif run.nested:
+        untrusted = [r for r in run.nested if r.check(CheckName.ISSUER_TRUST).outcome is not Outcome.PASSED]
+        if untrusted:
+            run.checks.failed(
+                CheckName.ISSUER_TRUST, "trust.credential_untrusted", "an enveloped credential is untrusted"
+            )
+        else:
+            run.checks.passed(CheckName.ISSUER_TRUST, "trust.ok", "every enveloped credential's issuer is trusted")
+    else:
+        run.checks.not_checked(CheckName.ISSUER_TRUST, "trust.no_credentials", "the presentation holds no credential")
+
+
+def _check_envelope_structure(media_type: str, content: str, where: str) -> None:
+    """Structure only (the unsafe conformance mode): the content must be the kind its media type says."""
+    if media_type == "application/vc+cose":
+        try:
+            raw = base64.b64decode(content + "=" * (-len(content) % 4), validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise FormatError(f"{where} is not base64 COSE", code="vcdm.envelope_invalid") from exc
+        if raw[:1] not in (b"\xd2", b"\x84"):
+            raise FormatError(f"{where} is not a COSE_Sign1 object", code="vcdm.envelope_invalid", found=raw[:2].hex())
+        return
+    jws, sd = _parse_container(content)
+    expected = media_type.removeprefix("application/")
+    if jws.typ != expected:
+        raise FormatError(
+            f"{where} has the wrong media type", code="format.media_type", found=jws.typ, expected=expected
+        )
+    json_object(jws.payload, what=f"{where} payload")
+    if (sd is not None) != expected.endswith("sd-jwt"):
+        raise FormatError(f"{where} does not match its media type", code="format.media_type", found=expected)

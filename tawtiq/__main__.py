@@ -1,0 +1,3 @@
+from tawtiq.cli import main
+
+main()

@@ -1,0 +1,137 @@
+"""The ``tawtiq`` command: one entry point for the platform's chores.
+
+Results go to stdout, progress and diagnostics to stderr. Exit codes: 0 success, 1 the input or
+credential was refused, 2 the command could not run (bad arguments, unreadable files, configuration).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tawtiq import conformance
+
+app = typer.Typer(
+    name="tawtiq",
+    help="Tawtiq (توثيق): baccalaureate diplomas as verifiable credentials.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+conformance_app = typer.Typer(
+    help="The W3C VC-JOSE-COSE test-suite contract: issue|verify --input --key --feature [--sd] --output.",
+    no_args_is_help=True,
+)
+app.add_typer(conformance_app, name="conformance")
+
+EXIT_REFUSED = 1
+EXIT_ERROR = 2
+
+InputOption = Annotated[Path, typer.Option("--input", help="The credential or presentation file.")]
+KeyOption = Annotated[Path, typer.Option("--key", help="A JsonWebKey verification-method file.")]
+FeatureOption = Annotated[
+    str, typer.Option("--feature", help="credential_jose, presentation_jose, credential_sdjwt, presentation_sdjwt…")
+]
+OutputOption = Annotated[Path, typer.Option("--output", help='Where to write {"result": ..., "data": ...}.')]
+
+
+def _finish(output: Path, result: str, data: object) -> None:
+    conformance.write_result(output, result, data)
+    typer.echo(json.dumps({"result": result}))
+    if result == "error":
+        typer.echo(f"error: {data}", err=True)
+        raise typer.Exit(EXIT_ERROR)
+    if result != "success":
+        raise typer.Exit(EXIT_REFUSED)
+
+
+def _feature(value: str) -> conformance.Feature | None:
+    try:
+        return conformance.Feature(value)
+    except ValueError:
+        return None
+
+
+@conformance_app.command("issue")
+def conformance_issue(
+    input_path: InputOption,
+    key: KeyOption,
+    feature: FeatureOption,
+    output: OutputOption,
+    sd: Annotated[str | None, typer.Option("--sd", help='JSON array of claim paths, e.g. ["a.b", "c[0]"].')] = None,
+) -> None:
+    """Sign an unsigned credential or presentation in the feature's format."""
+    chosen = _feature(feature)
+    if chosen is None:
+        _finish(
+            output, "error", f"unknown feature {feature!r}; expected one of {[f.value for f in conformance.Feature]}"
+        )
+        return
+    try:
+        paths = json.loads(sd) if sd is not None else []
+        if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+            raise conformance.ConformanceInputError(f"--sd must be a JSON array of strings, got {sd!r}")
+        result, data = conformance.run_issue(
+            input_path=input_path, key_path=key, feature=chosen, sd=paths, now=datetime.now(UTC)
+        )
+    except json.JSONDecodeError as exc:
+        result, data = "error", f"--sd is not JSON: {exc}"
+    except conformance.ConformanceInputError as exc:
+        result, data = "error", str(exc)
+    _finish(output, result, data)
+
+
+@conformance_app.command("verify")
+def conformance_verify(
+    input_path: InputOption,
+    key: KeyOption,
+    feature: FeatureOption,
+    output: OutputOption,
+    at: Annotated[
+        str | None, typer.Option("--at", help="Apply time rules at this ISO 8601 instant (default: the token's own).")
+    ] = None,
+) -> None:
+    """Verify a secured credential or presentation with the key file's public key."""
+    chosen = _feature(feature)
+    if chosen is None:
+        _finish(
+            output, "error", f"unknown feature {feature!r}; expected one of {[f.value for f in conformance.Feature]}"
+        )
+        return
+    try:
+        moment = _parse_instant(at) if at is not None else None
+        result, data = conformance.run_verify(input_path=input_path, key_path=key, feature=chosen, at=moment)
+    except conformance.ConformanceInputError as exc:
+        result, data = "error", str(exc)
+    _finish(output, result, data)
+
+
+def _parse_instant(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise conformance.ConformanceInputError(f"--at is not an ISO 8601 instant: {text!r}") from exc
+    if moment.tzinfo is None:
+        raise conformance.ConformanceInputError(f"--at needs a time zone, e.g. {text}Z")
+    return moment
+
+
+@app.command()
+def demo() -> None:
+    """Walk through issuing, presenting and verifying a sample diploma, then revoking it."""
+    from tawtiq.demo import run
+
+    run()
+
+
+def main() -> None:
+    """Console entry point."""
+    app(prog_name="tawtiq")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

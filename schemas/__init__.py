@@ -1,0 +1,78 @@
+"""Data of the baccalaureate diploma: its claims, JSON Schemas, SD-JWT VC type metadata and JSON-LD contexts.
+
+This package is data plus small pure functions over it; it imports nothing from the engine. The names
+below are binding: the engine, the issuer, the verifier and the wallet use them.
+
+* Identifiers: :data:`DIPLOMA_CONTEXT_URL`, :data:`DIPLOMA_CREDENTIAL_TYPE`, :data:`DIPLOMA_SUBJECT_TYPE`,
+  :data:`DIPLOMA_VCT`, :data:`DIPLOMA_SCHEMA_URL`.
+* Claims: :data:`SUBJECT_CLAIMS` (the fifteen, in display order), :data:`PRIVATE_CLAIMS` (never
+  disclosed by default) and :data:`DEFAULT_DISCLOSED_CLAIMS` (the other eleven).
+* Documents: :func:`pinned_contexts`, :func:`diploma_type_metadata`, :func:`subject_schema`,
+  :func:`credential_schema`, :func:`reference_data`.
+* Checks: :func:`validate_subject`, :func:`validate_credential` (lists of :class:`SchemaProblem`),
+  :func:`mention_for`.
+* Display: :func:`claim_label`, :func:`value_label`.
+* Demo and tests: :func:`sample_subject`.
+"""
+
+from __future__ import annotations
+
+from schemas.diploma import (
+    DEFAULT_DISCLOSED_CLAIMS,
+    DIPLOMA_CONTEXT_URL,
+    DIPLOMA_CREDENTIAL_TYPE,
+    DIPLOMA_SCHEMA_URL,
+    DIPLOMA_SUBJECT_TYPE,
+    DIPLOMA_VCT,
+    MENTION_RANGES,
+    MENTIONS,
+    OPTION_LANGUAGES,
+    PRIVATE_CLAIMS,
+    SESSION_TYPES,
+    SUBJECT_CLAIMS,
+    SUBJECT_SCHEMA_ID,
+    mention_for,
+    sample_subject,
+)
+from schemas.labels import LOCALES, claim_label, value_label
+from schemas.resources import (
+    CREDENTIALS_EXAMPLES_V2_CONTEXT_URL,
+    CREDENTIALS_V2_CONTEXT_URL,
+    credential_schema,
+    diploma_type_metadata,
+    pinned_contexts,
+    reference_data,
+    subject_schema,
+)
+from schemas.validation import SchemaProblem, validate_credential, validate_subject
+
+__all__ = [
+    "CREDENTIALS_EXAMPLES_V2_CONTEXT_URL",
+    "CREDENTIALS_V2_CONTEXT_URL",
+    "DEFAULT_DISCLOSED_CLAIMS",
+    "DIPLOMA_CONTEXT_URL",
+    "DIPLOMA_CREDENTIAL_TYPE",
+    "DIPLOMA_SCHEMA_URL",
+    "DIPLOMA_SUBJECT_TYPE",
+    "DIPLOMA_VCT",
+    "LOCALES",
+    "MENTIONS",
+    "MENTION_RANGES",
+    "OPTION_LANGUAGES",
+    "PRIVATE_CLAIMS",
+    "SESSION_TYPES",
+    "SUBJECT_CLAIMS",
+    "SUBJECT_SCHEMA_ID",
+    "SchemaProblem",
+    "claim_label",
+    "credential_schema",
+    "diploma_type_metadata",
+    "mention_for",
+    "pinned_contexts",
+    "reference_data",
+    "sample_subject",
+    "subject_schema",
+    "validate_credential",
+    "validate_subject",
+    "value_label",
+]

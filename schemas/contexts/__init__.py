@@ -1,0 +1,1 @@
+"""Pinned JSON-LD context documents (data files only; loaded through ``schemas.pinned_contexts``)."""

@@ -12,11 +12,22 @@ below are binding: the engine, the issuer, the verifier and the wallet use them.
 * Checks: :func:`validate_subject`, :func:`validate_credential` (lists of :class:`SchemaProblem`),
   :func:`mention_for`.
 * Display: :func:`claim_label`, :func:`value_label`.
+* Documents in both profiles: :func:`w3c_credential`, :func:`sd_jwt_vc_claims`, :data:`W3C_DISCLOSABLE`,
+  :data:`SD_JWT_VC_DISCLOSABLE`, :class:`BitstringEntry`, :func:`schema_validators`, :func:`display_value`.
 * Demo and tests: :func:`sample_subject`.
 """
 
 from __future__ import annotations
 
+from schemas.credential import (
+    SD_JWT_VC_DISCLOSABLE,
+    W3C_DISCLOSABLE,
+    BitstringEntry,
+    display_value,
+    schema_validators,
+    sd_jwt_vc_claims,
+    w3c_credential,
+)
 from schemas.diploma import (
     DEFAULT_DISCLOSED_CLAIMS,
     DIPLOMA_CONTEXT_URL,
@@ -60,19 +71,26 @@ __all__ = [
     "MENTION_RANGES",
     "OPTION_LANGUAGES",
     "PRIVATE_CLAIMS",
+    "SD_JWT_VC_DISCLOSABLE",
     "SESSION_TYPES",
     "SUBJECT_CLAIMS",
     "SUBJECT_SCHEMA_ID",
+    "W3C_DISCLOSABLE",
+    "BitstringEntry",
     "SchemaProblem",
     "claim_label",
     "credential_schema",
     "diploma_type_metadata",
+    "display_value",
     "mention_for",
     "pinned_contexts",
     "reference_data",
     "sample_subject",
+    "schema_validators",
+    "sd_jwt_vc_claims",
     "subject_schema",
     "validate_credential",
     "validate_subject",
     "value_label",
+    "w3c_credential",
 ]

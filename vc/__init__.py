@@ -35,6 +35,8 @@ from vc.status import (
     StatusResolver,
     StatusSnapshot,
     UnavailableStatusResolver,
+    issue_bitstring_status_list,
+    issue_token_status_list,
     verify_status_list_token,
 )
 from vc.statuslist import (
@@ -89,6 +91,8 @@ __all__ = [
     "encode_token_status_list",
     "format_claim_path",
     "issue",
+    "issue_bitstring_status_list",
+    "issue_token_status_list",
     "parse_claim_path",
     "present",
     "verify",

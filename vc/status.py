@@ -14,18 +14,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, TypeAlias
 
-from vc.encoding import json_object
+from vc.encoding import json_dumps, json_object
 from vc.errors import FormatError, StatusError, UpstreamError
-from vc.jose import KeyResolver, check_header, parse_compact
+from vc.jose import KeyResolver, SigningKey, check_header, parse_compact, sign_compact
+from vc.profiles import Profile, issue_w3c
 from vc.statuslist import (
     DEFAULT_MAX_DECOMPRESSED_BYTES,
     BitstringStatusEntry,
     StatusList,
     TokenStatusReference,
+    bitstring_status_list_credential,
+    encode_bitstring,
+    encode_token_status_list,
     parse_bitstring_status_list_credential,
     parse_token_status_list_payload,
+    token_status_list_payload,
 )
-from vc.vcdm import node_id
+from vc.vcdm import ContextRegistry, node_id
 
 StatusReference: TypeAlias = BitstringStatusEntry | TokenStatusReference
 
@@ -87,6 +92,53 @@ class UnavailableStatusResolver:
 
     def resolve(self, reference: StatusReference) -> StatusSnapshot:
         raise UpstreamError(self.reason, code="status.unavailable", found=reference_uri(reference))
+
+
+def issue_bitstring_status_list(
+    *,
+    uri: str,
+    issuer: str,
+    purpose: str,
+    status_list: StatusList,
+    key: SigningKey,
+    issued_at: datetime,
+    contexts: ContextRegistry,
+    valid_until: datetime | None = None,
+    ttl: timedelta | None = None,
+) -> str:
+    """Sign a W3C ``BitstringStatusListCredential`` (``vc+jwt``) whose ``id`` is ``uri``."""
+    credential = bitstring_status_list_credential(
+        credential_id=uri,
+        issuer=issuer,
+        purpose=purpose,
+        encoded_list=encode_bitstring(status_list),
+        valid_from=issued_at,
+        valid_until=valid_until,
+        ttl_ms=int(ttl.total_seconds() * 1000) if ttl is not None else None,
+    )
+    return issue_w3c(credential, profile=Profile.VC_JWT, key=key, contexts=contexts, issued_at=issued_at)
+
+
+def issue_token_status_list(
+    *,
+    uri: str,
+    issuer: str,
+    status_list: StatusList,
+    key: SigningKey,
+    issued_at: datetime,
+    expires_at: datetime | None = None,
+    ttl: timedelta | None = None,
+) -> str:
+    """Sign an IETF Token Status List (``statuslist+jwt``) whose ``sub`` is ``uri``."""
+    payload = token_status_list_payload(
+        subject=uri,
+        issuer=issuer,
+        issued_at=issued_at,
+        expires_at=expires_at,
+        ttl_seconds=int(ttl.total_seconds()) if ttl is not None else None,
+        status_list=encode_token_status_list(status_list),
+    )
+    return sign_compact(header={"typ": STATUS_LIST_JWT_TYPE}, payload=json_dumps(payload), key=key)
 
 
 def _timestamp(value: datetime | None) -> datetime | None:

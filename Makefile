@@ -4,6 +4,10 @@
 #   make bench  benchmarks; the last line printed is one JSON object of figures and ratios
 
 PYTHON ?= python3
+# The service tests run on SQLite and on this PostgreSQL server (each test gets a database of its own).
+export TAWTIQ_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
+# The browser tests drive this Chromium.
+export TAWTIQ_CHROMIUM ?= /usr/bin/chromium
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 

@@ -27,6 +27,8 @@ conformance_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(conformance_app, name="conformance")
+serve_app = typer.Typer(help="Run a service: tawtiq serve issuer|verifier [--host] [--port].", no_args_is_help=True)
+app.add_typer(serve_app, name="serve")
 
 EXIT_REFUSED = 1
 EXIT_ERROR = 2
@@ -126,6 +128,18 @@ def demo() -> None:
     from tawtiq.demo import run
 
     run()
+
+
+def _register_services() -> None:
+    """Each service adds its own command groups; they import their heavy dependencies lazily."""
+    from issuer.cli import register as register_issuer
+    from verifier.cli import register as register_verifier
+
+    register_issuer(app, serve_app)
+    register_verifier(app, serve_app)
+
+
+_register_services()
 
 
 def main() -> None:

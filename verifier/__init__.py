@@ -1,0 +1,1 @@
+"""The verifier service: VC-API and OpenID4VP verification, share links, the verification page."""

@@ -1,0 +1,1 @@
+"""The graduate's wallet: receive diplomas over OpenID4VCI, keep them safe, present and share them."""

@@ -196,10 +196,6 @@ class _Builder:
         return node
 
     def object(self, node: Mapping[str, Any], trie: _Trie, depth: int) -> dict[str, Any]:
-        if "_sd" in node or "..." in node:
-            raise ConfigurationError(
-                "claims must not already use the reserved names '_sd' or '...'", code="sd_jwt.reserved_name"
-            )
         clear: dict[str, Any] = {}
         digests: list[str] = []
         for name, value in node.items():
@@ -219,6 +215,26 @@ class _Builder:
         return clear
 
 
+def _refuse_reserved_names(claims: Mapping[str, Any]) -> None:
+    """Refuse '_sd' and '...' members anywhere in the claims, not only along disclosable paths.
+
+    A verifier reads them as digests (RFC 9901 §7.1 step 3), so a clear claim using them would vanish.
+    """
+    stack: list[Any] = [claims]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Mapping):
+            if RESERVED_NAMES.intersection(node):
+                raise ConfigurationError(
+                    "claims must not already use the reserved names '_sd' or '...'",
+                    code="sd_jwt.reserved_name",
+                    found=sorted(RESERVED_NAMES.intersection(node)),
+                )
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
 def make_disclosable(
     claims: Mapping[str, Any],
     *,
@@ -231,6 +247,7 @@ def make_disclosable(
     A path inside another disclosable claim gives a recursive disclosure (RFC 9901 §4.2.6). Every path
     must name an existing claim; ``_sd_alg`` is set to ``sha-256``. Raises :class:`ConfigurationError`.
     """
+    _refuse_reserved_names(claims)
     patterns = tuple(disclosable)
     builder = _Builder(random_bytes, decoys)
     payload = builder.object(claims, _Trie.of(patterns), 0)

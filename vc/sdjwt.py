@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from vc.claims import ClaimPath, format_claim_path, is_prefix, lookup
+from vc.claims import ClaimPath, format_claim_path, is_prefix, lookup, path_matches
 from vc.encoding import MAX_JSON_DEPTH, b64url_decode, b64url_encode, json_dumps, json_loads
 from vc.errors import ConfigurationError, DisclosureError, FormatError, HolderBindingError, TawtiqError
 from vc.jose import PublicKey, SigningKey, check_header, parse_compact, sign_compact
@@ -506,23 +506,25 @@ def select(sd_jwt: SdJwt, payload: Mapping[str, Any], paths: Iterable[ClaimPath]
     processed = process(payload, sd_jwt.disclosures)
     wanted: set[str] = set()
     for pattern in paths:
-        matched = False
-        for item in processed.revealed:
-            if is_prefix(pattern, item.path) or is_prefix(item.path, pattern):
-                wanted.add(item.disclosure.digest)
-                wanted.update(item.ancestors)
-                matched = True
-        if not matched and not _present_in_clear(processed.payload, pattern):
+        if not lookup(processed.payload, pattern):
             raise DisclosureError(
                 "the credential has no claim at this path",
                 code="sd_jwt.claim_not_found",
                 found=format_claim_path(pattern),
             )
+        for item in processed.revealed:
+            if is_prefix(pattern, item.path) or _leads_to(item, pattern, processed.payload):
+                wanted.add(item.disclosure.digest)
+                wanted.update(item.ancestors)
     return tuple(d for d in sd_jwt.disclosures if d.digest in wanted)
 
 
-def _present_in_clear(payload: Any, path: ClaimPath) -> bool:
-    return bool(lookup(payload, path))
+def _leads_to(item: Revealed, pattern: ClaimPath, payload: Mapping[str, Any]) -> bool:
+    """True when a claim ``pattern`` names sits inside the disclosed value ``item`` (e.g. a clear member)."""
+    depth = len(item.path)
+    if depth >= len(pattern) or not path_matches(pattern[:depth], item.path):
+        return False
+    return any(lookup(value, pattern[depth:]) for value in lookup(payload, item.path))
 
 
 def sd_hash(text: str) -> str:

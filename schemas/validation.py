@@ -14,12 +14,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from typing import Any, Final
 
+import fastjsonschema
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
@@ -100,20 +101,101 @@ def validate_credential(credential: Mapping[str, Any]) -> list[SchemaProblem]:
 # --------------------------------------------------------------------------------------------- schema
 
 
-@cache
-def _subject_validator(complete: bool) -> Draft202012Validator:
-    return Draft202012Validator(subject_schema(complete=complete), format_checker=Draft202012Validator.FORMAT_CHECKER)
+FastCheck = Callable[[Any], Any]
 
 
 @cache
-def _credential_validator() -> Draft202012Validator:
-    return Draft202012Validator(credential_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+def _subject_validator(complete: bool) -> tuple[Draft202012Validator, FastCheck]:
+    schema = subject_schema(complete=complete)
+    full = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return full, _compile(schema)
+
+
+@cache
+def _credential_validator() -> tuple[Draft202012Validator, FastCheck]:
+    schema = credential_schema()
+    full = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return full, _compile(schema)
+
+
+#: Keywords the compiled validator understands as JSON Schema 2020-12 means them (after the rewrite below).
+FAST_KEYWORDS: Final = frozenset(
+    {
+        "$defs",
+        "$id",
+        "$ref",
+        "$schema",
+        "additionalProperties",
+        "allOf",
+        "anyOf",
+        "const",
+        "contains",
+        "description",
+        "enum",
+        "examples",
+        "format",
+        "items",
+        "maxLength",
+        "maximum",
+        "minItems",
+        "minLength",
+        "minimum",
+        "not",
+        "pattern",
+        "prefixItems",
+        "properties",
+        "required",
+        "title",
+        "type",
+        "uniqueItems",
+    }
+)
+
+
+def _compile(schema: Mapping[str, Any]) -> FastCheck:
+    """Compile ``schema`` with fastjsonschema (a draft-07 engine), rewriting the one 2020-12 keyword we use.
+
+    ``prefixItems`` + ``items`` become draft-07 ``items`` (array) + ``additionalItems``. References are
+    resolved inside the document only: remote ``$ref`` fetching is disabled.
+    """
+
+    def rewrite(node: Any) -> Any:
+        if isinstance(node, list):
+            return [rewrite(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        out = {key: rewrite(value) for key, value in node.items()}
+        if "prefixItems" in out:
+            rest = out.pop("items", None)
+            out["items"] = out.pop("prefixItems")
+            if rest is not None:
+                out["additionalItems"] = rest
+        return out
+
+    def refuse_remote(uri: str) -> Any:
+        raise ValueError(f"remote schema references are not fetched: {uri}")
+
+    draft7 = rewrite(json.loads(json.dumps(schema)))
+    draft7["$schema"] = "http://json-schema.org/draft-07/schema#"
+    return fastjsonschema.compile(draft7, handlers={"http": refuse_remote, "https": refuse_remote})
 
 
 def _schema_problems(
-    validator: Draft202012Validator, document: Any, *, root: tuple[str, ...]
+    validators: tuple[Draft202012Validator, FastCheck], document: Any, *, root: tuple[str, ...]
 ) -> Iterator[SchemaProblem]:
-    """Translate the validator's errors; ``root`` is the path of the credential subject."""
+    """Translate the validator's errors; ``root`` is the path of the credential subject.
+
+    A compiled validator answers first: it is about thirty times faster and decides the common case, a
+    valid document. Only when it objects does the full validator run, to report every problem exactly
+    (the tests hold the two to the same verdicts).
+    """
+    validator, fast = validators
+    try:
+        fast(document)
+    except (fastjsonschema.JsonSchemaException, RecursionError, ArithmeticError, TypeError, ValueError):
+        pass
+    else:
+        return
     try:
         errors = list(validator.iter_errors(document))
     except (RecursionError, ArithmeticError, TypeError, ValueError) as exc:

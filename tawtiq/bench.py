@@ -1,0 +1,242 @@
+"""``make bench``: performance figures as ratios measured in one run on one machine.
+
+Absolute times drift on shared machines, so every target is a ratio against a baseline timed in the
+same run, interleaved with it: raw ES256 signatures for the engine, the ``sd-jwt`` reference
+implementation on the same claims, and (from the services' own bench modules) a plain INSERT and a
+trivial endpoint of the same server. Progress goes to stderr; the last line on stdout is one JSON object.
+
+Set ``TAWTIQ_BENCH_QUICK=1`` for a shorter run (smaller cohorts, fewer rounds).
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+
+import schemas
+from vc import (
+    BitOrder,
+    ContextRegistry,
+    HolderBinding,
+    Policy,
+    SigningKey,
+    StaticKeyResolver,
+    StaticStatusResolver,
+    StatusList,
+    StatusSnapshot,
+    TrustList,
+    issue,
+    issue_bitstring_status_list,
+    present,
+    verify,
+    verify_status_list_token,
+)
+
+ISSUER = "https://bac.example.ma"
+AUDIENCE = "https://admissions.um5.example.ma"
+NONCE = "bench-nonce-0001"
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def interleaved(subjects: dict[str, Callable[[], object]], *, rounds: int, per_round: int) -> dict[str, float]:
+    """Median over ``rounds`` of the mean time per call (µs) of each subject, rounds interleaved.
+
+    Interleaving spreads machine noise over every subject alike, which keeps the ratios honest.
+    """
+    samples: dict[str, list[float]] = {name: [] for name in subjects}
+    for function in subjects.values():
+        function()  # warm caches and lazy imports
+    gc.disable()
+    try:
+        for _ in range(rounds):
+            for name, function in subjects.items():
+                start = time.perf_counter()
+                for _ in range(per_round):
+                    function()
+                samples[name].append((time.perf_counter() - start) / per_round * 1e6)
+    finally:
+        gc.enable()
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def engine(*, quick: bool) -> dict[str, Any]:
+    """Issue and verify costs of a 15-claim diploma against raw ES256 and the sd-jwt reference."""
+    from jwcrypto.jwk import JWK
+    from sd_jwt.common import SDObj
+    from sd_jwt.holder import SDJWTHolder
+    from sd_jwt.issuer import SDJWTIssuer
+    from sd_jwt.verifier import SDJWTVerifier
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    contexts = ContextRegistry(schemas.pinned_contexts())
+    issuer_key, holder_key = SigningKey.generate(), SigningKey.generate()
+    subject = schemas.sample_subject()
+    lists = {purpose: f"{ISSUER}/status/bitstring/{purpose[0]}1" for purpose in ("revocation", "suspension")}
+    credential = schemas.w3c_credential(
+        subject,
+        issuer=ISSUER,
+        credential_id="urn:uuid:4f1c2b7e-0c1d-4a5e-9d7b-3b2a1c0d9e8f",
+        status=[schemas.BitstringEntry(purpose, url, 4242) for purpose, url in lists.items()],
+    )
+
+    def ours_issue() -> str:
+        return issue(
+            credential,
+            key=issuer_key,
+            issued_at=now,
+            contexts=contexts,
+            disclosable=schemas.W3C_DISCLOSABLE,
+            holder=holder_key.public,
+        )
+
+    credential_token = ours_issue()
+    presentation = present(
+        credential_token,
+        disclose=[("credentialSubject", name) for name in schemas.DEFAULT_DISCLOSED_CLAIMS],
+        key=holder_key,
+        audience=AUDIENCE,
+        nonce=NONCE,
+        now=now,
+    )
+    keys = StaticKeyResolver({ISSUER: [issuer_key.public]})
+    empty = StatusList.from_entries(size=131_072, bits=1, order=BitOrder.MSB_FIRST, entries=[])
+    snapshots = {}
+    for purpose, url in lists.items():
+        token = issue_bitstring_status_list(
+            uri=url, issuer=ISSUER, purpose=purpose, status_list=empty, key=issuer_key, issued_at=now, contexts=contexts
+        )
+        data = verify_status_list_token(token, uri=url, keys=keys, algorithms=frozenset({"ES256"}), now=now)
+        snapshots[url] = StatusSnapshot(data=data, fetched_at=now)
+    status = StaticStatusResolver(snapshots)
+    trust = TrustList(version="bench", issuers={ISSUER: frozenset({schemas.DIPLOMA_CREDENTIAL_TYPE})})
+    binding = HolderBinding(required=True, audience=AUDIENCE, nonce=NONCE)
+    policy = Policy(trust=trust, contexts=contexts, holder_binding=binding)
+    policy_with_schema = Policy(
+        trust=trust, contexts=contexts, holder_binding=binding, schemas=schemas.schema_validators()
+    )
+    report = verify(presentation, keys=keys, status=status, policy=policy, now=now)
+    if not report.valid:
+        raise RuntimeError(f"benchmark presentation does not verify: {report.to_dict()}")
+
+    # The reference implementation on the same claims: the same 15 subject claims disclosable, decoys on.
+    reference_issuer_key = JWK.from_json(json.dumps({**issuer_key.public.jwk, "d": _private_d(issuer_key)}))
+    reference_holder_key = JWK.from_json(json.dumps({**holder_key.public.jwk, "d": _private_d(holder_key)}))
+    reference_claims = {
+        **{name: value for name, value in credential.items() if name != "credentialSubject"},
+        "iss": ISSUER,
+        "credentialSubject": {
+            (SDObj(name) if name in schemas.SUBJECT_CLAIMS else name): value
+            for name, value in credential["credentialSubject"].items()
+        },
+    }
+
+    def reference_issue() -> str:
+        issued = SDJWTIssuer(
+            reference_claims,
+            reference_issuer_key,
+            holder_key=reference_holder_key,
+            sign_alg="ES256",
+            add_decoy_claims=True,
+        )
+        return str(issued.sd_jwt_issuance)
+
+    holder = SDJWTHolder(reference_issue())
+    holder.create_presentation(
+        {"credentialSubject": dict.fromkeys(schemas.DEFAULT_DISCLOSED_CLAIMS, True)},
+        nonce=NONCE,
+        aud=AUDIENCE,
+        holder_key=reference_holder_key,
+        sign_alg="ES256",
+    )
+    reference_presentation = holder.sd_jwt_presentation
+    reference_public = JWK.from_json(json.dumps(dict(issuer_key.public.jwk)))
+
+    def reference_verify() -> object:
+        return SDJWTVerifier(
+            reference_presentation, lambda iss, header: reference_public, expected_aud=AUDIENCE, expected_nonce=NONCE
+        ).get_verified_payload()
+
+    message = credential_token.split("~", 1)[0].encode("ascii")
+    der = issuer_key.key.sign(message, ec.ECDSA(hashes.SHA256()))
+    public = issuer_key.public.key
+    assert isinstance(public, ec.EllipticCurvePublicKey)
+
+    def raw_verify() -> None:
+        public.verify(der, message, ec.ECDSA(hashes.SHA256()))
+
+    rounds, per_round = (7, 60) if quick else (15, 150)
+    _log(f"engine: {rounds} interleaved rounds of {per_round} calls each")
+    timings = interleaved(
+        {
+            "raw_sign": lambda: issuer_key.sign(message),
+            "raw_verify": raw_verify,
+            "issue": ours_issue,
+            "verify": lambda: verify(presentation, keys=keys, status=status, policy=policy, now=now),
+            "verify_with_schema": lambda: verify(
+                presentation, keys=keys, status=status, policy=policy_with_schema, now=now
+            ),
+            "reference_issue": reference_issue,
+            "reference_verify": reference_verify,
+        },
+        rounds=rounds,
+        per_round=per_round,
+    )
+    return {
+        "raw_es256_sign_us": round(timings["raw_sign"], 1),
+        "raw_es256_verify_us": round(timings["raw_verify"], 1),
+        "issue_diploma_15_disclosable_us": round(timings["issue"], 1),
+        "issue_vs_raw_sign": round(timings["issue"] / timings["raw_sign"], 2),
+        "verify_presentation_kb_status_us": round(timings["verify"], 1),
+        "verify_vs_raw_verify": round(timings["verify"] / (2 * timings["raw_verify"]), 2),
+        "verify_with_schema_us": round(timings["verify_with_schema"], 1),
+        "verify_with_schema_vs_raw_verify": round(timings["verify_with_schema"] / (2 * timings["raw_verify"]), 2),
+        "reference_issue_us": round(timings["reference_issue"], 1),
+        "reference_verify_us": round(timings["reference_verify"], 1),
+        "speedup_issue_vs_reference": round(timings["reference_issue"] / timings["issue"], 2),
+        "speedup_verify_vs_reference": round(timings["reference_verify"] / timings["verify"], 2),
+        "targets": {"issue_vs_raw_sign": "<= 4", "verify_vs_raw_verify": "<= 1.5"},
+    }
+
+
+def _private_d(key: SigningKey) -> str:
+    from vc.encoding import b64url_encode
+
+    private = key.key
+    assert isinstance(private, ec.EllipticCurvePrivateKey)
+    size = (private.curve.key_size + 7) // 8
+    return b64url_encode(private.private_numbers().private_value.to_bytes(size, "big"))
+
+
+def main() -> None:
+    quick = os.environ.get("TAWTIQ_BENCH_QUICK", "") not in ("", "0")
+    results: dict[str, Any] = {"quick": quick, "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
+    results["engine"] = engine(quick=quick)
+    _log(json.dumps(results["engine"], indent=2))
+    for service in ("issuer", "verifier"):
+        try:
+            module = importlib.import_module(f"{service}.bench")
+        except ModuleNotFoundError:
+            results[service] = {"skipped": f"{service}.bench is not available"}
+            continue
+        _log(f"{service}: running its benchmark")
+        results[service] = module.run(quick=quick)
+        _log(json.dumps(results[service], indent=2))
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()

@@ -25,6 +25,7 @@ from vc.claims import format_claim_path, lookup
 from vc.encoding import json_object
 from vc.errors import (
     CredentialError,
+    DisclosureError,
     FormatError,
     HolderBindingError,
     StatusError,
@@ -55,6 +56,8 @@ from vc.vcdm import (
 )
 
 _SKIPPED = "not checked because an earlier check failed"
+#: What a malformed token raises while it is parsed and processed; RFC 9901 §7.1 refusals are DisclosureErrors.
+_MALFORMED = (FormatError, DisclosureError)
 
 
 class _Checks:
@@ -162,7 +165,7 @@ def _run(
     try:
         text = _decode_text(token)
         parsed = _parse_container(text)
-    except FormatError as exc:
+    except _MALFORMED as exc:
         checks.error(CheckName.FORMAT, exc)
         return
     jws, sd = parsed
@@ -215,7 +218,7 @@ def _run(
                 _refuse_disclosed_registered_claims(processed)
         else:
             claims = dict(payload)
-    except FormatError as exc:
+    except _MALFORMED as exc:
         checks.error(CheckName.FORMAT, exc)
         return
     run.claims = claims
@@ -230,7 +233,7 @@ def _run(
                 raise FormatError("issuer and 'iss' disagree", code="vcdm.iss_mismatch", found=run.issuer)
         else:
             _validate_sd_jwt_vc(claims)
-    except FormatError as exc:
+    except _MALFORMED as exc:
         checks.error(CheckName.FORMAT, exc)
         return
     checks.passed(CheckName.FORMAT, "format.ok", f"a well-formed {profile.value}")

@@ -332,10 +332,20 @@ def _types(profile: Profile, payload: Mapping[str, Any]) -> tuple[str, ...]:
 def _signing_time(payload: Mapping[str, Any]) -> datetime | None:
     issued = payload.get("iat")
     if isinstance(issued, int) and not isinstance(issued, bool):
-        return datetime.fromtimestamp(issued, UTC)
+        # An 'iat' beyond the datetime range gives no signing time (a compromised key then refuses the token);
+        # step (7) reports the claim once the signature is known to be good.
+        return _from_timestamp(issued)
     try:
         return parse_date_time_stamp(payload["validFrom"], name="validFrom") if "validFrom" in payload else None
     except FormatError:
+        return None
+
+
+def _from_timestamp(value: float) -> datetime | None:
+    """The UTC datetime of a NumericDate, or None when the platform cannot represent it."""
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):
         return None
 
 
@@ -364,7 +374,15 @@ def _numeric_date(claims: Mapping[str, Any], name: str, *, lenient: bool) -> dat
     if value is None:
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC)
+        moment = _from_timestamp(value)
+        if moment is None:
+            raise FormatError(
+                f"'{name}' is not a representable NumericDate",
+                code="validity.claim_malformed",
+                found=value,
+                expected="seconds since 1970 within years 1 to 9999",
+            )
+        return moment
     if lenient:
         return None  # VC-JOSE-COSE test vectors carry string 'iat'; VCDM validFrom governs those credentials
     raise FormatError(f"'{name}' is not a NumericDate", code="validity.claim_malformed", found=value)

@@ -444,8 +444,9 @@ def _check_status(
         except UpstreamError as exc:
             checks.error(CheckName.STATUS, exc)
             return
-        except StatusError as exc:
-            # A list we reached but could not read is the list's fault: we cannot tell the status.
+        except CredentialError as exc:
+            # A list we reached but could not read or verify (malformed, undecodable, badly signed) is the
+            # list's fault, not the credential's: we cannot tell the status.
             checks.not_checked(CheckName.STATUS, exc.code, exc.message, blocking=True)
             return
         data = snapshot.data

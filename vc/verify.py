@@ -446,8 +446,11 @@ def _check_status(
             return
         except CredentialError as exc:
             # A list we reached but could not read or verify (malformed, undecodable, badly signed) is the
-            # list's fault, not the credential's: we cannot tell the status.
-            checks.not_checked(CheckName.STATUS, exc.code, exc.message, blocking=True)
+            # list's fault, not the credential's: we cannot tell the status. The list's own signature and key
+            # errors are renamed, so that 'signature.invalid' never seems to speak of the credential.
+            code = exc.code if exc.code.startswith("status.") else "status.list_" + exc.code.replace(".", "_")
+            message = f"status list {uri} cannot be used: {exc.message}"
+            checks.not_checked(CheckName.STATUS, code, message, blocking=True)
             return
         data = snapshot.data
         if data.issuer != run.issuer:

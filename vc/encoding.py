@@ -28,7 +28,7 @@ def b64url_encode(data: bytes) -> str:
 
 
 def b64url_decode(text: str | bytes, *, what: str = "value") -> bytes:
-    """Decode unpadded base64url, refusing padding and characters outside the alphabet.
+    """Decode unpadded base64url, refusing padding, characters outside the alphabet and non-canonical forms.
 
     Raises :class:`FormatError` (``format.base64url``) with what was found.
     """
@@ -42,9 +42,18 @@ def b64url_decode(text: str | bytes, *, what: str = "value") -> bytes:
             expected="A-Z a-z 0-9 - _ without '=' padding",
         )
     try:
-        return base64.urlsafe_b64decode(raw + b"=" * (-len(raw) % 4))
+        decoded = base64.urlsafe_b64decode(raw + b"=" * (-len(raw) % 4))
     except binascii.Error as exc:  # pragma: no cover - the alphabet check above prevents it
         raise FormatError(f"{what} is not base64url", code="format.base64url") from exc
+    # RFC 4648 §3.5: the bits after the last byte must be zero, or one value has several spellings.
+    if len(raw) % 4 and base64.urlsafe_b64encode(decoded).rstrip(b"=") != raw:
+        raise FormatError(
+            f"{what} is not canonical base64url",
+            code="format.base64url",
+            found="non-zero bits after the last encoded byte",
+            expected="the one canonical encoding",
+        )
+    return decoded
 
 
 def json_dumps(value: Any) -> bytes:

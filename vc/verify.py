@@ -273,9 +273,10 @@ def _decode_text(token: bytes | str) -> str:
 
 
 def _parse_container(text: str) -> tuple[Jws, sdjwt.SdJwt | None]:
+    media_type = None
     if text.startswith("data:"):
         envelope = parse_envelope({"type": "EnvelopedVerifiableCredential", "id": text})
-        text = envelope.content
+        text, media_type = envelope.content, envelope.media_type
     if text.startswith(("{", "[")):
         raise FormatError(
             "an unsecured JSON credential proves nothing",
@@ -285,10 +286,16 @@ def _parse_container(text: str) -> tuple[Jws, sdjwt.SdJwt | None]:
         )
     if not text.isascii():
         raise FormatError("token contains non-ASCII characters", code="format.jws", expected="base64url and '.' '~'")
-    if "~" in text:
-        parsed = sdjwt.parse(text)
-        return parse_compact(parsed.issuer_jwt, what="issuer-signed JWT"), parsed
-    return parse_compact(text), None
+    sd = sdjwt.parse(text) if "~" in text else None
+    jws = parse_compact(sd.issuer_jwt, what="issuer-signed JWT") if sd is not None else parse_compact(text)
+    if media_type is not None and media_type != f"application/{jws.typ}":
+        raise FormatError(
+            "the data: URL's media type is not the one its token declares",
+            code="format.media_type",
+            found=media_type,
+            expected=f"application/{jws.typ}",
+        )
+    return jws, sd
 
 
 def _profile_of(jws: Jws, *, selective: bool) -> Profile:

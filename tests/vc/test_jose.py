@@ -324,12 +324,21 @@ def test_static_key_resolver() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["YQ==", "YQ=", "YWI+", "YWI/", "YW I", "YWI\n", " YWI", "YWI\t", "YQ%3D", "Y", "YWJjZ", "é"],
+    ["YQ==", "YQ=", "YWI+", "YWI/", "YW I", "YWI\n", " YWI", "YWI\t", "YQ%3D", "Y", "YWJjZ", "é", "YR", "YWJ"],
 )
 def test_b64url_decode_is_strict(text: str) -> None:
     with pytest.raises(FormatError) as caught:
         b64url_decode(text)
     assert caught.value.code == "format.base64url"
+
+
+def test_b64url_decode_accepts_only_the_canonical_spelling() -> None:
+    assert b64url_decode("YQ") == b"a"
+    assert b64url_decode("YWI") == b"ab"
+    # "YR".."Yf" and "YWJ".."YWL" decode to the same bytes in lenient decoders; one value, one string.
+    for alias in ("YR", "YS", "Yf", "YWJ", "YWK", "YWL"):
+        with pytest.raises(FormatError):
+            b64url_decode(alias)
 
 
 @settings(max_examples=200, deadline=None)

@@ -95,6 +95,7 @@ def test_controls_cover_both_profiles_and_the_old_keys() -> None:
     assert {path.stem for path in CONTROLS} == {
         "w3c-presentation",
         "sd-jwt-vc-presentation",
+        "w3c-presentation-in-data-url",
         "retired-key-before-retirement",
         "compromised-key-before-compromise",
     }

@@ -445,6 +445,16 @@ def _(world: World) -> str:
 
 
 @case(
+    "data-url-media-type-mismatch",
+    check="format",
+    code="format.media_type",
+    description="the valid vc+sd-jwt presentation wrapped in a data: URL that declares application/vc+jwt",
+)
+def _(world: World) -> str:
+    return f"data:application/vc+jwt,{w3c(world)}"
+
+
+@case(
     "typ-wrong",
     check="format",
     code="format.media_type",
@@ -1235,6 +1245,7 @@ def _(world: World) -> str:
 CONTROLS: dict[str, Builder] = {
     "w3c-presentation": w3c,
     "sd-jwt-vc-presentation": lambda world: world.sd_jwt_vc_presentation,
+    "w3c-presentation-in-data-url": lambda world: f"data:application/vc+sd-jwt,{w3c(world)}",
     "retired-key-before-retirement": lambda world: world.present(
         world.issue_w3c(
             diploma(valid_from=datetime(2023, 7, 1, tzinfo=UTC)),

@@ -61,7 +61,12 @@ class StatusSnapshot:
 
 
 class StatusResolver(Protocol):
-    """Returns the verified list a status reference points at. Raises :class:`UpstreamError` if it cannot."""
+    """Returns the verified list a status reference points at.
+
+    Raises :class:`UpstreamError` when the list cannot be obtained, and may let through the
+    :class:`~vc.errors.CredentialError` of :func:`verify_status_list_token` for a list it obtained but
+    could not read or verify. The pipeline reports either as a status it cannot tell (``indeterminate``).
+    """
 
     def resolve(self, reference: StatusReference) -> StatusSnapshot: ...
 

@@ -67,7 +67,8 @@ SD_JWT_VC_NEVER_DISCLOSABLE: Final = frozenset({"iss", "nbf", "exp", "cnf", "vct
 
 
 def _refuse_never_disclosable(paths: tuple[ClaimPath, ...], forbidden: frozenset[str]) -> None:
-    refused = [format_claim_path(path) for path in paths if len(path) == 1 and path[0] in forbidden]
+    # A path inside one of them (type[1], status.status_list.idx) would let the holder withhold part of it.
+    refused = [format_claim_path(path) for path in paths if path and path[0] in forbidden]
     if refused:
         raise ConfigurationError(
             "these claims can never be selectively disclosable",

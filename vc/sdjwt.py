@@ -609,9 +609,9 @@ def verify_key_binding(
     claims = json_loads(token.payload, what="KB-JWT payload")
     if not isinstance(claims, dict):
         raise HolderBindingError("KB-JWT payload is not an object", code="holder_binding.malformed")
-    # (5.3) iat within the acceptable window
+    # (5.3) iat within the acceptable window; a NumericDate may have a fraction (RFC 7519 §2)
     issued = claims.get("iat")
-    if not isinstance(issued, int) or isinstance(issued, bool):
+    if not isinstance(issued, int | float) or isinstance(issued, bool):
         raise HolderBindingError(
             "KB-JWT has no numeric 'iat'", code="holder_binding.iat_missing", found=issued, expected="NumericDate"
         )

@@ -493,6 +493,8 @@ def _presentation(*, typ: str = "kb+jwt", **kb_changes: Any) -> sdjwt.SdJwt:
         ({}, NOW + timedelta(minutes=7), "holder_binding.iat_too_old"),
         ({}, NOW - timedelta(minutes=5), "holder_binding.iat_future"),
         ({"iat": "now"}, NOW, "holder_binding.iat_missing"),
+        ({"iat": True}, NOW, "holder_binding.iat_missing"),
+        ({"iat": None}, NOW, "holder_binding.iat_missing"),
         ({"sd_hash": sdjwt.sd_hash("something else~")}, NOW, "holder_binding.sd_hash"),
         ({"typ": "jwt"}, NOW, "holder_binding.typ"),
     ],
@@ -520,6 +522,12 @@ def test_key_binding_sd_hash_covers_the_disclosures_as_presented() -> None:
     with pytest.raises(HolderBindingError) as caught:
         sdjwt.verify_key_binding(dropped, holder_key=HOLDER.public, expect=expectations(), now=NOW)
     assert caught.value.code == "holder_binding.sd_hash"
+
+
+def test_key_binding_accepts_a_fractional_numeric_date() -> None:
+    presented = _presentation(iat=NOW.timestamp() - 0.25)
+    claims = sdjwt.verify_key_binding(presented, holder_key=HOLDER.public, expect=expectations(), now=NOW)
+    assert claims["iat"] == NOW.timestamp() - 0.25
 
 
 def test_key_binding_without_audience_or_nonce_expectations_accepts_any() -> None:

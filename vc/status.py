@@ -49,6 +49,12 @@ class StatusListData:
     issued_at: datetime | None
     expires_at: datetime | None
     ttl_seconds: float | None
+    #: Every ``statusPurpose`` of a W3C list (the REC allows several); empty for a Token Status List.
+    purposes: tuple[str, ...] = ()
+
+    def serves(self, purpose: str) -> bool:
+        """Whether a W3C entry of ``purpose`` may point into this list (never into a Token Status List)."""
+        return purpose in self.purposes if self.purposes else purpose == self.purpose
 
 
 @dataclass(frozen=True)
@@ -203,6 +209,7 @@ def verify_status_list_token(
             uri=uri,
             issuer=issuer,
             purpose=document.purpose,
+            purposes=tuple(document.purposes),
             status_list=document.status_list,
             issued_at=datetime.fromtimestamp(issued, UTC)
             if isinstance(issued, int)

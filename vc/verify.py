@@ -426,10 +426,27 @@ def _check_validity(
         run.checks.passed(CheckName.VALIDITY, "validity.ok", f"valid at {now.isoformat()}")
 
 
+#: Status mechanisms this verifier can check; other ``credentialStatus`` types make the status indeterminate.
+SUPPORTED_STATUS_TYPES = ("BitstringStatusListEntry",)
+
+
 def _status_references(claims: Mapping[str, Any], profile: Profile) -> list[StatusReference]:
     if profile is Profile.DC_SD_JWT:
         return [parse_token_status_reference(claims["status"])] if "status" in claims else []
-    return [parse_bitstring_status_entry(entry) for entry in as_list(claims.get("credentialStatus", []))]
+    entries = as_list(claims.get("credentialStatus", []))
+    unsupported = sorted(
+        {str(entry.get("type")) for entry in entries if isinstance(entry, Mapping)}.difference(SUPPORTED_STATUS_TYPES)
+    )
+    if unsupported:
+        raise UnsupportedStatusError(
+            f"the credential uses a status mechanism this verifier cannot check: {unsupported}; "
+            f"supported: {list(SUPPORTED_STATUS_TYPES)}"
+        )
+    return [parse_bitstring_status_entry(entry) for entry in entries]
+
+
+class UnsupportedStatusError(Exception):
+    """A status mechanism we do not implement: the status cannot be known (never 'valid', never 'revoked')."""
 
 
 def _check_status(
@@ -440,6 +457,9 @@ def _check_status(
         references = _status_references(claims, profile)
     except FormatError as exc:
         checks.error(CheckName.STATUS, exc)
+        return
+    except UnsupportedStatusError as exc:
+        checks.not_checked(CheckName.STATUS, "status.unsupported_type", str(exc), blocking=True)
         return
     if not references:
         checks.not_checked(CheckName.STATUS, "status.none", "the credential carries no status reference")
@@ -468,11 +488,11 @@ def _check_status(
             )
             return
         purpose = reference.purpose if isinstance(reference, BitstringStatusEntry) else "revocation"
-        if isinstance(reference, BitstringStatusEntry) and data.purpose not in (None, reference.purpose):
+        if isinstance(reference, BitstringStatusEntry) and not data.serves(reference.purpose):
             checks.failed(
                 CheckName.STATUS,
                 "status.purpose_mismatch",
-                f"the credential points at a {reference.purpose} entry in a {data.purpose} list",
+                f"the credential points at a {reference.purpose} entry in a list for {list(data.purposes) or None}",
             )
             return
         try:
@@ -639,7 +659,9 @@ def _verify_presentation(
                 f"{where} is a COSE credential, which this verifier does not support yet",
                 code="format.cose_unsupported",
             )
-        report = verify(envelope.content, keys=keys, status=status, policy=inner_policy, now=now)
+        # As a data: URL, so the envelope's media type must agree with the credential's own typ.
+        enveloped = f"data:{envelope.media_type},{envelope.content}"
+        report = verify(enveloped, keys=keys, status=status, policy=inner_policy, now=now)
         run.nested.append(report)
     if policy.unsafe_skip_enveloped_proofs:
         run.checks.not_checked(

@@ -53,6 +53,8 @@ def as_claim_path(value: str | Sequence[PathElement]) -> ClaimPath:
     if isinstance(value, str):
         return parse_claim_path(value)
     path = tuple(value)
+    if path and all(type(element) is str for element in path):
+        return path  # the common case, names only
     if not path or any(
         not (element is None or isinstance(element, str | int)) or element is True or element is False
         for element in path

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 
 class Verdict(StrEnum):
@@ -42,12 +42,11 @@ class CheckName(StrEnum):
 CHECK_ORDER: Final = tuple(CheckName)
 
 
-@dataclass(frozen=True, slots=True)
-class Check:
+class Check(NamedTuple):
     """One check: its outcome, a stable code and a human message.
 
     ``blocking`` marks a check that could not be carried out although the verdict depends on it; it
-    turns the verdict into ``indeterminate``.
+    turns the verdict into ``indeterminate``. Immutable.
     """
 
     name: CheckName

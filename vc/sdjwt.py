@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from vc.claims import ClaimPath, format_claim_path, is_prefix, lookup, path_matches
 from vc.encoding import MAX_JSON_DEPTH, b64url_decode, b64url_encode, json_dumps, json_loads
@@ -39,9 +39,11 @@ def digest_of(encoded: str) -> str:
     return b64url_encode(hashlib.sha256(encoded.encode("ascii")).digest())
 
 
-@dataclass(frozen=True, slots=True)
-class Disclosure:
-    """One disclosure: its transmitted form, its digest and its decoded content."""
+class Disclosure(NamedTuple):
+    """One disclosure: its transmitted form, its digest and its decoded content.
+
+    Immutable; a named tuple because verification builds one per disclosure on the hot path.
+    """
 
     encoded: str
     digest: str
@@ -58,7 +60,7 @@ class Disclosure:
             )
         content = [salt, value] if name is None else [salt, name, value]
         encoded = b64url_encode(json_dumps(content))
-        return cls(encoded=encoded, digest=digest_of(encoded), salt=salt, name=name, value=value)
+        return cls(encoded, digest_of(encoded), salt, name, value)
 
     @classmethod
     def parse(cls, encoded: str) -> Disclosure:
@@ -69,37 +71,41 @@ class Disclosure:
             raise DisclosureError(
                 "disclosure is not base64url-encoded JSON", code="sd_jwt.disclosure_malformed", found=exc.found
             ) from exc
-        if not isinstance(content, list) or len(content) not in (2, 3):
-            raise DisclosureError(
-                "disclosure must be a JSON array of 2 or 3 elements",
-                code="sd_jwt.disclosure_arity",
-                found=f"{type(content).__name__} of {len(content)} elements"
-                if isinstance(content, list)
-                else type(content).__name__,
-                expected="[salt, name, value] or [salt, value]",
-            )
-        salt = content[0]
-        if not isinstance(salt, str):
-            raise DisclosureError(
-                "disclosure salt must be a string", code="sd_jwt.disclosure_malformed", found=type(salt).__name__
-            )
-        name: str | None = None
-        if len(content) == 3:
-            name = content[1]
-            if not isinstance(name, str):
-                raise DisclosureError(
-                    "disclosure claim name must be a string",
-                    code="sd_jwt.disclosure_malformed",
-                    found=type(name).__name__,
-                )
-            if name in RESERVED_NAMES:
-                raise DisclosureError(
-                    "disclosure uses a reserved claim name",
-                    code="sd_jwt.reserved_name",
-                    found=name,
-                    expected="any name but '_sd' and '...'",
-                )
-        return cls(encoded=encoded, digest=digest_of(encoded), salt=salt, name=name, value=content[-1])
+        # The common case first, cheaply: [salt, name, value] or [salt, value] with string salt and name.
+        if type(content) is list and type(content[0] if content else None) is str:
+            if len(content) == 3 and type(content[1]) is str and content[1] not in RESERVED_NAMES:
+                return cls(encoded, digest_of(encoded), content[0], content[1], content[2])
+            if len(content) == 2:
+                return cls(encoded, digest_of(encoded), content[0], None, content[1])
+        raise _malformed(content)
+
+
+def _malformed(content: Any) -> DisclosureError:
+    """Say precisely what is wrong with a decoded disclosure the fast path did not accept."""
+    if not isinstance(content, list) or len(content) not in (2, 3):
+        return DisclosureError(
+            "disclosure must be a JSON array of 2 or 3 elements",
+            code="sd_jwt.disclosure_arity",
+            found=f"{type(content).__name__} of {len(content)} elements"
+            if isinstance(content, list)
+            else type(content).__name__,
+            expected="[salt, name, value] or [salt, value]",
+        )
+    if not isinstance(content[0], str):
+        return DisclosureError(
+            "disclosure salt must be a string", code="sd_jwt.disclosure_malformed", found=type(content[0]).__name__
+        )
+    name = content[1]
+    if not isinstance(name, str):
+        return DisclosureError(
+            "disclosure claim name must be a string", code="sd_jwt.disclosure_malformed", found=type(name).__name__
+        )
+    return DisclosureError(
+        "disclosure uses a reserved claim name",
+        code="sd_jwt.reserved_name",
+        found=name,
+        expected="any name but '_sd' and '...'",
+    )
 
 
 # ---------------------------------------------------------------------------------------------- issuance
@@ -157,17 +163,27 @@ class _Trie:
 class _Builder:
     """Walks the claims once, replacing the chosen paths by digests (children before parents)."""
 
+    #: Salts are drawn from the random source this many at a time (one call instead of one per salt).
+    POOL = 32
+
     def __init__(self, random_bytes: RandomBytes, decoys: DecoyPolicy) -> None:
         self.random_bytes = random_bytes
         self.decoys = decoys
         self.disclosures: list[Disclosure] = []
         self.used: set[ClaimPath] = set()
+        self._pool = b""
+
+    def _fresh(self) -> bytes:
+        if not self._pool:
+            self._pool = self.random_bytes(SALT_BYTES * self.POOL)
+        chunk, self._pool = self._pool[:SALT_BYTES], self._pool[SALT_BYTES:]
+        return chunk
 
     def _salt(self) -> str:
-        return b64url_encode(self.random_bytes(SALT_BYTES))
+        return b64url_encode(self._fresh())
 
     def _decoy(self) -> str:
-        return b64url_encode(hashlib.sha256(self.random_bytes(SALT_BYTES)).digest())
+        return b64url_encode(hashlib.sha256(self._fresh()).digest())
 
     def _disclose(self, name: str | None, value: Any, trie: _Trie) -> str:
         assert trie.pattern is not None
@@ -203,13 +219,14 @@ class _Builder:
             if child is None:
                 clear[name] = value
                 continue
-            built = self.build(value, child, depth + 1)
+            built = self.build(value, child, depth + 1) if child.children else value
             if child.pattern is not None:
                 digests.append(self._disclose(name, built, child))
             else:
                 clear[name] = built
         if digests:
-            digests.extend(self._decoy() for _ in range(self.decoys.count(self.random_bytes)))
+            decoys = self.decoys.count(lambda size: self._fresh()[:size])
+            digests.extend(self._decoy() for _ in range(decoys))
             # RFC 9901 §4.2.4.1: hide the original order; sorting is the recommended way.
             clear["_sd"] = sorted(digests)
         return clear
@@ -220,6 +237,11 @@ def _refuse_reserved_names(claims: Mapping[str, Any]) -> None:
 
     A verifier reads them as digests (RFC 9901 §7.1 step 3), so a clear claim using them would vanish.
     """
+    # Serialised compactly, a member named "_sd" or "..." always shows as '"_sd":' or '"...":' (a quote
+    # inside a string is escaped, so values cannot produce it): when neither shows, no scan is needed.
+    serialised = json_dumps(claims)
+    if b'"_sd":' not in serialised and b'"...":' not in serialised:
+        return
     stack: list[Any] = [claims]
     while stack:
         node = stack.pop()
@@ -302,11 +324,13 @@ class SdJwt:
     issuer_jwt: str
     disclosures: tuple[Disclosure, ...]
     key_binding_jwt: str | None
+    #: The received text up to and including the last ``~``, when this was parsed from text.
+    presented: str | None = None
 
     @property
     def without_key_binding(self) -> str:
         """The string the KB-JWT's ``sd_hash`` covers: ``<JWT>~<D1>~…~<Dn>~`` (RFC 9901 §4.3.1)."""
-        return serialize(self.issuer_jwt, self.disclosures)
+        return self.presented if self.presented is not None else serialize(self.issuer_jwt, self.disclosures)
 
     def serialize(self) -> str:
         return serialize(self.issuer_jwt, self.disclosures, self.key_binding_jwt or "")
@@ -339,15 +363,19 @@ def parse(text: str) -> SdJwt:
             found="a final part that is not a JWT",
             expected="a trailing '~' or a compact KB-JWT",
         )
-    disclosures = tuple(Disclosure.parse(part) for part in middle)
-    return SdJwt(issuer_jwt=issuer_jwt, disclosures=disclosures, key_binding_jwt=last or None)
+    disclosures = tuple(map(Disclosure.parse, middle))
+    return SdJwt(
+        issuer_jwt=issuer_jwt,
+        disclosures=disclosures,
+        key_binding_jwt=last or None,
+        presented=text[: len(text) - len(last)],
+    )
 
 
 # ---------------------------------------------------------------------------------------------- processing
 
 
-@dataclass(frozen=True, slots=True)
-class Revealed:
+class Revealed(NamedTuple):
     """Where a disclosure sits in the fully processed payload, and the disclosures it hangs from."""
 
     disclosure: Disclosure
@@ -400,8 +428,10 @@ class _Processor:
     def _object(self, node: dict[str, Any], path: ClaimPath, ancestors: tuple[str, ...]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for name, value in node.items():
-            if name != "_sd":
-                out[name] = self.walk(value, (*path, name), ancestors)
+            if name == "_sd":
+                continue
+            # Scalars are most of a payload: take them as they are, without a call per value.
+            out[name] = self.walk(value, (*path, name), ancestors) if isinstance(value, dict | list) else value
         digests = node.get("_sd", [])
         if not isinstance(digests, list):
             raise DisclosureError(
@@ -449,8 +479,10 @@ class _Processor:
                 child = (*path, len(out))
                 self.revealed.append(Revealed(disclosure, child, ancestors))
                 out.append(self.walk(disclosure.value, child, (*ancestors, disclosure.digest)))
-            else:
+            elif isinstance(element, dict | list):
                 out.append(self.walk(element, (*path, len(out)), ancestors))
+            else:
+                out.append(element)
         return out
 
 

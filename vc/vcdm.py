@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
-from urllib.parse import unquote_to_bytes, urlsplit
+from urllib.parse import unquote_to_bytes
 
 from vc.errors import FormatError
 
@@ -42,6 +42,9 @@ class ContextRegistry:
     """Pinned JSON-LD context documents by URL; the only contexts a credential may use."""
 
     documents: Mapping[str, Mapping[str, Any]]
+    _terms: dict[tuple[tuple[str, ...], tuple[str, ...]], frozenset[str]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def _definitions(self, context: Any) -> Mapping[str, Any]:
         if isinstance(context, str):
@@ -63,7 +66,17 @@ class ContextRegistry:
 
         Type-scoped contexts (e.g. the properties of ``VerifiableCredential``) are included for the
         node's own types. Raises :class:`FormatError` (``vcdm.context_unknown``) for an unpinned URL.
+        Answers for context URLs are remembered (the documents are pinned, so they never change).
         """
+        if all(isinstance(context, str) for context in contexts):
+            key = (tuple(contexts), tuple(types))
+            cached = self._terms.get(key)
+            if cached is None:
+                cached = self._terms[key] = self._defined_terms(contexts, types)
+            return cached
+        return self._defined_terms(contexts, types)
+
+    def _defined_terms(self, contexts: Sequence[Any], types: Sequence[str]) -> frozenset[str]:
         terms: set[str] = set()
         scoped: list[Mapping[str, Any]] = []
         for context in contexts:
@@ -101,12 +114,12 @@ def parse_date_time_stamp(value: Any, *, name: str) -> datetime:
         raise _fail(f"'{name}' is not a valid date", code="vcdm.date_invalid", found=value) from exc
 
 
+_ABSOLUTE_URL: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:(?!/*$)\S+")
+
+
 def is_url(value: Any) -> bool:
     """True for an absolute URL (a scheme and something after it), e.g. ``https://…``, ``did:…``, ``urn:…``."""
-    if not isinstance(value, str) or not value or any(c.isspace() for c in value):
-        return False
-    parts = urlsplit(value)
-    return bool(parts.scheme) and bool(parts.netloc or parts.path)
+    return isinstance(value, str) and _ABSOLUTE_URL.fullmatch(value) is not None
 
 
 def node_id(value: Any) -> str | None:

@@ -40,7 +40,7 @@ def parse_claim_path(text: str) -> ClaimPath:
             path.append(name)
             expect_name = False
         else:
-            if not path:
+            if not path or expect_name:  # an index belongs to the name before it: "a[0]", not "[0]" or "a.[0]"
                 raise _bad_path(text)
             path.append(None if index == "*" else int(index))
             expect_name = False

@@ -113,7 +113,7 @@ class TrustList:
         if issuer is None or issuer not in self.issuers:
             return TrustDecision(False, "trust.issuer_untrusted", f"issuer {issuer!r} is not on the trust list")
         allowed = self.issuers[issuer]
-        if not types:
+        if not types and ANY_TYPE not in allowed:
             return TrustDecision(False, "trust.type_missing", "the credential names no type to check against")
         refused = [t for t in types if t not in allowed and ANY_TYPE not in allowed]
         if refused:

@@ -152,6 +152,18 @@ def issue_token_status_list(
     return sign_compact(header={"typ": STATUS_LIST_JWT_TYPE}, payload=json_dumps(payload), key=key)
 
 
+def _numeric_date(value: object) -> datetime | None:
+    """A status list credential's ``iat`` as a time; absent, not a number or out of range is refused."""
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            return datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError):
+            pass
+    raise StatusError("status list 'iat' is not a NumericDate", code="status.list_malformed", found=value)
+
+
 def _timestamp(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC) if value is not None else None
 
@@ -204,16 +216,14 @@ def verify_status_list_token(
                 expected=uri,
             )
         issuer = node_id(payload.get("iss")) or document.issuer
-        issued = payload.get("iat")
+        issued = _numeric_date(payload.get("iat"))
         data = StatusListData(
             uri=uri,
             issuer=issuer,
             purpose=document.purpose,
             purposes=tuple(document.purposes),
             status_list=document.status_list,
-            issued_at=datetime.fromtimestamp(issued, UTC)
-            if isinstance(issued, int)
-            else _timestamp(document.valid_from),
+            issued_at=issued or _timestamp(document.valid_from),
             expires_at=_timestamp(document.valid_until),
             ttl_seconds=document.ttl_ms / 1000 if document.ttl_ms is not None else None,
         )

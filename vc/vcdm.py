@@ -8,6 +8,8 @@ Contexts come from pinned local copies handed in as a :class:`ContextRegistry`; 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -289,8 +291,18 @@ def parse_envelope(entry: Any) -> Envelope:
             found=media_type,
             expected=sorted(ENVELOPED_MEDIA_TYPES),
         )
-    if "base64" in parameters:
-        content = body.strip()
+    if "base64" in parameters and media_type == "application/vc+cose":
+        content = body.strip()  # binary COSE stays base64 (its verifier decodes it)
+    elif "base64" in parameters:
+        # RFC 2397: the data is base64; a JOSE credential inside is ASCII text.
+        try:
+            content = base64.b64decode(unquote_to_bytes(body), validate=True).decode("ascii")
+        except (binascii.Error, ValueError) as exc:
+            raise _fail(
+                "an enveloped credential's base64 data cannot be decoded",
+                code="vcdm.envelope_invalid",
+                expected="base64 of an ASCII token",
+            ) from exc
     else:
         try:
             content = unquote_to_bytes(body).decode("ascii")

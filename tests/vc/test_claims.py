@@ -69,6 +69,8 @@ def test_parse_claim_path(text: str, path: ClaimPath) -> None:
         "phoneNumbers0]",
         "degrees[0]name",
         "a]b",
+        "a.[0]",
+        "a.[*].b",
     ],
 )
 def test_malformed_text_paths_are_refused(text: str) -> None:

@@ -384,3 +384,18 @@ def test_small_helpers() -> None:
     assert node_id({"id": ISSUER}) == ISSUER
     assert node_id({"name": "x"}) is None
     assert node_id(7) is None
+
+
+def test_a_base64_data_url_carries_the_token_base64_encoded() -> None:
+    import base64
+
+    encoded = base64.b64encode(TOKEN.encode("ascii")).decode("ascii")
+    assert parse_envelope(envelope(f"data:application/vc+sd-jwt;base64,{encoded}")) == Envelope(
+        media_type="application/vc+sd-jwt", content=TOKEN
+    )
+
+
+def test_a_base64_data_url_that_does_not_decode_is_refused() -> None:
+    with pytest.raises(FormatError) as caught:
+        parse_envelope(envelope("data:application/vc+jwt;base64,not*base64"))
+    assert caught.value.code == "vcdm.envelope_invalid"

@@ -510,3 +510,9 @@ def test_safe_policies_do_not_warn() -> None:
         warnings.simplefilter("error")
         policy()
         TrustList.from_document(GOOD_TRUST_DOCUMENT)
+
+
+def test_an_issuer_trusted_for_any_type_is_trusted_for_an_untyped_credential() -> None:
+    assert TrustList("1", {ISSUER: frozenset({"*"})}).decide(ISSUER, ()).trusted
+    refused = TrustList("1", {ISSUER: frozenset({"DiplomaCredential"})}).decide(ISSUER, ())
+    assert (refused.trusted, refused.code) == (False, "trust.type_missing")

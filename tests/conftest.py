@@ -53,8 +53,10 @@ def postgres_url() -> Iterator[str]:
             f"PostgreSQL is not reachable at TAWTIQ_TEST_DATABASE_URL={POSTGRES_ADMIN_URL!r}: {exc}. "
             "Start it (see .ci/run) or point the variable at a server where this user may create databases."
         )
-    yield make_url(POSTGRES_ADMIN_URL).set(drivername="postgresql+psycopg", database=name).render_as_string(
-        hide_password=False
+    yield (
+        make_url(POSTGRES_ADMIN_URL)
+        .set(drivername="postgresql+psycopg", database=name)
+        .render_as_string(hide_password=False)
     )
     with psycopg.connect(_admin_conninfo(), autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

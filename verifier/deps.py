@@ -1,0 +1,65 @@
+"""Dependencies of the routes, as ``Annotated`` aliases so that a route's signature reads as what it needs."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from verifier.clock import Clock
+from verifier.messages import Locale, as_locale
+from verifier.oid4vp import OpenID4VP
+from verifier.services import Services
+from verifier.settings import Settings
+from verifier.shares import Shares
+from verifier.verification import Verifier
+
+#: Cookie remembering the page language chosen with ``?lang=``.
+LANGUAGE_COOKIE = "tawtiq_lang"
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_settings(services: ServicesDep) -> Settings:
+    return services.settings
+
+
+def get_clock(services: ServicesDep) -> Clock:
+    return services.clock
+
+
+def get_verifier(services: ServicesDep) -> Verifier:
+    return services.verifier
+
+
+def get_oid4vp(services: ServicesDep) -> OpenID4VP:
+    return services.oid4vp
+
+
+def get_shares(services: ServicesDep) -> Shares:
+    return services.shares
+
+
+def client_address(request: Request) -> str:
+    """The client's address as the server sees it (behind a proxy, uvicorn's ``forwarded_allow_ips`` decides)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
+def page_locale(request: Request) -> Locale:
+    """The page language: ``?lang=``, then the remembered choice, then Arabic."""
+    return as_locale(request.query_params.get("lang") or request.cookies.get(LANGUAGE_COOKIE))
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
+VerifierDep = Annotated[Verifier, Depends(get_verifier)]
+OpenID4VPDep = Annotated[OpenID4VP, Depends(get_oid4vp)]
+SharesDep = Annotated[Shares, Depends(get_shares)]
+ClientAddress = Annotated[str, Depends(client_address)]
+LocaleDep = Annotated[Locale, Depends(page_locale)]

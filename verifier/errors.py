@@ -1,0 +1,101 @@
+"""Errors of the verifier service, on top of the engine's three families (:mod:`vc.errors`).
+
+Each error carries a stable ``code`` and the HTTP status it maps to. Routes never build error responses
+themselves: they raise one of these (or the engine's) and the application's handlers turn it into an RFC 9457
+problem detail (``application/problem+json``) once, at the boundary.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from vc.errors import CredentialError, TawtiqError, UpstreamError
+
+#: Base of the ``type`` URIs of our own problem details.
+PROBLEM_BASE: Final = "https://tawtiq.ma/ns/problems#"
+
+
+class RequestError(CredentialError):
+    """The request is malformed or not acceptable (4xx)."""
+
+    default_code = "request.invalid"
+    status_code: int = 400
+    #: The problem ``type`` URI when a specification defines one (else ours, from the code).
+    problem_type: str | None = None
+
+    def __init__(self, message: str, *, code: str | None = None, status_code: int | None = None, **kwargs: Any):
+        super().__init__(message, code=code, **kwargs)
+        if status_code is not None:
+            self.status_code = status_code
+
+
+class NotFoundError(RequestError):
+    default_code = "request.not_found"
+    status_code = 404
+
+
+class GoneError(RequestError):
+    """The thing existed and is no more: an expired or withdrawn share link, a finished transaction."""
+
+    default_code = "request.gone"
+    status_code = 410
+
+
+class ForbiddenError(RequestError):
+    default_code = "request.forbidden"
+    status_code = 403
+
+
+class PayloadTooLargeError(RequestError):
+    default_code = "request.too_large"
+    status_code = 413
+
+
+class RateLimitedError(RequestError):
+    default_code = "request.rate_limited"
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after_seconds: int, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class ServiceUnavailableError(UpstreamError):
+    """Something this request depends on cannot answer now (503); trying again later may work."""
+
+    default_code = "upstream.unavailable"
+    status_code: int = 503
+
+
+class FetchError(UpstreamError):
+    """An issuer's server could not be reached, answered with an error, or sent something unusable."""
+
+    default_code = "fetch.failed"
+
+
+class ResponseTooLargeError(FetchError):
+    """A fetched document exceeds its size bound (by Content-Length or by the bytes actually received)."""
+
+    default_code = "fetch.too_large"
+
+
+class UrlRefusedError(CredentialError):
+    """A URL may not be fetched: not https (or loopback http), or not on a trusted issuer's origin."""
+
+    default_code = "fetch.url_refused"
+
+
+def http_status_of(error: TawtiqError) -> int:
+    """The HTTP status an error maps to: its own, else 400 for input faults and 503 for upstream faults."""
+    status = getattr(error, "status_code", None)
+    if isinstance(status, int):
+        return status
+    return 503 if isinstance(error, UpstreamError) else 400
+
+
+def problem(
+    *, status: int, code: str, title: str, detail: str, problem_type: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    """An RFC 9457 problem detail object with our stable ``code``."""
+    kind = problem_type or PROBLEM_BASE + code
+    return {"type": kind, "title": title, "status": status, "detail": detail, "code": code, **extra}

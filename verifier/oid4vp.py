@@ -1,0 +1,394 @@
+"""OpenID for Verifiable Presentations 1.0, cross-device: the verifier shows a QR code, the wallet answers.
+
+Wire format (what a wallet must speak; ``{V}`` is this verifier's public URL, e.g. ``https://verify.tawtiq.ma``)
+
+1. **Authorization Request, by reference** (RFC 9101 JAR, OpenID4VP 1.0 §5, §5.10), shown as a QR code::
+
+       openid4vp://?client_id=redirect_uri%3A{V}%2Foid4vp%2Fresponse&request_uri={V}%2Foid4vp%2Frequest%2F{handle}
+
+   ``client_id`` uses the ``redirect_uri`` Client Identifier Prefix (§5.9.3): ``redirect_uri:{V}/oid4vp/response``,
+   the Response URI itself. There is no ``request_uri_method``, so the wallet uses GET.
+
+2. **Request Object retrieval**: ``GET {V}/oid4vp/request/{handle}`` answers ``200``,
+   ``Content-Type: application/oauth-authz-req+jwt``, ``Cache-Control: no-store``, with the Request Object as an
+   *unsigned* JWT: requests with the ``redirect_uri`` prefix "cannot be signed" (§5.9.3), and an unsigned
+   Request Object is an Unsecured JWS (OpenID Connect Core §6.1, RFC 7519 §6): header
+   ``{"alg":"none","typ":"oauth-authz-req+jwt"}`` (the ``typ`` is required by §5), the payload below, and an
+   empty signature — ``base64url(header) "." base64url(payload) "."``. The payload::
+
+       {"aud": "https://self-issued.me/v2",            (static discovery, §5.8)
+        "response_type": "vp_token",
+        "response_mode": "direct_post",
+        "client_id": "redirect_uri:{V}/oid4vp/response",
+        "response_uri": "{V}/oid4vp/response",
+        "nonce": "<22 chars, 128 random bits, base64url>",
+        "state": "<22 chars, 128 random bits, base64url>",
+        "dcql_query": {"credentials": [{"id": "diploma", "format": "dc+sd-jwt",
+                                        "meta": {"vct_values": ["urn:ma:men:credential:baccalaureate:1"]},
+                                        "claims": [{"path": ["familyName"]}, {"path": ["givenName"]}, …]}]},
+        "client_metadata": {"vp_formats_supported": {"dc+sd-jwt": {"sd-jwt_alg_values": ["ES256", "ES384", "ES512"],
+                                                                   "kb-jwt_alg_values": ["ES256", "ES384", "ES512"]}}},
+        "iat": <NumericDate>, "exp": <NumericDate: when the transaction expires>}
+
+   An unknown handle answers ``404``; an expired or already answered transaction ``410`` (the wallet must stop,
+   §5.10.2). Errors are ``{"error": "invalid_request", "error_description": "…"}``.
+
+3. **Authorization Response** (``direct_post``, §8.2): ``POST {V}/oid4vp/response`` with
+   ``Content-Type: application/x-www-form-urlencoded`` and the fields ``vp_token`` and ``state``. ``vp_token`` is
+   the JSON object of §8.1 keyed by the DCQL credential query id, holding an array with exactly one presentation::
+
+       vp_token={"diploma":["<issuer-signed JWT>~<disclosure>~…~<KB-JWT>"]}&state=<state>
+
+   The presentation is the SD-JWT VC (``typ: dc+sd-jwt``) with the requested disclosures and a KB-JWT whose
+   ``aud`` is the full ``client_id`` (``redirect_uri:{V}/oid4vp/response``, prefix included, §14.1.2) and whose
+   ``nonce`` is the request's; ``iat`` must be within ``presentation_max_age_seconds`` (default 5 min). A wallet
+   that declines sends ``error=access_denied&state=<state>`` (optionally ``error_description``).
+
+   Answer: ``200`` ``{}`` once the response was accepted for verification — whatever the verdict, which the
+   verifier's page shows; the wallet gets no ``redirect_uri`` (cross-device). ``400``
+   ``{"error": "invalid_request", …}`` for a missing or unknown ``state``, an expired transaction, a transaction
+   already answered (the nonce is single-use: a replayed ``vp_token`` is refused), or a ``vp_token`` that is
+   not the object above.
+
+4. **Result** (for the party that created the request, not the wallet): ``GET {V}/oid4vp/requests/{id}`` with the
+   private transaction id returned at creation; ``status`` is ``pending``, ``retrieved``, ``answered``,
+   ``failed`` (the wallet declined) or ``expired``; once answered it carries ``verified``, ``verdict``,
+   ``problemDetails`` and the full ``report``. The result is readable for ``oid4vp_result_seconds`` after the
+   answer, then erased.
+
+The transaction id (the bearer secret for the result), the request handle (public, in the QR code) and the
+``state`` (public, in the Request Object) are three independent random values, so nobody who merely sees the
+QR code can read the result (§14.3.3). The result is sealed at rest (see :mod:`verifier.sealing`).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final
+from urllib.parse import quote, urlencode
+
+from sqlalchemy import delete, update
+from sqlmodel import select
+
+import schemas
+from vc.encoding import b64url_encode
+from verifier.clock import Clock
+from verifier.db import Database
+from verifier.errors import GoneError, NotFoundError, RequestError
+from verifier.models import OpenID4VPTransactionRow
+from verifier.reporting import verification_response
+from verifier.sealing import UnsealError, digest, open_sealed, public_key_for, seal_to
+from verifier.settings import Settings
+from verifier.verification import Expectations, Verifier
+
+REQUEST_OBJECT_MEDIA_TYPE: Final = "application/oauth-authz-req+jwt"
+CREDENTIAL_QUERY_ID: Final = "diploma"
+SELF_ISSUED_AUDIENCE: Final = "https://self-issued.me/v2"
+ALGORITHMS: Final = ("ES256", "ES384", "ES512")
+_RESULT_PURPOSE: Final = b"oid4vp-result"
+_OPEN: Final = ("pending", "retrieved")
+
+
+class OAuthError(RequestError):
+    """An OAuth 2.0 error answer (RFC 6749 §5.2 form): ``{"error": …, "error_description": …}``."""
+
+    def __init__(self, error: str, description: str, *, status_code: int = 400) -> None:
+        super().__init__(description, code=f"oid4vp.{error}", status_code=status_code)
+        self.error = error
+
+
+def dcql_query(claims: Sequence[str]) -> dict[str, Any]:
+    """The DCQL query for the diploma as an SD-JWT VC, asking for ``claims`` (top-level claim names)."""
+    return {
+        "credentials": [
+            {
+                "id": CREDENTIAL_QUERY_ID,
+                "format": "dc+sd-jwt",
+                "meta": {"vct_values": [schemas.DIPLOMA_VCT]},
+                "claims": [{"path": [name]} for name in claims],
+            }
+        ]
+    }
+
+
+def requested_claims(claims: Sequence[str] | None) -> tuple[str, ...]:
+    """Check a list of diploma claim names (default: those disclosed by default). Raises :class:`RequestError`."""
+    if claims is None:
+        return schemas.DEFAULT_DISCLOSED_CLAIMS
+    unknown = [name for name in claims if name not in schemas.SUBJECT_CLAIMS]
+    if unknown:
+        raise RequestError(
+            "unknown diploma claims requested",
+            code="oid4vp.claims_unknown",
+            found=unknown,
+            expected=list(schemas.SUBJECT_CLAIMS),
+        )
+    chosen = tuple(dict.fromkeys(claims))
+    if not chosen:
+        raise RequestError("ask for at least one claim", code="oid4vp.claims_empty", expected="one or more claims")
+    return chosen
+
+
+@dataclass(frozen=True)
+class CreatedRequest:
+    """A new transaction: the private ``id`` and what the wallet is shown."""
+
+    id: str
+    client_id: str
+    request_uri: str
+    authorization_request: str
+    expires_at: datetime
+    dcql_query: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TransactionView:
+    """What the creator of a transaction may read about it."""
+
+    status: str
+    created_at: datetime
+    expires_at: datetime
+    answered_at: datetime | None
+    result: dict[str, Any] | None
+    wallet_error: str | None
+
+
+class OpenID4VP:
+    """Creates transactions, serves their Request Objects, takes the wallet's answer and keeps the result."""
+
+    def __init__(self, *, database: Database, clock: Clock, settings: Settings, verifier: Verifier) -> None:
+        self._database = database
+        self._clock = clock
+        self._settings = settings
+        self._verifier = verifier
+
+    def create(self, *, claims: Sequence[str] | None) -> CreatedRequest:
+        """Start a transaction asking for ``claims`` of the diploma. Raises :class:`RequestError` for bad claims."""
+        chosen = requested_claims(claims)
+        now = self._clock.now()
+        transaction_id, handle = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+        query = dcql_query(chosen)
+        expires_at = now + timedelta(seconds=self._settings.oid4vp_transaction_seconds)
+        with self._database.session() as session:
+            session.add(
+                OpenID4VPTransactionRow(
+                    id_hash=digest(transaction_id),
+                    request_handle=handle,
+                    state=secrets.token_urlsafe(16),
+                    nonce=secrets.token_urlsafe(16),
+                    dcql_query=json.dumps(query),
+                    created_at=now,
+                    expires_at=expires_at,
+                    status="pending",
+                    result_key=public_key_for(transaction_id, purpose=_RESULT_PURPOSE),
+                )
+            )
+        request_uri = f"{self._settings.public_url}/oid4vp/request/{handle}"
+        return CreatedRequest(
+            transaction_id,
+            self._settings.oid4vp_client_id,
+            request_uri,
+            self._authorization_request(request_uri),
+            expires_at,
+            query,
+        )
+
+    def _authorization_request(self, request_uri: str) -> str:
+        return "openid4vp://?" + urlencode(
+            {"client_id": self._settings.oid4vp_client_id, "request_uri": request_uri}, quote_via=quote
+        )
+
+    def authorization_request(self, transaction_id: str) -> str:
+        """The ``openid4vp://`` URL of an open transaction (for its QR code). Raises :class:`NotFoundError`,
+        :class:`GoneError` once it has expired or been answered."""
+        with self._database.session() as session:
+            row = session.get(OpenID4VPTransactionRow, digest(transaction_id))
+        if row is None:
+            raise NotFoundError("no such request", code="oid4vp.unknown")
+        if row.status not in _OPEN or self._clock.now() >= row.expires_at:
+            raise GoneError("this request has expired or was already answered", code="oid4vp.closed")
+        return self._authorization_request(f"{self._settings.public_url}/oid4vp/request/{row.request_handle}")
+
+    def requested_claim_names(self, transaction_id: str) -> list[str]:
+        """The claims a transaction asks for (for the page). Raises :class:`NotFoundError`."""
+        with self._database.session() as session:
+            row = session.get(OpenID4VPTransactionRow, digest(transaction_id))
+        if row is None:
+            raise NotFoundError("no such request", code="oid4vp.unknown")
+        return _claim_names(row.dcql_query)
+
+    def request_object(self, handle: str) -> str:
+        """The unsigned Request Object for ``handle``; the first retrieval moves the transaction to ``retrieved``.
+
+        Raises :class:`OAuthError` 404 for an unknown handle and 410 for an expired or answered transaction.
+        """
+        now = self._clock.now()
+        with self._database.session() as session:
+            row = session.exec(
+                select(OpenID4VPTransactionRow).where(OpenID4VPTransactionRow.request_handle == handle)
+            ).first()
+            if row is None:
+                raise OAuthError("invalid_request", "no such request", status_code=404)
+            if row.status not in _OPEN or now >= row.expires_at:
+                raise OAuthError("invalid_request", "this request has expired or was already answered", status_code=410)
+            if row.status == "pending":
+                row.status, row.retrieved_at = "retrieved", now
+                session.add(row)
+            payload = {
+                "aud": SELF_ISSUED_AUDIENCE,
+                "response_type": "vp_token",
+                "response_mode": "direct_post",
+                "client_id": self._settings.oid4vp_client_id,
+                "response_uri": self._settings.oid4vp_response_uri,
+                "nonce": row.nonce,
+                "state": row.state,
+                "dcql_query": json.loads(row.dcql_query),
+                "client_metadata": {
+                    "vp_formats_supported": {
+                        "dc+sd-jwt": {"sd-jwt_alg_values": list(ALGORITHMS), "kb-jwt_alg_values": list(ALGORITHMS)}
+                    }
+                },
+                "iat": int(row.created_at.timestamp()),
+                "exp": int(row.expires_at.timestamp()),
+            }
+        header = {"alg": "none", "typ": "oauth-authz-req+jwt"}
+        return f"{_b64_json(header)}.{_b64_json(payload)}."
+
+    def respond(
+        self, *, state: str | None, vp_token: str | None, error: str | None, error_description: str | None
+    ) -> None:
+        """Take the wallet's Authorization Response (``direct_post``). Raises :class:`OAuthError` (400)."""
+        if not state:
+            raise OAuthError("invalid_request", "state is required")
+        now = self._clock.now()
+        if error is not None:
+            self._decline(state, error, now)
+            return
+        if vp_token is None:
+            raise OAuthError("invalid_request", "vp_token (or error) is required")
+        presentation = _single_presentation(vp_token)
+        row = self._claim(state, now)
+        claims = _claim_names(row.dcql_query)
+        verification = self._verifier.verify(
+            presentation,
+            expect=Expectations(
+                holder_binding=True,
+                audience=self._settings.oid4vp_client_id,
+                nonce=row.nonce,
+                max_age=timedelta(seconds=self._settings.presentation_max_age_seconds),
+                required_claims=tuple((name,) for name in claims),
+                profiles=frozenset({"dc+sd-jwt"}),
+                types=frozenset({schemas.DIPLOMA_VCT}),
+            ),
+            now=now,
+        )
+        result = verification_response(verification.report, verification.trusted)
+        sealed = seal_to(row.result_key, purpose=_RESULT_PURPOSE, plaintext=json.dumps(result).encode("utf-8"))
+        with self._database.session() as session:
+            session.execute(
+                update(OpenID4VPTransactionRow)
+                .where(OpenID4VPTransactionRow.id_hash == row.id_hash)
+                .values(result=sealed)
+            )
+
+    def _find_by_state(self, state: str) -> OpenID4VPTransactionRow:
+        with self._database.session() as session:
+            row = session.exec(select(OpenID4VPTransactionRow).where(OpenID4VPTransactionRow.state == state)).first()
+        if row is None:
+            raise OAuthError("invalid_request", "unknown state: no such request")
+        return row
+
+    def _claim(self, state: str, now: datetime) -> OpenID4VPTransactionRow:
+        """Move an open, unexpired transaction to ``answered`` exactly once (across replicas): the nonce is spent."""
+        table = OpenID4VPTransactionRow
+        with self._database.session() as session:
+            claimed = session.execute(
+                update(table)
+                .where(table.state == state, table.status.in_(_OPEN), table.expires_at > now)  # type: ignore[attr-defined]
+                .values(status="answered", answered_at=now)
+            )
+            won = getattr(claimed, "rowcount", 0) == 1
+        row = self._find_by_state(state)
+        if won:
+            return row
+        if row.status in _OPEN:
+            raise OAuthError("invalid_request", "this request has expired")
+        raise OAuthError("invalid_request", "this request was already answered; a response is accepted only once")
+
+    def _decline(self, state: str, error: str, now: datetime) -> None:
+        table = OpenID4VPTransactionRow
+        with self._database.session() as session:
+            declined = session.execute(
+                update(table)
+                .where(table.state == state, table.status.in_(_OPEN), table.expires_at > now)  # type: ignore[attr-defined]
+                .values(status="failed", answered_at=now, wallet_error=error[:64])
+            )
+            if getattr(declined, "rowcount", 0) != 1:
+                self._find_by_state(state)
+                raise OAuthError("invalid_request", "this request has expired or was already answered")
+
+    def view(self, transaction_id: str) -> TransactionView:
+        """The transaction's state and, once answered, its result. Raises :class:`NotFoundError`, :class:`GoneError`."""
+        now = self._clock.now()
+        with self._database.session() as session:
+            row = session.get(OpenID4VPTransactionRow, digest(transaction_id))
+        if row is None:
+            raise NotFoundError("no such request", code="oid4vp.unknown")
+        keep = timedelta(seconds=self._settings.oid4vp_result_seconds)
+        if row.answered_at is not None and now >= row.answered_at + keep:
+            raise GoneError("the result of this request is no longer kept", code="oid4vp.result_gone")
+        status = row.status
+        if status in _OPEN and now >= row.expires_at:
+            status = "expired"
+            if now >= row.expires_at + keep:
+                raise GoneError("this request expired", code="oid4vp.expired")
+        result = None
+        if row.result is not None:
+            try:
+                result = json.loads(open_sealed(transaction_id, purpose=_RESULT_PURPOSE, sealed=row.result))
+            except UnsealError as exc:  # pragma: no cover - only with a tampered database
+                raise NotFoundError("no such request", code="oid4vp.unknown") from exc
+        elif status == "answered":
+            status = "verifying"
+        return TransactionView(status, row.created_at, row.expires_at, row.answered_at, result, row.wallet_error)
+
+    def purge(self) -> int:
+        """Delete transactions whose result window has closed and erase results past theirs; returns deletions.
+
+        An answer always comes before expiry, so a transaction expired for longer than the result window has
+        no readable result left.
+        """
+        cutoff = self._clock.now() - timedelta(seconds=self._settings.oid4vp_result_seconds)
+        table = OpenID4VPTransactionRow
+        with self._database.session() as session:
+            deleted = session.execute(delete(table).where(table.expires_at < cutoff))  # type: ignore[arg-type]
+            session.execute(
+                update(table).where(table.answered_at < cutoff).values(result=None)  # type: ignore[arg-type,operator]
+            )
+        return int(getattr(deleted, "rowcount", 0) or 0)
+
+
+def _claim_names(dcql: str) -> list[str]:
+    return [str(query["path"][0]) for query in json.loads(dcql)["credentials"][0]["claims"]]
+
+
+def _b64_json(value: Any) -> str:
+    return b64url_encode(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+
+
+def _single_presentation(vp_token: str) -> str:
+    """The one presentation of the ``vp_token`` object ``{"diploma": ["…"]}``. Raises :class:`OAuthError`."""
+    try:
+        value = json.loads(vp_token)
+    except ValueError:
+        raise OAuthError("invalid_request", "vp_token is not JSON") from None
+    if not isinstance(value, dict) or set(value) != {CREDENTIAL_QUERY_ID}:
+        raise OAuthError("invalid_request", f'vp_token must be a JSON object with the one key "{CREDENTIAL_QUERY_ID}"')
+    presentations = value[CREDENTIAL_QUERY_ID]
+    if not isinstance(presentations, list) or len(presentations) != 1 or not isinstance(presentations[0], str):
+        raise OAuthError("invalid_request", "vp_token.diploma must be an array of exactly one presentation string")
+    return presentations[0]

@@ -1,0 +1,99 @@
+"""OpenID4VP 1.0 cross-device endpoints (the wire format is documented in :mod:`verifier.oid4vp`)."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.formparsers import MultiPartException
+
+from verifier.deps import OpenID4VPDep
+from verifier.oid4vp import REQUEST_OBJECT_MEDIA_TYPE, OAuthError
+from verifier.qr import qr_png, qr_svg
+
+router = APIRouter(tags=["OpenID4VP"])
+
+_NO_STORE: Final = {"Cache-Control": "no-store"}
+_FORM: Final = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class CreateRequestBody(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    claims: list[str] | None = Field(
+        default=None, description="Diploma claims to request; default: the claims disclosed by default"
+    )
+
+
+@router.post("/oid4vp/requests", status_code=201, summary="Start a cross-device presentation request")
+def create_request(oid4vp: OpenID4VPDep, response: Response, body: CreateRequestBody | None = None) -> dict[str, Any]:
+    created = oid4vp.create(claims=body.claims if body is not None else None)
+    response.headers.update(_NO_STORE)
+    base = f"/oid4vp/requests/{created.id}"
+    return {
+        "id": created.id,
+        "status_uri": base,
+        "client_id": created.client_id,
+        "request_uri": created.request_uri,
+        "authorization_request": created.authorization_request,
+        "expires_at": created.expires_at.isoformat(),
+        "dcql_query": created.dcql_query,
+        "qr": {"svg": f"{base}/qr.svg", "png": f"{base}/qr.png"},
+    }
+
+
+@router.get("/oid4vp/request/{handle}", summary="Request Object, by reference (for the wallet)")
+def request_object(handle: str, oid4vp: OpenID4VPDep) -> Response:
+    return Response(oid4vp.request_object(handle), media_type=REQUEST_OBJECT_MEDIA_TYPE, headers=_NO_STORE)
+
+
+@router.post("/oid4vp/response", summary="Authorization Response, direct_post (for the wallet)")
+async def wallet_response(request: Request, oid4vp: OpenID4VPDep) -> JSONResponse:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in _FORM:
+        raise OAuthError("invalid_request", "the response must be application/x-www-form-urlencoded")
+    try:
+        async with request.form(max_files=0, max_fields=16) as form:
+            fields = {name: value for name, value in form.items() if isinstance(value, str)}
+    except (StarletteHTTPException, MultiPartException, ValueError, UnicodeDecodeError) as exc:
+        raise OAuthError("invalid_request", "the form body cannot be parsed") from exc
+    await run_in_threadpool(
+        oid4vp.respond,
+        state=fields.get("state"),
+        vp_token=fields.get("vp_token"),
+        error=fields.get("error"),
+        error_description=fields.get("error_description"),
+    )
+    return JSONResponse({}, headers=_NO_STORE)
+
+
+@router.get("/oid4vp/requests/{transaction_id}", summary="State and result of a request (for its creator)")
+def transaction(transaction_id: str, oid4vp: OpenID4VPDep, response: Response) -> dict[str, Any]:
+    view = oid4vp.view(transaction_id)
+    response.headers.update(_NO_STORE)
+    answer: dict[str, Any] = {
+        "status": view.status,
+        "created_at": view.created_at.isoformat(),
+        "expires_at": view.expires_at.isoformat(),
+        "answered_at": view.answered_at.isoformat() if view.answered_at else None,
+    }
+    if view.wallet_error is not None:
+        answer["wallet_error"] = view.wallet_error
+    if view.result is not None:
+        answer.update(view.result)
+    return answer
+
+
+@router.get("/oid4vp/requests/{transaction_id}/qr.svg", summary="QR code of the request (SVG)")
+def request_qr_svg(transaction_id: str, oid4vp: OpenID4VPDep) -> Response:
+    svg = qr_svg(oid4vp.authorization_request(transaction_id), title="OpenID4VP")
+    return Response(svg, media_type="image/svg+xml", headers=_NO_STORE)
+
+
+@router.get("/oid4vp/requests/{transaction_id}/qr.png", summary="QR code of the request (PNG)")
+def request_qr_png(transaction_id: str, oid4vp: OpenID4VPDep) -> Response:
+    return Response(qr_png(oid4vp.authorization_request(transaction_id)), media_type="image/png", headers=_NO_STORE)

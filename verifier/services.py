@@ -1,0 +1,92 @@
+"""The service's parts wired together once per process: everything a route may need, built from the settings.
+
+Nothing here keeps request state: all state that must outlive a request lives in the database; the in-process
+caches hold only what can be rebuilt from it (verified keys and status lists) or from the issuers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+
+from verifier.clock import Clock, SystemClock
+from verifier.db import Database
+from verifier.fetch import Fetcher, http_client
+from verifier.issuers import IssuerKeys
+from verifier.oid4vp import OpenID4VP
+from verifier.ratelimit import RateLimiter
+from verifier.settings import Settings
+from verifier.shares import Shares
+from verifier.status import StatusLists
+from verifier.trust import TrustListSource
+from verifier.verification import LogHasher, Verifier
+
+
+@dataclass
+class Services:
+    settings: Settings
+    clock: Clock
+    database: Database
+    http: httpx.Client
+    trust: TrustListSource
+    keys: IssuerKeys
+    status: StatusLists
+    verifier: Verifier
+    hasher: LogHasher
+    limiter: RateLimiter
+    oid4vp: OpenID4VP
+    shares: Shares
+
+    @classmethod
+    def build(cls, settings: Settings, *, clock: Clock | None = None, http: httpx.Client | None = None) -> Services:
+        """Wire the parts (no I/O yet; :meth:`start` connects and loads)."""
+        clock = clock or SystemClock()
+        database = Database(settings.database_url)
+        client = http or http_client(settings)
+        fetcher = Fetcher(client=client, total_timeout_seconds=settings.http_total_timeout_seconds)
+        trust = TrustListSource(
+            location=settings.trust_list,
+            fetcher=fetcher,
+            database=database,
+            clock=clock,
+            refresh_seconds=settings.trust_list_refresh_seconds,
+        )
+        keys = IssuerKeys(trust=trust, fetcher=fetcher, database=database, clock=clock, settings=settings)
+        status = StatusLists(trust=trust, keys=keys, fetcher=fetcher, database=database, clock=clock, settings=settings)
+        hasher = LogHasher(settings.secret_bytes())
+        verifier = Verifier(
+            trust=trust, keys=keys, status=status, clock=clock, hasher=hasher, max_input_bytes=64 * 1024
+        )
+        limiter = RateLimiter(database=database, clock=clock, hasher=hasher)
+        return cls(
+            settings=settings,
+            clock=clock,
+            database=database,
+            http=client,
+            trust=trust,
+            keys=keys,
+            status=status,
+            verifier=verifier,
+            hasher=hasher,
+            limiter=limiter,
+            oid4vp=OpenID4VP(database=database, clock=clock, settings=settings, verifier=verifier),
+            shares=Shares(database=database, clock=clock, settings=settings, verifier=verifier, limiter=limiter),
+        )
+
+    def start(self) -> None:
+        """Apply migrations and load the trust list. Raises :class:`vc.ConfigurationError` if it is unusable."""
+        self.database.upgrade()
+        self.trust.load()
+
+    def purge(self) -> dict[str, int]:
+        """Delete what has expired: transactions, share data and nonces, old rate buckets."""
+        return {
+            "oid4vp_transactions": self.oid4vp.purge(),
+            "shares": self.shares.purge(),
+            "rate_buckets": self.limiter.purge(older_than_seconds=2 * self.settings.share_rate_window_seconds),
+        }
+
+    def close(self) -> None:
+        self.http.close()
+        self.database.dispose()

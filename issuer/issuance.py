@@ -1,0 +1,179 @@
+"""Signed copies of a diploma record, in either profile, each with its own status slot.
+
+A copy is what a wallet (OpenID4VCI) or a back-office client (VCALM) receives: the record's claims
+signed now with the issuer's current key, optionally bound to the holder's key (``cnf.jwk``). Every copy
+gets its own status slot, allocated in the same transaction that records the copy, so revoking or
+suspending the record changes every copy's bit; the copy row keeps no personal data.
+
+Profiles and what they carry:
+
+* ``vc+sd-jwt`` — the W3C credential from :func:`schemas.w3c_credential`: ``id`` is the record's
+  credential id, two ``BitstringStatusListEntry`` entries (revocation, suspension) share the copy's
+  index; every subject claim is selectively disclosable.
+* ``dc+sd-jwt`` — the SD-JWT VC from :func:`schemas.sd_jwt_vc_claims` with ``vct`` =
+  :data:`schemas.DIPLOMA_VCT` and ``status.status_list = {idx, uri}`` into the 2-bit Token Status List;
+  Token Status Lists must be served over https, so this profile needs an https issuer URL.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Final
+
+from sqlalchemy import insert
+from sqlmodel import Session
+
+import schemas
+from issuer import audit
+from issuer.errors import ConflictError
+from issuer.keyring import Keyring
+from issuer.models import ACTIVE, CredentialCopy, Diploma
+from issuer.settings import Settings
+from issuer.status import ListKind, Slot, allocate, bitstring_url, record_slots, token_list_url
+from vc import ConfigurationError, ContextRegistry, Profile, PublicKey, issue
+
+#: The profiles a copy can be issued in.
+COPY_PROFILES: Final = (Profile.DC_SD_JWT, Profile.VC_SD_JWT)
+
+
+@cache
+def pinned_contexts() -> ContextRegistry:
+    """The JSON-LD contexts W3C credentials are checked against (loaded once)."""
+    return ContextRegistry(schemas.pinned_contexts())
+
+
+def token_status_lists_available(settings: Settings) -> bool:
+    """Whether this deployment can issue SD-JWT VCs: their Token Status List must be served over https."""
+    return settings.issuer_url.startswith("https://")
+
+
+@dataclass(frozen=True)
+class SignedCopy:
+    """One signed copy: its id, the credential as transmitted, its slot and profile."""
+
+    copy_id: str
+    credential: str
+    slot: Slot
+    profile: Profile
+
+
+def sign_copies(
+    db: Session,
+    *,
+    diploma: Diploma,
+    profile: Profile,
+    holders: Sequence[PublicKey | None],
+    channel: str,
+    actor: str,
+    settings: Settings,
+    keyring: Keyring,
+    now: datetime,
+) -> list[SignedCopy]:
+    """Sign ``len(holders)`` copies of ``diploma`` in ``profile`` inside ``db``'s transaction.
+
+    Each holder key (or ``None`` for an unbound copy) gets one copy. Raises :class:`ConflictError`
+    ``diploma.not_active`` for a revoked or suspended record, :class:`ConfigurationError` when no key can
+    sign or the profile cannot be issued here, :class:`~issuer.errors.StatusAllocationError` when no
+    index can be allocated (the caller's transaction then creates nothing).
+    """
+    if diploma.status != ACTIVE:
+        raise ConflictError(
+            f"the diploma is {diploma.status}; no copy can be issued",
+            code="diploma.not_active",
+            found=diploma.status,
+            expected="an active diploma",
+        )
+    if profile is Profile.DC_SD_JWT and not token_status_lists_available(settings):
+        raise ConfigurationError(
+            "SD-JWT VC copies need an https issuer URL (their Token Status List must be served over https)",
+            code="issue.tsl_needs_https",
+            found=settings.issuer_url,
+            expected="TAWTIQ_ISSUER_URL=https://...",
+        )
+    if profile not in COPY_PROFILES:
+        raise ConfigurationError(
+            "unsupported copy profile", code="issue.profile", found=profile, expected=COPY_PROFILES
+        )
+    key = keyring.signing_key(at=now)
+    claims = json.loads(diploma.claims)
+    slots = allocate(db, len(holders), settings=settings, now=now)
+    copies: list[SignedCopy] = []
+    for holder, slot in zip(holders, slots, strict=True):
+        if profile is Profile.VC_SD_JWT:
+            document = schemas.w3c_credential(
+                claims,
+                issuer=settings.issuer_url,
+                credential_id=diploma.id,
+                status=[
+                    schemas.BitstringEntry(
+                        "revocation", bitstring_url(settings, slot.shard, ListKind.REVOCATION), slot.index
+                    ),
+                    schemas.BitstringEntry(
+                        "suspension", bitstring_url(settings, slot.shard, ListKind.SUSPENSION), slot.index
+                    ),
+                ],
+            )
+            credential = issue(
+                document,
+                key=key,
+                issued_at=now,
+                profile=Profile.VC_SD_JWT,
+                contexts=pinned_contexts(),
+                disclosable=schemas.W3C_DISCLOSABLE,
+                holder=holder,
+            )
+        else:
+            document = schemas.sd_jwt_vc_claims(
+                claims,
+                issuer=settings.issuer_url,
+                status_index=slot.index,
+                status_uri=token_list_url(settings, slot.shard),
+            )
+            credential = issue(
+                document,
+                key=key,
+                issued_at=now,
+                profile=Profile.DC_SD_JWT,
+                disclosable=schemas.SD_JWT_VC_DISCLOSABLE,
+                holder=holder,
+            )
+        copies.append(SignedCopy(f"urn:uuid:{uuid.uuid4()}", credential, slot, profile))
+    db.execute(
+        insert(CredentialCopy.__table__),  # type: ignore[arg-type]
+        [
+            {
+                "id": copy.copy_id,
+                "diploma_id": diploma.id,
+                "profile": profile.value,
+                "channel": channel,
+                "shard": copy.slot.shard,
+                "idx": copy.slot.index,
+                "holder_thumbprint": holder.thumbprint() if holder is not None else None,
+                "issuer_kid": key.kid or "",
+                "issued_at": now,
+                "actor": actor[:200],
+            }
+            for copy, holder in zip(copies, holders, strict=True)
+        ],
+    )
+    record_slots(db, slots, diploma_ids=[diploma.id] * len(copies), copy_ids=[copy.copy_id for copy in copies])
+    audit.append(
+        db,
+        actor=actor,
+        action="credential.issue",
+        target=diploma.id,
+        at=now,
+        details={
+            "profile": profile.value,
+            "channel": channel,
+            "copies": [copy.copy_id for copy in copies],
+            "kid": key.kid,
+            "bound": [holder is not None for holder in holders],
+        },
+    )
+    return copies

@@ -1,0 +1,236 @@
+"""The issuer's settings: one validated object built from ``TAWTIQ_*`` environment variables.
+
+Everything the service and its commands need to know about their deployment is here, with units in the
+names. Validation happens once, when the object is built: an issuer URL that is not ``https`` (except on
+a loopback host, for development), a status-list shard smaller than the Bitstring Status List minimum,
+or an impossible OpenID4VCI bound stops the process before it serves anything. The key passphrase is
+checked by :meth:`Settings.key_passphrase_bytes`, which every command that opens the key store calls
+first, so a missing or default passphrase refuses to start the server.
+
+Variables (all optional except where noted):
+
+================================  ===============================================================
+``TAWTIQ_ISSUER_URL``             public base URL = the issuer identifier (default
+                                  ``http://127.0.0.1:8100``); ``https`` unless the host is loopback
+``TAWTIQ_DATA_DIR``               where the SQLite database and the keys live (default ``./.tawtiq``)
+``TAWTIQ_DATABASE_URL``           SQLAlchemy URL; default ``sqlite:///<data dir>/issuer.sqlite3``;
+                                  ``postgresql://`` is read as ``postgresql+psycopg://``
+``TAWTIQ_KEY_DIR``                encrypted key store (default ``<data dir>/keys``)
+``TAWTIQ_KEY_PASSPHRASE``         the key passphrase, or ``TAWTIQ_KEY_PASSPHRASE_FILE`` naming a file
+``TAWTIQ_STATUS_LIST_SIZE``       entries per status-list shard (default and minimum 131072)
+``TAWTIQ_STATUS_MAX_SHARDS``      shards the registry may open before allocation fails (default 10000)
+``TAWTIQ_STATUS_TTL_SECONDS``     how long clients and CDNs may cache a list (default 300)
+``TAWTIQ_STATUS_VALIDITY_SECONDS`` lifetime (``exp``/``validUntil``) of a signed list (default 86400)
+``TAWTIQ_OFFER_TTL_SECONDS``      lifetime of a credential offer and its pre-authorized code (1800)
+``TAWTIQ_TX_CODE_LENGTH``         digits of the transaction code (PIN) (default 6)
+``TAWTIQ_TX_CODE_MAX_ATTEMPTS``   wrong PINs before the offer is locked (default 5)
+``TAWTIQ_ACCESS_TOKEN_TTL_SECONDS`` lifetime of an OpenID4VCI access token (default 300)
+``TAWTIQ_NONCE_TTL_SECONDS``      lifetime of a ``c_nonce`` (default 300)
+``TAWTIQ_PROOF_MAX_AGE_SECONDS``  oldest acceptable proof ``iat`` (default 300)
+``TAWTIQ_CLOCK_SKEW_SECONDS``     tolerated clock difference with wallets (default 60)
+``TAWTIQ_BATCH_SIZE``             most proofs (copies) in one credential request (default 10)
+``TAWTIQ_MAX_COPIES_PER_TOKEN``   most copies one access token may obtain (default 20)
+``TAWTIQ_PROOF_ALGORITHMS``       JSON list of proof algorithms (default ES256, ES384, ES512, EdDSA)
+``TAWTIQ_MAX_BODY_BYTES``         largest HTTP request body accepted (default 65536)
+``TAWTIQ_COHORT_BATCH_SIZE``      records created per transaction by ``cohort issue`` (default 2000)
+``TAWTIQ_AUTO_MIGRATE``           apply migrations when ``tawtiq serve issuer`` starts (default true)
+================================  ===============================================================
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Final
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from keys import load_passphrase
+
+#: The Bitstring Status List minimum (REC §2.2: at least 16 KB, i.e. 131,072 one-bit entries).
+MIN_STATUS_LIST_SIZE: Final = 131_072
+#: Signing algorithms a holder's proof key may use unless configured otherwise.
+DEFAULT_PROOF_ALGORITHMS: Final = ("ES256", "ES384", "ES512", "EdDSA")
+#: Proof algorithms this issuer can verify at all (``vc.jose`` verifies them).
+SUPPORTED_PROOF_ALGORITHMS: Final = frozenset({"ES256", "ES384", "ES512", "EdDSA"})
+_LOOPBACK_NAMES: Final = frozenset({"localhost", "localhost.localdomain"})
+
+PositiveSeconds = Annotated[int, Field(ge=1, le=366 * 24 * 3600)]
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether ``host`` (a name or an IP literal, without brackets) is this machine."""
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class Settings(BaseSettings):
+    """The issuer's deployment settings (see the module docstring for the variables). Immutable."""
+
+    model_config = SettingsConfigDict(env_prefix="TAWTIQ_", frozen=True, extra="ignore", env_ignore_empty=True)
+
+    issuer_url: str = "http://127.0.0.1:8100"
+    data_dir: Path = Path(".tawtiq")
+    database_url: str | None = None
+    key_dir: Path | None = None
+    key_passphrase: SecretStr | None = None
+    key_passphrase_file: Path | None = None
+
+    status_list_size: int = Field(default=MIN_STATUS_LIST_SIZE, ge=MIN_STATUS_LIST_SIZE, le=1 << 26)
+    status_max_shards: int = Field(default=10_000, ge=1)
+    status_ttl_seconds: PositiveSeconds = 300
+    status_validity_seconds: PositiveSeconds = 86_400
+
+    offer_ttl_seconds: PositiveSeconds = 1_800
+    tx_code_length: int = Field(default=6, ge=4, le=12)
+    tx_code_max_attempts: int = Field(default=5, ge=1, le=100)
+    access_token_ttl_seconds: PositiveSeconds = 300
+    nonce_ttl_seconds: PositiveSeconds = 300
+    proof_max_age_seconds: PositiveSeconds = 300
+    clock_skew_seconds: int = Field(default=60, ge=0, le=3600)
+    batch_size: int = Field(default=10, ge=2, le=100)
+    max_copies_per_token: int = Field(default=20, ge=1, le=1000)
+    proof_algorithms: tuple[str, ...] = DEFAULT_PROOF_ALGORITHMS
+
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
+    cohort_batch_size: int = Field(default=2_000, ge=1, le=100_000)
+    auto_migrate: bool = True
+
+    @field_validator("issuer_url")
+    @classmethod
+    def _check_issuer_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise ValueError(
+                f"TAWTIQ_ISSUER_URL must be an absolute https URL, e.g. https://bac.example.ma; found {value!r}"
+            )
+        if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+            raise ValueError(
+                f"TAWTIQ_ISSUER_URL must use https (http is only allowed on a loopback host for development); "
+                f"found {value!r}"
+            )
+        if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username or parts.password:
+            raise ValueError(
+                "TAWTIQ_ISSUER_URL must be an origin without path, query, fragment or credentials "
+                f"(the issuer identifier), e.g. https://bac.example.ma; found {value!r}"
+            )
+        return f"{parts.scheme}://{parts.netloc.lower()}"
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        if value.startswith(("postgresql://", "postgres://")):
+            value = "postgresql+psycopg://" + value.split("://", 1)[1]
+        if not (value.startswith(("postgresql+psycopg://", "sqlite:///"))):
+            raise ValueError(
+                f"TAWTIQ_DATABASE_URL must be a PostgreSQL (postgresql://...) or SQLite (sqlite:///path) URL; "
+                f"found a {value.split(':', 1)[0]!r} URL"
+            )
+        return value
+
+    @field_validator("proof_algorithms")
+    @classmethod
+    def _check_algorithms(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(value) - SUPPORTED_PROOF_ALGORITHMS)
+        if not value or unknown:
+            raise ValueError(
+                f"TAWTIQ_PROOF_ALGORITHMS must be a non-empty JSON list of {sorted(SUPPORTED_PROOF_ALGORITHMS)}; "
+                f"found {list(value)}"
+            )
+        return tuple(dict.fromkeys(value))
+
+    @model_validator(mode="after")
+    def _check_bounds(self) -> Settings:
+        if self.status_list_size % 8:
+            raise ValueError(f"TAWTIQ_STATUS_LIST_SIZE must be a multiple of 8; found {self.status_list_size}")
+        if self.max_copies_per_token < self.batch_size:
+            raise ValueError(
+                f"TAWTIQ_MAX_COPIES_PER_TOKEN ({self.max_copies_per_token}) must be at least TAWTIQ_BATCH_SIZE "
+                f"({self.batch_size})"
+            )
+        if self.status_validity_seconds <= self.status_ttl_seconds:
+            raise ValueError(
+                "TAWTIQ_STATUS_VALIDITY_SECONDS must exceed TAWTIQ_STATUS_TTL_SECONDS, or cached lists would "
+                "expire before clients refresh them"
+            )
+        return self
+
+    # -- Derived values ------------------------------------------------------------------------------
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file under the data directory."""
+        if self.database_url is not None:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'issuer.sqlite3').resolve()}"
+
+    @property
+    def resolved_key_dir(self) -> Path:
+        """The encrypted key store directory."""
+        return self.key_dir if self.key_dir is not None else self.data_dir / "keys"
+
+    @property
+    def issuer_host(self) -> str:
+        """``host[:port]`` of the issuer identifier."""
+        return urlsplit(self.issuer_url).netloc
+
+    def url(self, path: str) -> str:
+        """An absolute URL of this issuer for ``path`` (which starts with ``/``)."""
+        return f"{self.issuer_url}{path}"
+
+    def key_passphrase_bytes(self) -> bytes:
+        """The key passphrase; raises :class:`vc.ConfigurationError` if missing, ambiguous, weak or a default."""
+        environ: dict[str, str] = {}
+        if self.key_passphrase is not None:
+            environ["TAWTIQ_KEY_PASSPHRASE"] = self.key_passphrase.get_secret_value()
+        if self.key_passphrase_file is not None:
+            environ["TAWTIQ_KEY_PASSPHRASE_FILE"] = str(self.key_passphrase_file)
+        return load_passphrase(environ)
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build the settings from ``environ`` (default: the process environment), reading nothing else.
+
+    Raises :class:`pydantic.ValidationError` with one line per invalid variable.
+    """
+    if environ is None:
+        return Settings()
+    values: dict[str, object] = {}
+    for name in Settings.model_fields:
+        raw = environ.get(f"TAWTIQ_{name.upper()}")
+        if raw is None or raw == "":
+            continue
+        if name == "proof_algorithms":
+            try:
+                values[name] = tuple(json.loads(raw))
+            except (ValueError, TypeError):
+                values[name] = (raw,)  # refused by the validator with a clear message
+        else:
+            values[name] = raw
+    return _ExplicitSettings(**values)  # type: ignore[arg-type]
+
+
+class _ExplicitSettings(Settings):
+    """Settings read only from the values given, never from the process environment."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)

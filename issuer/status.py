@@ -1,0 +1,433 @@
+"""The status registry: one table of allocated indexes, published as W3C Bitstring and IETF Token Status Lists.
+
+Registry
+    The registry is split into shards of a fixed size (``TAWTIQ_STATUS_LIST_SIZE``, at least 131,072).
+    Every record and every signed copy of a diploma gets its own slot ``(shard, index)``, allocated in
+    the transaction that creates the record or copy: the shard's counter row is locked and advanced and
+    the counter mapped through the shard's keyed permutation (:mod:`issuer.permutation`), so indexes are
+    random-looking and never reused. A slot points at its diploma; the diploma's status is the status of
+    all its slots. If no index can be allocated (every shard full and ``TAWTIQ_STATUS_MAX_SHARDS``
+    reached), :class:`~issuer.errors.StatusAllocationError` rolls the whole transaction back: nothing is
+    issued without its status entry.
+
+Publication (wire format)
+    Each shard ``n`` is published three ways, all derived from the registry at the time of signing:
+
+    * ``GET /status/bitstring/revocation-<n>`` — a W3C ``BitstringStatusListCredential`` secured as
+      ``vc+jwt`` (media type ``application/vc+jwt``), ``statusPurpose: revocation``; bit ``i`` is 1 when
+      the diploma owning slot ``i`` is revoked. ``id`` is the URL itself; ``validUntil`` and
+      ``credentialSubject.ttl`` (milliseconds) are set.
+    * ``GET /status/bitstring/suspension-<n>`` — the same for ``statusPurpose: suspension``.
+    * ``GET /status/tsl/<n>`` — an IETF Token Status List (``statuslist+jwt``, media type
+      ``application/statuslist+jwt``) with 2-bit entries: 0 valid, 1 invalid (revoked), 2 suspended;
+      ``sub`` is the URL itself; ``iat``, ``exp`` and ``ttl`` (seconds) are set.
+
+    W3C credentials carry two ``BitstringStatusListEntry`` entries (revocation and suspension) with the
+    same index; SD-JWT VCs carry ``status.status_list = {"idx": i, "uri": ".../status/tsl/<n>"}``.
+
+    Responses carry a strong ``ETag`` (a digest of the token), ``Cache-Control: public,
+    max-age=<TAWTIQ_STATUS_TTL_SECONDS>`` and answer ``304`` to a matching ``If-None-Match``. A status
+    change bumps the version of every shard holding one of the diploma's slots; the next request for
+    such a list signs a new document, so a revocation reaches verifiers (and CDNs) within the TTL.
+    Unchanged lists are re-signed when half their validity has passed, so a cached copy never expires.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Final
+
+from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from issuer import audit
+from issuer.db import is_sqlite, reading, writing
+from issuer.errors import ConflictError, NotFoundError, StatusAllocationError
+from issuer.keyring import Keyring
+from issuer.models import (
+    ACTIVE,
+    REVOKED,
+    SUSPENDED,
+    CredentialCopy,
+    Diploma,
+    StatusPublication,
+    StatusShard,
+    StatusSlot,
+)
+from issuer.permutation import IndexPermutation
+from issuer.settings import Settings
+from vc import BitOrder, ContextRegistry, StatusList, issue_bitstring_status_list, issue_token_status_list
+from vc.statuslist import STATUS_INVALID, STATUS_SUSPENDED
+
+
+class ListKind(StrEnum):
+    """The three publications of a shard."""
+
+    REVOCATION = "revocation"
+    SUSPENSION = "suspension"
+    TOKEN = "tsl"  # noqa: S105 - a list kind, not a secret
+
+
+MEDIA_TYPES: Final = {
+    ListKind.REVOCATION: "application/vc+jwt",
+    ListKind.SUSPENSION: "application/vc+jwt",
+    ListKind.TOKEN: "application/statuslist+jwt",
+}
+_BITSTRING_NAME: Final = re.compile(r"(revocation|suspension)-([1-9][0-9]{0,8})")
+_SHARD_NUMBER: Final = re.compile(r"[1-9][0-9]{0,8}")
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """An allocated status-list index."""
+
+    shard: int
+    index: int
+
+
+def bitstring_url(settings: Settings, shard: int, purpose: ListKind) -> str:
+    """URL of a shard's W3C Bitstring list for ``purpose`` (revocation or suspension)."""
+    return settings.url(f"/status/bitstring/{purpose.value}-{shard}")
+
+
+def token_list_url(settings: Settings, shard: int) -> str:
+    """URL of a shard's IETF Token Status List."""
+    return settings.url(f"/status/tsl/{shard}")
+
+
+def parse_bitstring_name(name: str) -> tuple[int, ListKind]:
+    """``revocation-3`` -> ``(3, REVOCATION)``. Raises :class:`NotFoundError` for anything else."""
+    match = _BITSTRING_NAME.fullmatch(name)
+    if match is None:
+        raise NotFoundError(
+            "no such status list",
+            code="status.list_unknown",
+            found=name[:80],
+            expected="revocation-<n> or suspension-<n>",
+        )
+    return int(match.group(2)), ListKind(match.group(1))
+
+
+def parse_shard_number(name: str) -> int:
+    """``3`` -> ``3``. Raises :class:`NotFoundError` for anything else."""
+    if _SHARD_NUMBER.fullmatch(name) is None:
+        raise NotFoundError("no such status list", code="status.list_unknown", found=name[:80], expected="<n> >= 1")
+    return int(name)
+
+
+# ------------------------------------------------------------------------------------------ allocation
+
+
+def allocate(session: Session, count: int, *, settings: Settings, now: datetime) -> list[Slot]:
+    """Allocate ``count`` fresh slots inside ``session``'s (write) transaction.
+
+    Locks the open shard's row until the transaction ends, so concurrent allocators never share an
+    index; opens new shards as needed. Raises :class:`StatusAllocationError` when the registry is full.
+    """
+    slots: list[Slot] = []
+    remaining = count
+    while remaining > 0:
+        shard = _open_shard(session, settings=settings, now=now)
+        take = min(remaining, shard.size - shard.allocated)
+        permutation = IndexPermutation(key=shard.permutation_key, size=shard.size)
+        slots.extend(Slot(shard.id, permutation(counter)) for counter in range(shard.allocated, shard.allocated + take))
+        session.execute(
+            update(StatusShard).where(StatusShard.id == shard.id).values(allocated=shard.allocated + take)  # type: ignore[arg-type]
+        )
+        remaining -= take
+    return slots
+
+
+def _open_shard(session: Session, *, settings: Settings, now: datetime) -> StatusShard:
+    for _ in range(100):
+        row = session.execute(
+            select(StatusShard.id, StatusShard.size, StatusShard.allocated, StatusShard.permutation_key)
+            .where(StatusShard.allocated < StatusShard.size)
+            .order_by(StatusShard.id)  # type: ignore[arg-type]
+            .limit(1)
+            .with_for_update()
+        ).first()
+        if row is not None:
+            return StatusShard(id=row[0], size=row[1], allocated=row[2], permutation_key=row[3])
+        highest = session.execute(select(func.max(StatusShard.id))).scalar() or 0
+        if highest >= settings.status_max_shards:
+            raise StatusAllocationError(
+                "the status registry is full: no status-list index can be allocated, so nothing was issued",
+                found=f"{highest} shards, all full",
+                expected=f"raise TAWTIQ_STATUS_MAX_SHARDS (now {settings.status_max_shards})",
+            )
+        values = {
+            "id": highest + 1,
+            "size": settings.status_list_size,
+            "allocated": 0,
+            "permutation_key": secrets.token_bytes(32),
+            "version": 0,
+            "created_at": now,
+        }
+        dialect_insert = sqlite.insert if is_sqlite(session) else postgresql.insert
+        statement = dialect_insert(StatusShard.__table__).values(**values).on_conflict_do_nothing()  # type: ignore[attr-defined]
+        session.execute(statement)
+    raise StatusAllocationError("could not open a status-list shard", found="100 attempts")  # pragma: no cover
+
+
+def record_slots(
+    session: Session, slots: Sequence[Slot], *, diploma_ids: Sequence[str], copy_ids: Sequence[str | None]
+) -> None:
+    """Store who owns each slot (one batched INSERT)."""
+    if not slots:
+        return
+    session.execute(
+        insert(StatusSlot.__table__),  # type: ignore[arg-type]
+        [
+            {"shard": slot.shard, "idx": slot.index, "diploma_id": diploma_id, "copy_id": copy_id}
+            for slot, diploma_id, copy_id in zip(slots, diploma_ids, copy_ids, strict=True)
+        ],
+    )
+
+
+# ------------------------------------------------------------------------------------------ status changes
+
+
+class StatusAction(StrEnum):
+    REVOKE = "revoke"
+    SUSPEND = "suspend"
+    REINSTATE = "reinstate"
+
+
+_TARGET_STATE: Final = {StatusAction.REVOKE: REVOKED, StatusAction.SUSPEND: SUSPENDED, StatusAction.REINSTATE: ACTIVE}
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """What a status change did: the diploma, its state before and after, how many copies it covers."""
+
+    diploma_id: str
+    before: str
+    after: str
+    changed: bool
+    copies: int
+    shards: tuple[int, ...]
+
+
+def change_status(
+    session: Session,
+    *,
+    diploma_id: str,
+    action: StatusAction,
+    reason: str,
+    actor: str,
+    now: datetime,
+    replaced_by: str | None = None,
+) -> StatusChange:
+    """Revoke, suspend or reinstate a diploma and, with it, every signed copy (one transaction).
+
+    Revocation is final: suspending or reinstating a revoked diploma raises :class:`ConflictError`
+    ``status.revoked_final``. Repeating a change is a no-op (``changed`` false, nothing audited).
+    Raises :class:`NotFoundError` ``diploma.unknown``.
+    """
+    diploma = session.execute(select(Diploma).where(Diploma.id == diploma_id).with_for_update()).scalar_one_or_none()
+    if diploma is None:
+        raise NotFoundError("no diploma has this credential id", code="diploma.unknown", found=diploma_id)
+    target = _TARGET_STATE[action]
+    copies = session.execute(
+        select(func.count()).select_from(CredentialCopy).where(CredentialCopy.diploma_id == diploma_id)
+    ).scalar_one()
+    shards = tuple(
+        session.execute(
+            select(StatusSlot.shard).where(StatusSlot.diploma_id == diploma_id).distinct().order_by(StatusSlot.shard)  # type: ignore[arg-type]
+        ).scalars()
+    )
+    if diploma.status == target:
+        return StatusChange(diploma_id, diploma.status, diploma.status, False, copies, shards)
+    if diploma.status == REVOKED:
+        raise ConflictError(
+            "the diploma is revoked and revocation is final; issue a corrected diploma instead",
+            code="status.revoked_final",
+            found=f"revoked at {diploma.status_changed_at.isoformat() if diploma.status_changed_at else '?'}",
+            expected=f"a diploma that is not revoked (to {action.value} it)",
+        )
+    before = diploma.status
+    diploma.status = target
+    diploma.status_reason = reason
+    diploma.status_changed_at = now
+    if replaced_by is not None:
+        diploma.replaced_by = replaced_by
+    session.add(diploma)
+    if shards:
+        session.execute(
+            update(StatusShard).where(StatusShard.id.in_(shards)).values(version=StatusShard.version + 1)  # type: ignore[attr-defined]
+        )
+    session.flush()
+    audit.append(
+        session,
+        actor=actor,
+        action=f"diploma.{action.value}",
+        target=diploma_id,
+        at=now,
+        reason=reason,
+        details={"before": before, "after": target, "copies": copies, "shards": list(shards)},
+    )
+    return StatusChange(diploma_id, before, target, True, copies, shards)
+
+
+# ------------------------------------------------------------------------------------------ publication
+
+
+@dataclass(frozen=True)
+class PublishedList:
+    """A signed list document as served."""
+
+    token: str
+    etag: str
+    media_type: str
+    ttl_seconds: int
+    issued_at: datetime
+    expires_at: datetime
+    version: int
+
+
+class StatusPublisher:
+    """Builds, signs, stores and serves the list documents; shared by all requests of a process.
+
+    Every request reads the shard's version (one indexed row); the signed document is reused while the
+    version is unchanged and it is less than half-way through its validity. Documents are stored in
+    ``status_publication`` so every replica serves the same bytes (and the same ``ETag``).
+    """
+
+    def __init__(self, *, engine: Engine, settings: Settings, keyring: Keyring, contexts: ContextRegistry) -> None:
+        self._engine = engine
+        self._settings = settings
+        self._keyring = keyring
+        self._contexts = contexts
+        self._memo: dict[tuple[int, ListKind], tuple[PublishedList, datetime]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, *, shard: int, kind: ListKind, now: datetime) -> PublishedList:
+        """The current document of ``kind`` for ``shard``. Raises :class:`NotFoundError` for an unknown shard."""
+        with reading(self._engine) as session:
+            version = session.execute(select(StatusShard.version).where(StatusShard.id == shard)).scalar_one_or_none()
+            if version is None:
+                raise NotFoundError("no such status list", code="status.list_unknown", found=f"{kind.value} {shard}")
+            memo = self._memo.get((shard, kind))
+            if memo is not None and memo[0].version == version and now < memo[1]:
+                return memo[0]
+            stored = session.get(StatusPublication, (shard, kind.value))
+            if stored is not None and stored.version == version and now < stored.refresh_after:
+                published = self._from_row(stored, kind)
+                self._remember(shard, kind, published, stored.refresh_after)
+                return published
+            entries = self._entries(session, shard=shard, kind=kind)
+            size = session.execute(select(StatusShard.size).where(StatusShard.id == shard)).scalar_one()
+        published, refresh_after = self._sign(
+            shard=shard, kind=kind, size=size, entries=entries, version=version, now=now
+        )
+        self._store(shard=shard, kind=kind, published=published, refresh_after=refresh_after)
+        self._remember(shard, kind, published, refresh_after)
+        return published
+
+    def _remember(self, shard: int, kind: ListKind, published: PublishedList, refresh_after: datetime) -> None:
+        with self._lock:
+            self._memo[(shard, kind)] = (published, refresh_after)
+
+    def _from_row(self, row: StatusPublication, kind: ListKind) -> PublishedList:
+        return PublishedList(
+            token=row.token,
+            etag=row.etag,
+            media_type=MEDIA_TYPES[kind],
+            ttl_seconds=self._settings.status_ttl_seconds,
+            issued_at=row.issued_at,
+            expires_at=row.expires_at,
+            version=row.version,
+        )
+
+    @staticmethod
+    def _entries(session: Session, *, shard: int, kind: ListKind) -> list[tuple[int, int]]:
+        states = {
+            ListKind.REVOCATION: (REVOKED,),
+            ListKind.SUSPENSION: (SUSPENDED,),
+            ListKind.TOKEN: (REVOKED, SUSPENDED),
+        }
+        rows = session.execute(
+            select(StatusSlot.idx, Diploma.status)
+            .join(Diploma, Diploma.id == StatusSlot.diploma_id)  # type: ignore[arg-type]
+            .where(StatusSlot.shard == shard, Diploma.status.in_(states[kind]))  # type: ignore[attr-defined]
+        ).all()
+        if kind is ListKind.TOKEN:
+            values = {REVOKED: STATUS_INVALID, SUSPENDED: STATUS_SUSPENDED}
+            return [(index, values[state]) for index, state in rows]
+        return [(index, 1) for index, _ in rows]
+
+    def _sign(
+        self, *, shard: int, kind: ListKind, size: int, entries: list[tuple[int, int]], version: int, now: datetime
+    ) -> tuple[PublishedList, datetime]:
+        settings = self._settings
+        issued_at = now.replace(microsecond=0)
+        ttl = timedelta(seconds=settings.status_ttl_seconds)
+        expires_at = issued_at + timedelta(seconds=settings.status_validity_seconds)
+        refresh_after = issued_at + timedelta(seconds=settings.status_validity_seconds // 2)
+        key = self._keyring.signing_key(at=now)
+        if kind is ListKind.TOKEN:
+            status_list = StatusList.from_entries(size=size, bits=2, order=BitOrder.LSB_FIRST, entries=entries)
+            token = issue_token_status_list(
+                uri=token_list_url(settings, shard),
+                issuer=settings.issuer_url,
+                status_list=status_list,
+                key=key,
+                issued_at=issued_at,
+                expires_at=expires_at,
+                ttl=ttl,
+            )
+        else:
+            status_list = StatusList.from_entries(size=size, bits=1, order=BitOrder.MSB_FIRST, entries=entries)
+            token = issue_bitstring_status_list(
+                uri=bitstring_url(settings, shard, kind),
+                issuer=settings.issuer_url,
+                purpose=kind.value,
+                status_list=status_list,
+                key=key,
+                issued_at=issued_at,
+                contexts=self._contexts,
+                valid_until=expires_at,
+                ttl=ttl,
+            )
+        etag = '"' + hashlib.sha256(token.encode("ascii")).hexdigest()[:40] + '"'
+        published = PublishedList(
+            token=token,
+            etag=etag,
+            media_type=MEDIA_TYPES[kind],
+            ttl_seconds=settings.status_ttl_seconds,
+            issued_at=issued_at,
+            expires_at=expires_at,
+            version=version,
+        )
+        return published, refresh_after
+
+    def _store(self, *, shard: int, kind: ListKind, published: PublishedList, refresh_after: datetime) -> None:
+        values = {
+            "shard": shard,
+            "kind": kind.value,
+            "version": published.version,
+            "token": published.token,
+            "etag": published.etag,
+            "issued_at": published.issued_at,
+            "refresh_after": refresh_after,
+            "expires_at": published.expires_at,
+        }
+        table = StatusPublication.__table__  # type: ignore[attr-defined]
+        with writing(self._engine) as session:
+            dialect_insert = sqlite.insert if is_sqlite(session) else postgresql.insert
+            statement = dialect_insert(table).values(**values)
+            statement = statement.on_conflict_do_update(
+                index_elements=[table.c.shard, table.c.kind],
+                set_={name: statement.excluded[name] for name in values if name not in ("shard", "kind")},
+                where=table.c.version <= statement.excluded.version,
+            )
+            session.execute(statement)

@@ -229,3 +229,12 @@ def _install_error_handlers(app: FastAPI) -> None:
             {"error": "server.error", "error_description": f"an unexpected error occurred; reference {reference}"},
             status_code=500,
         )
+
+
+def app_from_environment() -> FastAPI:
+    """The application built from ``TAWTIQ_*`` (uvicorn's factory for ``tawtiq serve issuer --workers N``)."""
+    from issuer.logs import configure_logging
+    from issuer.settings import load_settings
+
+    configure_logging()
+    return create_app(load_settings(), background_purge=True)

@@ -165,7 +165,7 @@ class ImportSummary:
 
 
 class ImportRefusedError(InputError):
-    """The file had problems and ``skip_invalid`` was not given: nothing was imported."""
+    """The file had problems and ``skip_invalid`` was not given: nothing was imported (see ``import_summary``)."""
 
     default_code = "import.refused"
 
@@ -176,7 +176,7 @@ class ImportRefusedError(InputError):
             found=f"{summary.rejected_rows} invalid row(s) of {summary.rows}",
             expected="every row valid, or --skip-invalid to import the valid rows",
         )
-        self.summary = summary
+        self.import_summary = summary
 
 
 # ------------------------------------------------------------------------------------------------ report

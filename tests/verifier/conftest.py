@@ -19,7 +19,7 @@ import pytest
 
 with warnings.catch_warnings():
     # Starlette asks for `httpx2`; the project pins httpx, which the test client still drives correctly.
-    warnings.simplefilter("ignore", DeprecationWarning)
+    warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
 from tests.verifier.fake_issuer import Bystander, FakeIssuer, MovableClock, Tls

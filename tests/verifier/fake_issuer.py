@@ -14,10 +14,12 @@ with :func:`vc.issue` and the :mod:`schemas` builders, exactly as ``tawtiq/demo.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import ipaddress
 import json
 import secrets
+import socket
 import ssl
 import threading
 import uuid
@@ -146,10 +148,16 @@ class _Origin:
     def __init__(self, *, tls: Tls | None) -> None:
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self._lock = threading.Lock()
+        self._connections: set[socket.socket] = set()
         origin = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                with origin._lock:
+                    origin._connections.add(self.connection)
 
             def do_GET(self) -> None:
                 headers = {name.lower(): value for name, value in self.headers.items()}
@@ -175,7 +183,7 @@ class _Origin:
             self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         self.port = self._server.server_address[1]
         self.origin = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
         self._thread.start()
         self._running = True
 
@@ -191,6 +199,11 @@ class _Origin:
         if self._running:
             self._server.shutdown()
             self._server.server_close()
+            with self._lock:
+                for connection in self._connections:
+                    with contextlib.suppress(OSError):
+                        connection.shutdown(socket.SHUT_RDWR)
+                        connection.close()
             self._running = False
 
 
@@ -291,7 +304,9 @@ class FakeIssuer(_Origin):
 
     # ------------------------------------------------------------------------------------------- diplomas
 
-    def issue_w3c(self, holder: SigningKey, *, status_lists: dict[str, str] | None = None) -> Diploma:
+    def issue_w3c(
+        self, holder: SigningKey, *, status_lists: dict[str, str] | None = None, key: SigningKey | None = None
+    ) -> Diploma:
         """A ``vc+sd-jwt`` diploma with revocation and suspension entries (Bitstring Status List)."""
         lists = status_lists or self.lists
         revocation, suspension, token_index = (secrets.randbelow(LIST_SIZE) for _ in range(3))
@@ -306,7 +321,7 @@ class FakeIssuer(_Origin):
         )
         token = issue(
             credential,
-            key=self.signing_key(),
+            key=key or self.signing_key(),
             issued_at=self.clock.now(),
             profile=Profile.VC_SD_JWT,
             contexts=CONTEXTS,

@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vc import TawtiqError
 from verifier.clock import Clock
-from verifier.errors import RateLimitedError, http_status_of, problem
+from verifier.errors import http_status_of, problem
 from verifier.oid4vp import OAuthError
 from verifier.routes import api, oid4vp, pages, shares
 from verifier.services import Services
@@ -168,7 +168,7 @@ async def _tawtiq_error(_request: Request, exc: Exception) -> JSONResponse:
             status_code=status,
             headers={"Cache-Control": "no-store"},
         )
-    headers = {"Retry-After": str(exc.retry_after_seconds)} if isinstance(exc, RateLimitedError) else None
+    headers = getattr(exc, "headers", None) or None
     content = problem(
         status=status,
         code=exc.code,

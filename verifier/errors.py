@@ -23,10 +23,20 @@ class RequestError(CredentialError):
     #: The problem ``type`` URI when a specification defines one (else ours, from the code).
     problem_type: str | None = None
 
-    def __init__(self, message: str, *, code: str | None = None, status_code: int | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status_code: int | None = None,
+        headers: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(message, code=code, **kwargs)
         if status_code is not None:
             self.status_code = status_code
+        #: Extra response headers (``WWW-Authenticate`` for a 401, ``Retry-After`` for a 429).
+        self.headers = dict(headers or {})
 
 
 class NotFoundError(RequestError):
@@ -56,7 +66,7 @@ class RateLimitedError(RequestError):
     status_code = 429
 
     def __init__(self, message: str, *, retry_after_seconds: int, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
+        super().__init__(message, headers={"Retry-After": str(retry_after_seconds)}, **kwargs)
         self.retry_after_seconds = retry_after_seconds
 
 

@@ -44,8 +44,8 @@ def _attribute_name(name: str) -> str:
     return name.rstrip("_").replace("_", "-")
 
 
-def tag(name: str, *children: Child, **attributes: str | int | bool | None) -> Markup:
-    """``<name attributes>children</name>``. ``class_`` → ``class``, ``aria_label`` → ``aria-label``;
+def tag(element: str, /, *children: Child, **attributes: str | int | bool | None) -> Markup:
+    """``<element attributes>children</element>``. ``class_`` → ``class``, ``aria_label`` → ``aria-label``;
     ``True`` gives a bare attribute, ``None``/``False`` omits it."""
     rendered = []
     for key, value in attributes.items():
@@ -55,10 +55,10 @@ def tag(name: str, *children: Child, **attributes: str | int | bool | None) -> M
             rendered.append(f" {_attribute_name(key)}")
         else:
             rendered.append(f' {_attribute_name(key)}="{escape(value)}"')
-    opening = f"<{name}{''.join(rendered)}>"
-    if name in _VOID:
+    opening = f"<{element}{''.join(rendered)}>"
+    if element in _VOID:
         return Markup(opening)
-    return Markup(f"{opening}{_children(children)}</{name}>")
+    return Markup(f"{opening}{_children(children)}</{element}>")
 
 
 def join(*children: Child) -> Markup:

@@ -103,6 +103,7 @@ def revoke_share(share_id: str, shares: SharesDep, authorization: Annotated[str 
             "send the revoke token as Authorization: Bearer <revoke_token>",
             code="share.revoke_token_missing",
             status_code=401,
+            headers={"WWW-Authenticate": 'Bearer realm="share"'},
         )
     shares.revoke(share_id, revoke_token=token.strip())
     return Response(status_code=204)

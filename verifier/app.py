@@ -36,7 +36,9 @@ errors_log = logging.getLogger("verifier.errors")
 PROBLEM_JSON: Final = "application/problem+json"
 #: Paths whose body may be as large as ``max_upload_bytes`` (the QR photo upload).
 UPLOAD_PATHS: Final = frozenset({"/verify/qr"})
-_CAPABILITY_SEGMENTS: Final = re.compile(r"^(/s|/shares|/oid4vp/request|/oid4vp/requests|/oid4vp)/[^/]+")
+_CAPABILITY_SEGMENTS: Final = re.compile(
+    r"^(/s|/shares(?!/nonce$)|/oid4vp/requests|/oid4vp/request|/oid4vp(?!/(?:response|start|requests?)(?:/|$)))/[^/]+"
+)
 _SECURITY_HEADERS: Final = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),

@@ -40,31 +40,28 @@ def decode_qr(image: bytes, *, max_pixels: int) -> list[str]:
     Raises :class:`RequestError`: ``qr.image_unreadable`` (not an image we can read), ``qr.image_too_large``
     (more than ``max_pixels`` pixels) and ``qr.not_found`` (no QR code in it).
     """
+
+    def too_large(found: str) -> RequestError:
+        return RequestError(
+            "the image is too large",
+            code="qr.image_too_large",
+            status_code=413,
+            found=found,
+            expected=f"at most {max_pixels} pixels",
+        )
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             picture = Image.open(io.BytesIO(image))
             width, height = picture.size
             if width * height > max_pixels:
-                raise RequestError(
-                    "the image is too large",
-                    code="qr.image_too_large",
-                    status_code=413,
-                    found=f"{width}×{height} pixels",
-                    expected=f"at most {max_pixels} pixels",
-                )
+                raise too_large(f"{width}×{height} pixels")
             picture.load()
             grey = picture.convert("L")
-    except RequestError:
-        raise
-    except (
-        UnidentifiedImageError,
-        OSError,
-        ValueError,
-        SyntaxError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
-    ) as exc:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise too_large("more pixels than the decoder allows") from exc
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise RequestError(
             "the file is not an image that can be read", code="qr.image_unreadable", expected="a PNG or JPEG photo"
         ) from exc

@@ -1,0 +1,54 @@
+"""The logs hold keyed hashes, never the CNIE number, names or other personal data, nor capability ids."""
+
+from __future__ import annotations
+
+import logging
+
+from tests.verifier.wallet import fetch_request_object, post_response, presentation_for
+from vc import present
+
+PERSONAL = ["BE123456", "J130000001", "EL ALAOUI", "Salma", "العلوي", "سلمى", "2006-03-14", "Casablanca"]
+
+
+def test_logs_hold_no_personal_data_over_verifications_shares_and_wallet_requests(
+    client, issuer, holder, clock, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    w3c = issuer.issue_w3c(holder)
+    sd_jwt_vc = issuer.issue_sd_jwt_vc(holder)
+
+    assert client.post("/credentials/verify", json={"verifiableCredential": w3c.token}).json()["verdict"] == "valid"
+    bad = w3c.token.replace(w3c.token.split(".")[1][:10], "A" * 10, 1)
+    client.post("/credentials/verify", json={"verifiableCredential": bad})
+
+    nonce = client.post("/shares/nonce").json()
+    presentation = present(
+        w3c.token,
+        disclose=[("credentialSubject", name) for name in ("familyName", "givenName", "cnie", "birthDate")],
+        key=holder,
+        audience=nonce["audience"],
+        nonce=nonce["nonce"],
+        now=clock.now(),
+    )
+    share = client.post("/shares", json={"presentation": presentation}).json()
+    assert client.get(f"/s/{share['id']}", headers={"Accept": "application/json"}).json()["verdict"] == "valid"
+    client.get(f"/s/{share['id']}?lang=ar")
+    client.delete(f"/shares/{share['id']}", headers={"Authorization": f"Bearer {share['revoke_token']}"})
+
+    created = client.post("/oid4vp/requests", json={"claims": ["familyName", "givenName", "cnie"]}).json()
+    request_object = fetch_request_object(client, created["authorization_request"])
+    answer = presentation_for(request_object, credential=sd_jwt_vc.token, holder=holder, now=clock.now())
+    post_response(client, request_object, answer)
+    assert client.get(created["status_uri"]).json()["report"]["claims"]["cnie"] == "BE123456"
+
+    client.post("/verify", data={"input": presentation, "lang": "fr"})
+
+    # The test client's own request log (httpx, to verify.test.example) is the visitor's side, not the service's.
+    text = "\n".join(
+        record.getMessage() for record in caplog.records if "verify.test.example" not in record.getMessage()
+    )
+    assert "verification verdict=valid" in text
+    assert "credential=h:" in text
+    for secret in [*PERSONAL, share["id"], share["revoke_token"], created["id"], nonce["nonce"]]:
+        assert secret not in text, secret
+    assert presentation[:40] not in text

@@ -1,0 +1,174 @@
+"""Never a 500: malformed bodies, headers, content types and path values at every endpoint get a clear 4xx."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import io
+import json
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from verifier.app import BodyLimitMiddleware, redact_path
+from verifier.routes import api, oid4vp, pages, shares
+
+BODIES: list[tuple[str, bytes]] = [
+    ("application/json", b""),
+    ("application/json", b"{"),
+    ("application/json", b"[]"),
+    ("application/json", b'"text"'),
+    ("application/json", b"null"),
+    ("application/json", b"1e999999"),
+    ("application/json", b'{"verifiableCredential": 123, "verifiablePresentation": [], "options": "x"}'),
+    ("application/json", b'{"verifiableCredential": {"type": ["EnvelopedVerifiableCredential"], "id": 5}}'),
+    ("application/json", b'{"presentation": "", "expires_in": "soon", "claims": "familyName"}'),
+    ("application/json", b'{"presentation": "a~b~c", "expires_in": 99999999999999999999999}'),
+    ("application/json", '{"verifiableCredential": "\ud800"}'.encode("utf-8", "surrogatepass")),
+    ("application/json", bytes(range(256))),
+    ("text/plain", b"hello"),
+    ("application/x-www-form-urlencoded", b"%%%=&&=%zz&input=%ff%fe"),
+    ("application/x-www-form-urlencoded", b"vp_token=%7B&state=" + b"x" * 5000),
+    ("multipart/form-data", b"--x\r\n"),
+    ("multipart/form-data; boundary=x", b"--x\r\nContent-Disposition: form-data\r\n\r\nvalue\r\n--x--\r\n"),
+    ("multipart/form-data; boundary=x", b"garbage"),
+    ("application/xml", b"<a/>"),
+    ("", b"\x00\x01"),
+]
+PATH_VALUES = ["x", "A" * 300, "%00", "%F0%9F%92%A9", "..%2F..%2Fetc"]
+
+
+def _routes() -> list[tuple[str, str]]:
+    found = []
+    for router in (api.router, oid4vp.router, pages.router, shares.router):
+        for route in router.routes:
+            for method in getattr(route, "methods", None) or ():
+                if method != "HEAD":
+                    found.append((method, route.path))  # type: ignore[attr-defined]
+    return sorted(set(found))
+
+
+def _fill(path: str, value: str) -> str:
+    while "{" in path:
+        start, end = path.index("{"), path.index("}")
+        path = path[:start] + value + path[end + 1 :]
+    return path
+
+
+def test_every_endpoint_answers_malformed_input_without_a_server_error(client):
+    routes = _routes()
+    assert ("POST", "/credentials/verify") in routes
+    assert ("DELETE", "/shares/{share_id}") in routes
+    failures = []
+    for method, template in routes:
+        for value in PATH_VALUES:
+            path = _fill(template, value)
+            for content_type, body in BODIES if method in ("POST", "DELETE") else [("", b"")]:
+                headers = {"Content-Type": content_type} if content_type else {}
+                headers["Accept"] = "*/*;q=garbage, application/json"
+                headers["Authorization"] = "Bearer \x7f" if method == "DELETE" else "Basic Zm9v"
+                response = client.request(method, path, content=body, headers=headers)
+                if response.status_code >= 500:
+                    failures.append((method, path[:60], content_type, body[:40], response.status_code))
+                elif response.status_code >= 400 and method != "GET":
+                    kind = response.headers.get("content-type", "")
+                    if not kind.startswith(("application/problem+json", "application/json", "text/html")):
+                        failures.append((method, path[:60], content_type, body[:40], kind))
+    assert failures == []
+
+
+def test_problem_details_are_rfc_9457(client):
+    response = client.post("/credentials/verify", content=b"{", headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert set(problem) >= {"type", "title", "status", "detail", "code"}
+    assert problem["status"] == 400
+    assert "input" not in json.dumps(problem.get("errors", []))  # submitted values are never echoed
+
+
+@pytest.mark.parametrize(
+    ("path", "size", "status"),
+    [("/credentials/verify", 300 * 1024, 413), ("/verify/qr", 300 * 1024, 422), ("/verify/qr", 9 * 1024 * 1024, 413)],
+)
+def test_bodies_are_bounded(client, path, size, status):
+    if path == "/verify/qr":
+        response = client.post(
+            path, files={"image": ("big.png", b"\x89PNG" + bytes(size), "image/png")}, data={"lang": "en"}
+        )
+        assert response.status_code in (status, 400)
+    else:
+        response = client.post(path, content=b"x" * size, headers={"Content-Type": "application/json"})
+        assert response.status_code == status
+        assert response.json()["code"] == "request.too_large"
+
+
+def test_a_streamed_body_without_length_is_counted():
+    sent: list[dict[str, Any]] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:  # pragma: no cover - must not be reached
+        raise AssertionError("the application must not see an oversized body")
+
+    async def run() -> None:
+        chunks = [{"type": "http.request", "body": b"x" * 1000, "more_body": True} for _ in range(5)]
+
+        async def receive() -> dict[str, Any]:
+            return chunks.pop(0)
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        middleware = BodyLimitMiddleware(app, max_body_bytes=2048, max_upload_bytes=4096)
+        scope = {"type": "http", "path": "/credentials/verify", "headers": [], "method": "POST"}
+        await middleware(scope, receive, send)
+
+    asyncio.run(run())
+    assert sent[0]["status"] == 413
+
+
+def test_a_malformed_content_length_is_refused():
+    sent: list[dict[str, Any]] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:  # pragma: no cover - must not be reached
+        raise AssertionError
+
+    async def run() -> None:
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        middleware = BodyLimitMiddleware(app, max_body_bytes=2048, max_upload_bytes=4096)
+        scope = {"type": "http", "path": "/", "headers": [(b"content-length", b"12x")], "method": "POST"}
+        await middleware(scope, receive, send)
+
+    asyncio.run(run())
+    assert sent[0]["status"] == 400
+
+
+def test_a_huge_declared_image_is_refused_before_decoding(client):
+    out = io.BytesIO()
+    Image.new("1", (20_000, 20_000)).save(out, "PNG")  # tiny file, 400 megapixels
+    assert len(out.getvalue()) < 200_000
+    response = client.post(
+        "/verify/qr", files={"image": ("bomb.png", out.getvalue(), "image/png")}, data={"lang": "fr"}
+    )
+    assert response.status_code == 413
+    assert "L'image est trop grande." in html.unescape(response.text)
+
+
+def test_security_headers_and_redacted_paths(client):
+    response = client.get("/")
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "no-referrer"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert redact_path("/s/abcdefgh12345678") == "/s/…"
+    assert redact_path("/oid4vp/requests/secret/qr.svg") == "/oid4vp/requests/…/qr.svg"
+    assert redact_path("/credentials/verify") == "/credentials/verify"
+    assert redact_path("/shares/nonce") == "/shares/nonce"
+    assert redact_path("/shares/abcdefgh12345678") == "/shares/…"
+    assert redact_path("/oid4vp/response") == "/oid4vp/response"
+    assert redact_path("/oid4vp/request/handle123") == "/oid4vp/request/…"
+    assert redact_path("/oid4vp/secret-id/result") == "/oid4vp/…/result"

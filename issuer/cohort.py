@@ -353,6 +353,11 @@ class RowChecker:
                 continue
             if head == "mention" and "generalAverage" in handled:
                 continue
+            if schema_problem.found == "nothing":  # an empty cell: name the column to fill in
+                expected = f"a value in the column {schema_problem.path}"
+                message = f"{schema_problem.path}: the cell is empty; expected {expected}"
+                problems.append(RowProblem(row_number, schema_problem.path, "an empty cell", expected, message))
+                continue
             problems.append(
                 RowProblem(
                     row_number,

@@ -30,7 +30,7 @@ Variables (all optional except where noted):
 ``TAWTIQ_CLOCK_SKEW_SECONDS``     tolerated clock difference with wallets (default 60)
 ``TAWTIQ_BATCH_SIZE``             most proofs (copies) in one credential request (default 10)
 ``TAWTIQ_MAX_COPIES_PER_TOKEN``   most copies one access token may obtain (default 20)
-``TAWTIQ_PROOF_ALGORITHMS``       JSON list of proof algorithms (default ES256, ES384, ES512, EdDSA)
+``TAWTIQ_PROOF_ALGORITHMS``       proof algorithms, ``ES256,EdDSA`` or a JSON list (default ES256, ES384, ES512, EdDSA)
 ``TAWTIQ_MAX_BODY_BYTES``         largest HTTP request body accepted (default 65536)
 ``TAWTIQ_COHORT_BATCH_SIZE``      records created per transaction by ``cohort issue`` (default 2000)
 ``TAWTIQ_AUTO_MIGRATE``           apply migrations when ``tawtiq serve issuer`` starts (default true)
@@ -47,7 +47,7 @@ from typing import Annotated, Final
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from keys import load_passphrase
 
@@ -98,7 +98,7 @@ class Settings(BaseSettings):
     clock_skew_seconds: int = Field(default=60, ge=0, le=3600)
     batch_size: int = Field(default=10, ge=2, le=100)
     max_copies_per_token: int = Field(default=20, ge=1, le=1000)
-    proof_algorithms: tuple[str, ...] = DEFAULT_PROOF_ALGORITHMS
+    proof_algorithms: Annotated[tuple[str, ...], NoDecode] = DEFAULT_PROOF_ALGORITHMS
 
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
     cohort_batch_size: int = Field(default=2_000, ge=1, le=100_000)
@@ -138,6 +138,20 @@ class Settings(BaseSettings):
                 f"found a {value.split(':', 1)[0]!r} URL"
             )
         return value
+
+    @field_validator("proof_algorithms", mode="before")
+    @classmethod
+    def _split_algorithms(cls, value: object) -> object:
+        """Accept a JSON list (``["ES256", "EdDSA"]``) or a comma-separated list (``ES256,EdDSA``)."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                return tuple(json.loads(text))
+            except (ValueError, TypeError):
+                raise ValueError(f"TAWTIQ_PROOF_ALGORITHMS is not a JSON list: {text!r}") from None
+        return tuple(part.strip() for part in text.split(",") if part.strip())
 
     @field_validator("proof_algorithms")
     @classmethod
@@ -211,13 +225,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raw = environ.get(f"TAWTIQ_{name.upper()}")
         if raw is None or raw == "":
             continue
-        if name == "proof_algorithms":
-            try:
-                values[name] = tuple(json.loads(raw))
-            except (ValueError, TypeError):
-                values[name] = (raw,)  # refused by the validator with a clear message
-        else:
-            values[name] = raw
+        values[name] = raw
     return _ExplicitSettings(**values)  # type: ignore[arg-type]
 
 

@@ -80,6 +80,11 @@ def home(request: Request, locale: LocaleDep) -> HTMLResponse:
     return _html(pages.home_page(locale=locale), locale=locale if "lang" in request.query_params else None)
 
 
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    return Response(status_code=204, headers={"Cache-Control": "public, max-age=86400"})
+
+
 @router.get("/static/{name}")
 def static(name: str) -> Response:
     if name not in _ASSETS:

@@ -245,8 +245,9 @@ class IssuerKeys:
             )
         if "jwks" in document and "jwks_uri" in document:
             raise FetchError("issuer metadata has both jwks and jwks_uri", code="key.metadata_invalid", found=url)
-        if isinstance(document.get("jwks"), Mapping):
-            return document["jwks"]
+        jwks = document.get("jwks")
+        if isinstance(jwks, Mapping):
+            return jwks
         jwks_uri = document.get("jwks_uri")
         if not isinstance(jwks_uri, str) or origin_of(jwks_uri) != origin_of(issuer):
             raise FetchError(

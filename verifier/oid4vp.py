@@ -72,7 +72,7 @@ from typing import Any, Final
 from urllib.parse import quote, urlencode
 
 from sqlalchemy import delete, update
-from sqlmodel import select
+from sqlmodel import col, select
 
 import schemas
 from vc.encoding import b64url_encode
@@ -229,7 +229,7 @@ class OpenID4VP:
         now = self._clock.now()
         with self._database.session() as session:
             row = session.exec(
-                select(OpenID4VPTransactionRow).where(OpenID4VPTransactionRow.request_handle == handle)
+                select(OpenID4VPTransactionRow).where(col(OpenID4VPTransactionRow.request_handle) == handle)
             ).first()
             if row is None:
                 raise OAuthError("invalid_request", "no such request", status_code=404)
@@ -291,13 +291,15 @@ class OpenID4VP:
         with self._database.session() as session:
             session.execute(
                 update(OpenID4VPTransactionRow)
-                .where(OpenID4VPTransactionRow.id_hash == row.id_hash)
+                .where(col(OpenID4VPTransactionRow.id_hash) == row.id_hash)
                 .values(result=sealed)
             )
 
     def _find_by_state(self, state: str) -> OpenID4VPTransactionRow:
         with self._database.session() as session:
-            row = session.exec(select(OpenID4VPTransactionRow).where(OpenID4VPTransactionRow.state == state)).first()
+            row = session.exec(
+                select(OpenID4VPTransactionRow).where(col(OpenID4VPTransactionRow.state) == state)
+            ).first()
         if row is None:
             raise OAuthError("invalid_request", "unknown state: no such request")
         return row
@@ -308,7 +310,7 @@ class OpenID4VP:
         with self._database.session() as session:
             claimed = session.execute(
                 update(table)
-                .where(table.state == state, table.status.in_(_OPEN), table.expires_at > now)  # type: ignore[attr-defined]
+                .where(col(table.state) == state, col(table.status).in_(_OPEN), col(table.expires_at) > now)
                 .values(status="answered", answered_at=now)
             )
             won = getattr(claimed, "rowcount", 0) == 1
@@ -324,7 +326,7 @@ class OpenID4VP:
         with self._database.session() as session:
             declined = session.execute(
                 update(table)
-                .where(table.state == state, table.status.in_(_OPEN), table.expires_at > now)  # type: ignore[attr-defined]
+                .where(col(table.state) == state, col(table.status).in_(_OPEN), col(table.expires_at) > now)
                 .values(status="failed", answered_at=now, wallet_error=error[:64])
             )
             if getattr(declined, "rowcount", 0) != 1:
@@ -365,10 +367,8 @@ class OpenID4VP:
         cutoff = self._clock.now() - timedelta(seconds=self._settings.oid4vp_result_seconds)
         table = OpenID4VPTransactionRow
         with self._database.session() as session:
-            deleted = session.execute(delete(table).where(table.expires_at < cutoff))  # type: ignore[arg-type]
-            session.execute(
-                update(table).where(table.answered_at < cutoff).values(result=None)  # type: ignore[arg-type,operator]
-            )
+            deleted = session.execute(delete(table).where(col(table.expires_at) < cutoff))
+            session.execute(update(table).where(col(table.answered_at) < cutoff).values(result=None))
         return int(getattr(deleted, "rowcount", 0) or 0)
 
 

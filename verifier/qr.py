@@ -18,6 +18,7 @@ from verifier.errors import RequestError
 
 #: Photos are first searched at this size (longest side, pixels); the full image is tried only if that fails.
 _FIRST_PASS_SIDE: Final = 2000
+_QR_ONLY: Final = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 
 
 def qr_svg(data: str, *, title: str) -> bytes:
@@ -71,9 +72,7 @@ def decode_qr(image: bytes, *, max_pixels: int) -> list[str]:
         small.thumbnail((_FIRST_PASS_SIDE, _FIRST_PASS_SIDE))
         attempts.insert(0, small)
     for attempt in attempts:
-        found = zxingcpp.read_barcodes(
-            attempt, formats=zxingcpp.BarcodeFormat.QRCode, text_mode=zxingcpp.TextMode.Plain
-        )
+        found = zxingcpp.read_barcodes(attempt, formats=_QR_ONLY, text_mode=zxingcpp.TextMode.Plain)
         texts = [code.text for code in found if code.valid and code.text]
         if texts:
             return texts

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import SQLModel, col
 
 from verifier.clock import Clock
 from verifier.db import Database
@@ -31,7 +32,7 @@ class RateLimiter:
         now = int(self._clock.now().timestamp())
         window = now - now % window_seconds
         key = f"{action}:{self._hasher(client)}"
-        table = RateBucketRow.__table__
+        table = SQLModel.metadata.tables[RateBucketRow.__tablename__]
         insert = postgresql_insert if self._database.dialect == "postgresql" else sqlite_insert
         statement = (
             insert(table)
@@ -53,5 +54,5 @@ class RateLimiter:
         """Delete windows that ended more than ``older_than_seconds`` ago; returns how many rows went."""
         cutoff = int(self._clock.now().timestamp()) - older_than_seconds
         with self._database.session() as session:
-            result = session.execute(delete(RateBucketRow).where(RateBucketRow.window_start < cutoff))
+            result = session.execute(delete(RateBucketRow).where(col(RateBucketRow.window_start) < cutoff))
         return int(getattr(result, "rowcount", 0) or 0)

@@ -37,7 +37,7 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from sqlalchemy import delete, update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from vc import TawtiqError, Verdict
 from vc.encoding import json_object
@@ -188,7 +188,7 @@ class Shares:
         with self._database.session() as session:
             used = session.execute(
                 update(table)
-                .where(table.nonce == nonce, table.used_at.is_(None), table.expires_at > now)  # type: ignore[union-attr,arg-type]
+                .where(col(table.nonce) == nonce, col(table.used_at).is_(None), col(table.expires_at) > now)
                 .values(used_at=now)
             )
             if getattr(used, "rowcount", 0) != 1:
@@ -272,26 +272,22 @@ class Shares:
         with self._database.session() as session:
             session.execute(
                 update(ShareRow)
-                .where(ShareRow.id_hash == row.id_hash, ShareRow.revoked_at.is_(None))  # type: ignore[union-attr]
+                .where(col(ShareRow.id_hash) == row.id_hash, col(ShareRow.revoked_at).is_(None))
                 .values(revoked_at=now, sealed=None)
             )
 
     def _erase(self, id_hash: str) -> None:
         with self._database.session() as session:
-            session.execute(update(ShareRow).where(ShareRow.id_hash == id_hash).values(sealed=None))
+            session.execute(update(ShareRow).where(col(ShareRow.id_hash) == id_hash).values(sealed=None))
 
     def purge(self) -> int:
         """Erase the presentations of expired links, forget long-gone links and spent nonces; returns deletions."""
         now = self._clock.now()
         with self._database.session() as session:
-            session.execute(update(ShareRow).where(ShareRow.expires_at <= now).values(sealed=None))  # type: ignore[arg-type]
-            gone = session.execute(
-                delete(ShareRow).where(ShareRow.expires_at < now - _TOMBSTONE)  # type: ignore[arg-type]
-            )
-            session.execute(
-                delete(ShareNonceRow).where(ShareNonceRow.expires_at < now)  # type: ignore[arg-type]
-            )
-            old = session.exec(select(ShareRow).where(ShareRow.revoked_at < now - _TOMBSTONE)).all()  # type: ignore[operator]
+            session.execute(update(ShareRow).where(col(ShareRow.expires_at) <= now).values(sealed=None))
+            gone = session.execute(delete(ShareRow).where(col(ShareRow.expires_at) < now - _TOMBSTONE))
+            session.execute(delete(ShareNonceRow).where(col(ShareNonceRow.expires_at) < now))
+            old = session.exec(select(ShareRow).where(col(ShareRow.revoked_at) < now - _TOMBSTONE)).all()
             for row in old:
                 session.delete(row)
         return int(getattr(gone, "rowcount", 0) or 0) + len(old)

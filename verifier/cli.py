@@ -1,9 +1,155 @@
-"""The verifier's commands, added to the `tawtiq` command by :func:`register`."""
+"""The verifier's commands, added to the `tawtiq` command by :func:`register`.
+
+* ``tawtiq serve verifier [--host 127.0.0.1] [--port 8200] [--forwarded-allow-ips …]`` — run the service;
+* ``tawtiq verifier db-upgrade`` — apply the database migrations (start-up does it too);
+* ``tawtiq verifier trust-list [--check] [--json]`` — show the trust list in force and, with ``--check``, fetch
+  every trusted issuer's keys;
+* ``tawtiq verifier purge [--json]`` — delete expired transactions, share data, nonces and rate buckets.
+
+Settings come from the ``TAWTIQ_VERIFIER_*`` environment; an unusable configuration exits with code 2 and the
+reason. Heavy modules are imported inside the commands, so ``tawtiq --help`` stays fast.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
+
+if TYPE_CHECKING:
+    from verifier.services import Services
+    from verifier.settings import Settings
+
+EXIT_REFUSED = 1
+EXIT_ERROR = 2
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
+
+
+def _settings() -> Settings:
+    from pydantic import ValidationError
+
+    from verifier.settings import Settings
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = ".".join(str(part) for part in error.get("loc", ())) or "settings"
+            name = f"TAWTIQ_VERIFIER_{where.upper()}" if where != "settings" else "settings"
+            typer.echo(f"error: {name}: {error.get('msg')}", err=True)
+        raise typer.Exit(EXIT_ERROR) from None
+
+
+def _started(settings: Settings) -> Services:
+    from vc import TawtiqError
+    from verifier.services import Services
+
+    services = Services.build(settings)
+    try:
+        services.start()
+    except TawtiqError as exc:
+        services.close()
+        typer.echo(f"error: {exc.diagnostics()}", err=True)
+        raise typer.Exit(EXIT_ERROR) from None
+    return services
 
 
 def register(app: typer.Typer, serve: typer.Typer) -> None:
     """Add the verifier's command groups to ``app`` and its ``serve`` command to ``serve``."""
+    group = typer.Typer(help="Verifier operations: database, trust list, housekeeping.", no_args_is_help=True)
+    app.add_typer(group, name="verifier")
+
+    @serve.command("verifier")
+    def serve_verifier(
+        host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="TCP port.")] = 8200,
+        forwarded_allow_ips: Annotated[
+            str | None,
+            typer.Option(help="Proxies trusted for X-Forwarded-For/-Proto (comma-separated IPs), if any."),
+        ] = None,
+    ) -> None:
+        """Run the verifier service (VC-API, OpenID4VP, share links, the verification page)."""
+        import uvicorn
+
+        from verifier.app import create_app
+
+        settings = _settings()
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        typer.echo(f"verifier: {settings.public_url} (listening on {host}:{port})", err=True)
+        uvicorn.run(
+            create_app(settings),
+            host=host,
+            port=port,
+            access_log=False,  # our own access log redacts share-link and transaction ids
+            log_config=None,
+            proxy_headers=forwarded_allow_ips is not None,
+            forwarded_allow_ips=forwarded_allow_ips,
+            server_header=False,
+        )
+
+    @group.command("db-upgrade")
+    def db_upgrade(as_json: JsonOption = False) -> None:
+        """Apply the database migrations and print the schema revision."""
+        from verifier.db import Database
+
+        database = Database(_settings().database_url)
+        try:
+            database.upgrade()
+            revision = database.current_revision()
+        finally:
+            database.dispose()
+        typer.echo(json.dumps({"revision": revision}) if as_json else f"verifier database at revision {revision}")
+
+    @group.command("trust-list")
+    def trust_list(
+        check: Annotated[bool, typer.Option("--check", help="Fetch every trusted issuer's keys.")] = False,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Show the trust list in force; with --check, exit 1 if some issuer's keys cannot be obtained."""
+        from vc import TawtiqError
+
+        services = _started(_settings())
+        try:
+            trusted = services.trust.current()
+            issuers: list[dict[str, Any]] = []
+            for identifier, types in trusted.trust.issuers.items():
+                entry: dict[str, Any] = {
+                    "id": identifier,
+                    "name": trusted.name(identifier, "fr"),
+                    "credential_types": sorted(types),
+                }
+                if check:
+                    try:
+                        history = services.keys.history(identifier)
+                        entry["keys"] = [key.kid for key in history.entries]
+                    except TawtiqError as exc:
+                        entry["error"] = f"[{exc.code}] {exc}"
+                issuers.append(entry)
+        finally:
+            services.close()
+        report = {"source": services.trust.location, "version": trusted.version, "issuers": issuers}
+        if as_json:
+            typer.echo(json.dumps(report, ensure_ascii=False))
+        else:
+            typer.echo(f"trust list {report['version']} from {report['source']}")
+            for entry in issuers:
+                typer.echo(f"- {entry['id']} ({entry['name'] or 'no name'}): {', '.join(entry['credential_types'])}")
+                if "keys" in entry:
+                    typer.echo(f"  keys: {', '.join(entry['keys'])}")
+                if "error" in entry:
+                    typer.echo(f"  UNREACHABLE: {entry['error']}")
+        if any("error" in entry for entry in issuers):
+            raise typer.Exit(EXIT_REFUSED)
+
+    @group.command("purge")
+    def purge(as_json: JsonOption = False) -> None:
+        """Delete expired OpenID4VP transactions, share-link data and nonces, and old rate buckets."""
+        services = _started(_settings())
+        try:
+            counts = services.purge()
+        finally:
+            services.close()
+        typer.echo(json.dumps(counts) if as_json else ", ".join(f"{name}: {n}" for name, n in counts.items()))

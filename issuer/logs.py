@@ -44,7 +44,15 @@ class RedactingFilter(logging.Filter):
 
 
 class RedactingFormatter(logging.Formatter):
-    """A formatter that also masks tracebacks."""
+    """A formatter that also masks tracebacks (even one another handler formatted and cached first)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        cached = record.exc_text
+        record.exc_text = None  # make the base class call formatException, below
+        try:
+            return super().format(record)
+        finally:
+            record.exc_text = cached
 
     def formatException(self, ei: Any) -> str:  # noqa: N802 - the logging API's name
         return redact(super().formatException(ei))

@@ -96,7 +96,9 @@ def client(app: FastAPI) -> Iterator[TestClient]:
         yield test_client
 
 
-def write_rows(path: Path, rows: list[dict[str, str]], *, columns: tuple[str, ...] = ALL_COLUMNS, **options: Any) -> Path:
+def write_rows(
+    path: Path, rows: list[dict[str, str]], *, columns: tuple[str, ...] = ALL_COLUMNS, **options: Any
+) -> Path:
     with path.open("w", encoding=options.pop("encoding", "utf-8"), newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(columns), extrasaction="ignore", **options)
         writer.writeheader()

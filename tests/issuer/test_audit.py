@@ -23,7 +23,14 @@ def _actions(engine: Engine) -> list[str]:
 def test_state_changes_are_audited_with_who_what_when_why(engine: Engine, cohort: Cohort, clock: Clock) -> None:
     with writing(engine) as db:
         diploma = resolve(db, cohort.cnies[0])
-        change_status(db, diploma_id=diploma.id, action=StatusAction.SUSPEND, reason="exam board review", actor="cli:registrar", now=clock())
+        change_status(
+            db,
+            diploma_id=diploma.id,
+            action=StatusAction.SUSPEND,
+            reason="exam board review",
+            actor="cli:registrar",
+            now=clock(),
+        )
     assert _actions(engine) == ["cohort.import", "diploma.create_batch", "diploma.suspend"]
     with reading(engine) as db:
         actor, target, reason, at, details = db.execute(
@@ -53,7 +60,15 @@ def _all_events(engine: Engine) -> list[list[object]]:
 def test_tampering_is_detected(engine: Engine, clock: Clock, tamper: str) -> None:
     for number in range(3):
         with writing(engine) as db:
-            audit.append(db, actor="test", action="test.event", target=str(number), at=clock(), reason="why", details={"n": number})
+            audit.append(
+                db,
+                actor="test",
+                action="test.event",
+                target=str(number),
+                at=clock(),
+                reason="why",
+                details={"n": number},
+            )
     assert audit.verify_chain(engine).ok
     with writing(engine) as db:
         db.execute(text(tamper))

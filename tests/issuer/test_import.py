@@ -45,7 +45,12 @@ BAD_ROWS: list[tuple[str, Change, str, str]] = [
     ("mention not matching the average", _set(generalAverage="12.50", mention="bien"), "mention", "assez_bien"),
     ("not admitted", _set(generalAverage="9.75", mention="passable"), "generalAverage", "only admitted"),
     ("average not a number", _set(generalAverage="quinze"), "generalAverage", "a number"),
-    ("average with three decimals", _set(generalAverage="12.125", mention="assez_bien"), "generalAverage", "two decimals"),
+    (
+        "average with three decimals",
+        _set(generalAverage="12.125", mention="assez_bien"),
+        "generalAverage",
+        "two decimals",
+    ),
     ("birth date not a date", _set(birthDate="2006-02-30"), "birthDate", "date"),
     ("born after deliberation", _set(birthDate="2024-08-01"), "birthDate", "before the deliberation"),
     ("deliberation outside the session year", _set(deliberationDate="2023-06-13"), "deliberationDate", "2024"),
@@ -101,8 +106,13 @@ def test_skip_invalid_imports_the_valid_rows_and_reports_the_rest(tmp_path: Path
     rows[7]["generalAverage"] = "8.00"
     report_path = tmp_path / "problems.json"
     summary = import_cohort(
-        engine, path=write_rows(tmp_path / "c.csv", rows), session=SESSION, actor="test", now=clock(),
-        skip_invalid=True, report=report_path,
+        engine,
+        path=write_rows(tmp_path / "c.csv", rows),
+        session=SESSION,
+        actor="test",
+        now=clock(),
+        skip_invalid=True,
+        report=report_path,
     )
     assert summary.committed
     assert (summary.rows, summary.imported, summary.rejected_rows) == (10, 8, 2)
@@ -123,7 +133,9 @@ def test_a_second_import_of_the_same_graduates_is_refused(tmp_path: Path, engine
     assert {(line["row"], line["field"]) for line in lines} >= {(str(n), "cnie") for n in range(2, 7)}
     assert all("already imported" in line["found"] for line in lines)
     assert _count(engine, "graduate") == 5
-    other = import_cohort(engine, path=path, session=ExamSession(2024, "rattrapage"), actor="test", now=clock(), skip_invalid=True)
+    other = import_cohort(
+        engine, path=path, session=ExamSession(2024, "rattrapage"), actor="test", now=clock(), skip_invalid=True
+    )
     assert other.imported == 0, "the rows say 2024-normale"
 
 
@@ -134,7 +146,9 @@ def test_arabic_bom_crlf_semicolons_and_loose_values_import(tmp_path: Path, engi
     rows[2].update(generalAverage="12.00", mention="مستحسن")
     rows[2]["academy.code"] = rows[2]["academy.code"].lstrip("0") or "0"
     columns = tuple(reversed(REQUIRED_COLUMNS))  # any order, no session columns
-    path = write_rows(tmp_path / "excel.csv", rows, columns=columns, encoding="utf-8-sig", delimiter=";", lineterminator="\r\n")
+    path = write_rows(
+        tmp_path / "excel.csv", rows, columns=columns, encoding="utf-8-sig", delimiter=";", lineterminator="\r\n"
+    )
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
     summary = import_cohort(engine, path=path, session=SESSION, actor="test", now=clock())
     assert (summary.imported, summary.problems) == (4, 0)

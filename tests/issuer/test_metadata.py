@@ -37,7 +37,9 @@ def test_the_key_history_is_published_three_ways(client: TestClient, store: InMe
     method_ids = [method["id"] for method in did["verificationMethod"]]
     assert method_ids == [f"did:web:bac.example.ma#{old}", f"did:web:bac.example.ma#{rotated.kid}"]
     assert did["assertionMethod"] == method_ids
-    assert all(method["type"] == "JsonWebKey" and method["controller"] == did["id"] for method in did["verificationMethod"])
+    assert all(
+        method["type"] == "JsonWebKey" and method["controller"] == did["id"] for method in did["verificationMethod"]
+    )
 
 
 def test_did_web_encodes_a_port() -> None:

@@ -75,7 +75,9 @@ def test_one_token_obtains_both_profiles_until_its_copies_are_used_up(
     assert refused.json()["error"] == "credential_request_denied"
 
 
-def test_token_endpoint_refusals_are_oauth_errors(client: TestClient, cohort: Cohort, make_offer: OfferFactory, clock: Clock) -> None:
+def test_token_endpoint_refusals_are_oauth_errors(
+    client: TestClient, cohort: Cohort, make_offer: OfferFactory, clock: Clock
+) -> None:
     offer = make_offer(cohort.cnies[2])
     wallet = Wallet(client, relative_to=ISSUER)
     document = wallet.fetch_offer(offer.offer_uri)
@@ -89,7 +91,10 @@ def test_token_endpoint_refusals_are_oauth_errors(client: TestClient, cohort: Co
     assert missing_pin.headers["cache-control"] == "no-store"
     assert token({"grant_type": "authorization_code", "code": "x"}).json()["error"] == "unsupported_grant_type"
     assert token({"pre-authorized_code": code}).json()["error"] == "invalid_request"
-    assert token({"grant_type": PRE_AUTHORIZED_GRANT, "pre-authorized_code": "nope", "tx_code": "1"}).json()["error"] == "invalid_grant"
+    assert (
+        token({"grant_type": PRE_AUTHORIZED_GRANT, "pre-authorized_code": "nope", "tx_code": "1"}).json()["error"]
+        == "invalid_grant"
+    )
     as_json = client.post("/token", json={"grant_type": PRE_AUTHORIZED_GRANT})
     assert (as_json.status_code, as_json.json()["error"]) == (400, "invalid_request")
     repeated = client.post(
@@ -114,7 +119,9 @@ def wallet_offer_path(offer_uri: str) -> str:
     return path_of(offer_url(offer_uri), ISSUER)
 
 
-def test_wrong_pins_are_limited_then_the_offer_locks(client: TestClient, cohort: Cohort, make_offer: OfferFactory) -> None:
+def test_wrong_pins_are_limited_then_the_offer_locks(
+    client: TestClient, cohort: Cohort, make_offer: OfferFactory
+) -> None:
     offer = make_offer(cohort.cnies[3])
     wallet = Wallet(client, relative_to=ISSUER)
     document = wallet.fetch_offer(offer.offer_uri)
@@ -149,7 +156,9 @@ def test_offers_and_tokens_of_revoked_diplomas_are_refused(
     wallet = _redeemed(client, make_offer, cohort.cnies[5])
     with writing(engine) as db:
         diploma = resolve(db, cohort.cnies[5])
-        change_status(db, diploma_id=diploma.id, action=StatusAction.SUSPEND, reason="review", actor="test", now=clock())
+        change_status(
+            db, diploma_id=diploma.id, action=StatusAction.SUSPEND, reason="review", actor="test", now=clock()
+        )
     denied = wallet.request_credentials(VC_SD_JWT_CONFIGURATION, now=clock())
     assert (denied.status_code, denied.json()["error"]) == (400, "credential_request_denied")
 
@@ -166,20 +175,34 @@ def test_unknown_unrequested_and_malformed_credential_requests(
         return client.post("/credential", json=body, headers=options.pop("headers", headers), **options)
 
     cases = [
-        ({"credential_configuration_id": "Diploma_mso_mdoc", "proofs": {"jwt": [proof]}}, "unknown_credential_configuration"),
+        (
+            {"credential_configuration_id": "Diploma_mso_mdoc", "proofs": {"jwt": [proof]}},
+            "unknown_credential_configuration",
+        ),
         ({"credential_identifier": "x", "proofs": {"jwt": [proof]}}, "unknown_credential_identifier"),
         ({"proofs": {"jwt": [proof]}}, "invalid_credential_request"),
         (
-            {"credential_configuration_id": VC_SD_JWT_CONFIGURATION, "credential_identifier": "x", "proofs": {"jwt": [proof]}},
+            {
+                "credential_configuration_id": VC_SD_JWT_CONFIGURATION,
+                "credential_identifier": "x",
+                "proofs": {"jwt": [proof]},
+            },
             "invalid_credential_request",
         ),
         ({"credential_configuration_id": VC_SD_JWT_CONFIGURATION}, "invalid_proof"),
-        ({"credential_configuration_id": VC_SD_JWT_CONFIGURATION, "proof": {"proof_type": "jwt", "jwt": proof}}, "invalid_proof"),
+        (
+            {"credential_configuration_id": VC_SD_JWT_CONFIGURATION, "proof": {"proof_type": "jwt", "jwt": proof}},
+            "invalid_proof",
+        ),
         ({"credential_configuration_id": VC_SD_JWT_CONFIGURATION, "proofs": {"di_vp": [{}]}}, "invalid_proof"),
         ({"credential_configuration_id": VC_SD_JWT_CONFIGURATION, "proofs": {"jwt": []}}, "invalid_proof"),
         ({"credential_configuration_id": VC_SD_JWT_CONFIGURATION, "proofs": {"jwt": [proof] * 11}}, "invalid_proof"),
         (
-            {"credential_configuration_id": VC_SD_JWT_CONFIGURATION, "proofs": {"jwt": [proof]}, "credential_response_encryption": {}},
+            {
+                "credential_configuration_id": VC_SD_JWT_CONFIGURATION,
+                "proofs": {"jwt": [proof]},
+                "credential_response_encryption": {},
+            },
             "invalid_encryption_parameters",
         ),
         ([1, 2], "invalid_credential_request"),
@@ -190,7 +213,10 @@ def test_unknown_unrequested_and_malformed_credential_requests(
     missing = post({"credential_configuration_id": VC_SD_JWT_CONFIGURATION, "proofs": {"jwt": [proof]}}, headers={})
     assert missing.status_code == 401
     assert missing.headers["www-authenticate"].startswith("Bearer")
-    unknown = post({"credential_configuration_id": VC_SD_JWT_CONFIGURATION, "proofs": {"jwt": [proof]}}, headers={"Authorization": "Bearer nope"})
+    unknown = post(
+        {"credential_configuration_id": VC_SD_JWT_CONFIGURATION, "proofs": {"jwt": [proof]}},
+        headers={"Authorization": "Bearer nope"},
+    )
     assert (unknown.status_code, unknown.json()["error"]) == (401, "invalid_token")
     not_json = client.post("/credential", content=b"{", headers={**headers, "Content-Type": "application/json"})
     assert not_json.json()["error"] == "invalid_credential_request"
@@ -212,28 +238,82 @@ def _proof_cases(clock: Clock, nonce: str) -> list[tuple[str, str, str]]:
 
     private_jwk = {**{k: v for k, v in key.public.jwk.items() if k != "kid"}, "d": "AAAA"}
     return [
-        ("wrong audience", make_proof(key, audience="https://evil.example", nonce=nonce, issued_at=now), "invalid_proof"),
-        ("no audience", make_proof(key, audience=ISSUER, nonce=nonce, issued_at=now, claims={"aud": None}), "invalid_proof"),
-        ("old iat", make_proof(key, audience=ISSUER, nonce=nonce, issued_at=now - timedelta(minutes=7)), "invalid_proof"),
-        ("future iat", make_proof(key, audience=ISSUER, nonce=nonce, issued_at=now + timedelta(minutes=5)), "invalid_proof"),
+        (
+            "wrong audience",
+            make_proof(key, audience="https://evil.example", nonce=nonce, issued_at=now),
+            "invalid_proof",
+        ),
+        (
+            "no audience",
+            make_proof(key, audience=ISSUER, nonce=nonce, issued_at=now, claims={"aud": None}),
+            "invalid_proof",
+        ),
+        (
+            "old iat",
+            make_proof(key, audience=ISSUER, nonce=nonce, issued_at=now - timedelta(minutes=7)),
+            "invalid_proof",
+        ),
+        (
+            "future iat",
+            make_proof(key, audience=ISSUER, nonce=nonce, issued_at=now + timedelta(minutes=5)),
+            "invalid_proof",
+        ),
         ("no iat", make_proof(key, audience=ISSUER, nonce=nonce, issued_at=now, claims={"iat": None}), "invalid_proof"),
         ("no nonce", make_proof(key, audience=ISSUER, nonce=None, issued_at=now), "invalid_proof"),
         ("foreign nonce", make_proof(key, audience=ISSUER, nonce="AAAA.BBBB", issued_at=now), "invalid_nonce"),
-        ("wrong typ", make_proof(key, audience=ISSUER, nonce=nonce, issued_at=now, header={"typ": "JWT"}), "invalid_proof"),
-        ("alg none", make_proof(key, audience=ISSUER, nonce=nonce, issued_at=now, header={"alg": "none"}), "invalid_proof"),
-        ("alg HS256", make_proof(key, audience=ISSUER, nonce=nonce, issued_at=now, header={"alg": "HS256"}), "invalid_proof"),
-        ("alg does not fit key", make_proof(key, audience=ISSUER, nonce=nonce, issued_at=now, header={"alg": "ES384"}), "invalid_proof"),
-        ("kid instead of jwk", make_proof(key, audience=ISSUER, nonce=nonce, issued_at=now, header={"jwk": None, "kid": "k1"}), "invalid_proof"),
-        ("kid and jwk", make_proof(key, audience=ISSUER, nonce=nonce, issued_at=now, header={"kid": "k1"}), "invalid_proof"),
-        ("x5c", make_proof(key, audience=ISSUER, nonce=nonce, issued_at=now, header={"jwk": None, "x5c": ["MII"]}), "invalid_proof"),
-        ("private key in header", make_proof(key, audience=ISSUER, nonce=nonce, issued_at=now, header={"jwk": private_jwk}), "invalid_proof"),
+        (
+            "wrong typ",
+            make_proof(key, audience=ISSUER, nonce=nonce, issued_at=now, header={"typ": "JWT"}),
+            "invalid_proof",
+        ),
+        (
+            "alg none",
+            make_proof(key, audience=ISSUER, nonce=nonce, issued_at=now, header={"alg": "none"}),
+            "invalid_proof",
+        ),
+        (
+            "alg HS256",
+            make_proof(key, audience=ISSUER, nonce=nonce, issued_at=now, header={"alg": "HS256"}),
+            "invalid_proof",
+        ),
+        (
+            "alg does not fit key",
+            make_proof(key, audience=ISSUER, nonce=nonce, issued_at=now, header={"alg": "ES384"}),
+            "invalid_proof",
+        ),
+        (
+            "kid instead of jwk",
+            make_proof(key, audience=ISSUER, nonce=nonce, issued_at=now, header={"jwk": None, "kid": "k1"}),
+            "invalid_proof",
+        ),
+        (
+            "kid and jwk",
+            make_proof(key, audience=ISSUER, nonce=nonce, issued_at=now, header={"kid": "k1"}),
+            "invalid_proof",
+        ),
+        (
+            "x5c",
+            make_proof(key, audience=ISSUER, nonce=nonce, issued_at=now, header={"jwk": None, "x5c": ["MII"]}),
+            "invalid_proof",
+        ),
+        (
+            "private key in header",
+            make_proof(key, audience=ISSUER, nonce=nonce, issued_at=now, header={"jwk": private_jwk}),
+            "invalid_proof",
+        ),
         ("forged signature", forged(), "invalid_proof"),
         ("not a JWT", "not-a-jwt", "invalid_proof"),
-        ("crit header", make_proof(key, audience=ISSUER, nonce=nonce, issued_at=now, header={"crit": ["x"]}), "invalid_proof"),
+        (
+            "crit header",
+            make_proof(key, audience=ISSUER, nonce=nonce, issued_at=now, header={"crit": ["x"]}),
+            "invalid_proof",
+        ),
     ]
 
 
-def test_every_bad_proof_is_refused_with_its_error(client: TestClient, cohort: Cohort, make_offer: OfferFactory, clock: Clock) -> None:
+def test_every_bad_proof_is_refused_with_its_error(
+    client: TestClient, cohort: Cohort, make_offer: OfferFactory, clock: Clock
+) -> None:
     wallet = _redeemed(client, make_offer, cohort.cnies[7])
     for name, proof, error in _proof_cases(clock, wallet.nonce()):
         response = wallet.request_credentials(VC_SD_JWT_CONFIGURATION, proofs=[proof], now=clock())
@@ -242,14 +322,18 @@ def test_every_bad_proof_is_refused_with_its_error(client: TestClient, cohort: C
         assert response.json()["error_description"].isascii()
 
 
-def test_key_types_follow_the_configured_algorithms(client: TestClient, cohort: Cohort, make_offer: OfferFactory, clock: Clock) -> None:
+def test_key_types_follow_the_configured_algorithms(
+    client: TestClient, cohort: Cohort, make_offer: OfferFactory, clock: Clock
+) -> None:
     wallet = _redeemed(client, make_offer, cohort.cnies[8])
     for algorithm in ("ES256", "ES384", "EdDSA"):
         response = wallet.request_credentials(VC_SD_JWT_CONFIGURATION, now=clock(), algorithm=algorithm)
         assert response.status_code == 200, (algorithm, response.text)
 
 
-def test_nonces_are_single_use_and_expire(client: TestClient, cohort: Cohort, make_offer: OfferFactory, clock: Clock) -> None:
+def test_nonces_are_single_use_and_expire(
+    client: TestClient, cohort: Cohort, make_offer: OfferFactory, clock: Clock
+) -> None:
     wallet = _redeemed(client, make_offer, cohort.cnies[9])
     nonce = wallet.nonce()
     first = make_proof(SigningKey.generate(), audience=ISSUER, nonce=nonce, issued_at=clock())
@@ -267,7 +351,9 @@ def test_nonces_are_single_use_and_expire(client: TestClient, cohort: Cohort, ma
     assert "expired" in expired.json()["error_description"]
 
 
-def test_a_batch_must_prove_different_keys(client: TestClient, cohort: Cohort, make_offer: OfferFactory, clock: Clock) -> None:
+def test_a_batch_must_prove_different_keys(
+    client: TestClient, cohort: Cohort, make_offer: OfferFactory, clock: Clock
+) -> None:
     wallet = _redeemed(client, make_offer, cohort.cnies[10])
     key, nonce = SigningKey.generate(), wallet.nonce()
     proofs = [make_proof(key, audience=ISSUER, nonce=nonce, issued_at=clock()) for _ in range(2)]

@@ -28,14 +28,18 @@ def test_cohort_issue_creates_one_record_per_graduate_exactly_once(
 ) -> None:
     rows = cohort_rows(250, seed=9)
     import_cohort(engine, path=write_rows(tmp_path / "c.csv", rows), session=SESSION, actor="test", now=clock())
-    first = issue_cohort(engine, settings=settings, session_name=str(SESSION), actor="test", clock=clock, batch_size=40, limit=100)
+    first = issue_cohort(
+        engine, settings=settings, session_name=str(SESSION), actor="test", clock=clock, batch_size=40, limit=100
+    )
     assert (first.created, first.batches, first.remaining) == (100, 3, 150)
     rest = issue_cohort(engine, settings=settings, session_name=str(SESSION), actor="test", clock=clock, batch_size=40)
     assert (rest.created, rest.already, rest.remaining) == (150, 100, 0)
     again = issue_cohort(engine, settings=settings, session_name=str(SESSION), actor="test", clock=clock)
     assert (again.created, again.batches) == (0, 0)
 
-    records = _rows(engine, "SELECT d.id, g.cnie, d.claims, g.subject FROM diploma d JOIN graduate g ON g.id = d.graduate_id")
+    records = _rows(
+        engine, "SELECT d.id, g.cnie, d.claims, g.subject FROM diploma d JOIN graduate g ON g.id = d.graduate_id"
+    )
     assert len(records) == 250
     with reading(engine) as db:
         secrets = load_secrets(db)
@@ -50,13 +54,17 @@ def test_cohort_issue_creates_one_record_per_graduate_exactly_once(
     assert sum(json.loads(str(details))["count"] for _, details in events) == 250
 
 
-def test_a_full_registry_issues_nothing(tmp_path: Path, engine: Engine, clock: Clock, tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_a_full_registry_issues_nothing(
+    tmp_path: Path, engine: Engine, clock: Clock, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     from issuer.settings import load_settings
     from tests.issuer.conftest import environment
 
     url = engine.url.render_as_string(hide_password=False)
     settings = load_settings(environment(tmp_path, url, TAWTIQ_STATUS_MAX_SHARDS="1"))
-    import_cohort(engine, path=write_rows(tmp_path / "c.csv", cohort_rows(30)), session=SESSION, actor="test", now=clock())
+    import_cohort(
+        engine, path=write_rows(tmp_path / "c.csv", cohort_rows(30)), session=SESSION, actor="test", now=clock()
+    )
     issue_cohort(engine, settings=settings, session_name=str(SESSION), actor="test", clock=clock, limit=10)
     with writing(engine) as db:
         db.execute(update(StatusShard).values(allocated=StatusShard.size - 5))  # type: ignore[arg-type]
@@ -80,7 +88,9 @@ def test_records_are_found_by_cnie_or_credential_id(engine: Engine, cohort: Coho
             resolve(db, "urn:uuid:00000000-0000-4000-8000-000000000000")
 
 
-def test_several_sessions_need_the_session_named(tmp_path: Path, engine: Engine, settings: Settings, clock: Clock, cohort: Cohort) -> None:
+def test_several_sessions_need_the_session_named(
+    tmp_path: Path, engine: Engine, settings: Settings, clock: Clock, cohort: Cohort
+) -> None:
     from issuer.cohort import ExamSession
 
     catch_up = ExamSession(2024, "rattrapage")
@@ -103,7 +113,13 @@ def test_supersede_revokes_the_old_record_and_links_the_corrected_one(
     corrected = json.loads(old.claims)
     corrected.update(generalAverage=14.5, mention="bien")
     old_id, new_id = supersede(
-        engine, settings=settings, identifier=cohort.cnies[1], subject=corrected, reason="transcription error", actor="test", now=clock()
+        engine,
+        settings=settings,
+        identifier=cohort.cnies[1],
+        subject=corrected,
+        reason="transcription error",
+        actor="test",
+        now=clock(),
     )
     assert old_id == old.id and new_id != old_id
     with reading(engine) as db:
@@ -115,10 +131,14 @@ def test_supersede_revokes_the_old_record_and_links_the_corrected_one(
     assert json.loads(new.claims)["generalAverage"] == 14.5
     assert "superseded" in (previous.status_reason or "")
     with pytest.raises(ConflictError):
-        supersede(engine, settings=settings, identifier=old_id, subject=corrected, reason="again", actor="test", now=clock())
+        supersede(
+            engine, settings=settings, identifier=old_id, subject=corrected, reason="again", actor="test", now=clock()
+        )
     other_person = dict(corrected, cnie="ZZ123456")
     with pytest.raises(InputError, match="CNIE"):
-        supersede(engine, settings=settings, identifier=new_id, subject=other_person, reason="x", actor="test", now=clock())
+        supersede(
+            engine, settings=settings, identifier=new_id, subject=other_person, reason="x", actor="test", now=clock()
+        )
     invalid = dict(corrected, mention="passable")
     with pytest.raises(InputError, match="does not validate"):
         supersede(engine, settings=settings, identifier=new_id, subject=invalid, reason="x", actor="test", now=clock())

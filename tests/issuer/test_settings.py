@@ -35,7 +35,11 @@ def test_invalid_settings_are_refused(variables: dict[str, str], message: str) -
 
 def test_defaults_and_normalisation(tmp_path: Path) -> None:
     settings = load_settings(
-        {"TAWTIQ_ISSUER_URL": "https://BAC.example.ma/", "TAWTIQ_DATA_DIR": str(tmp_path), "TAWTIQ_DATABASE_URL": "postgresql://u@h/db"}
+        {
+            "TAWTIQ_ISSUER_URL": "https://BAC.example.ma/",
+            "TAWTIQ_DATA_DIR": str(tmp_path),
+            "TAWTIQ_DATABASE_URL": "postgresql://u@h/db",
+        }
     )
     assert settings.issuer_url == "https://bac.example.ma"
     assert settings.resolved_database_url == "postgresql+psycopg://u@h/db"
@@ -62,7 +66,10 @@ def test_the_process_environment_is_read_the_same_way(monkeypatch: pytest.Monkey
         ({}, "key.passphrase_missing"),
         ({"TAWTIQ_KEY_PASSPHRASE": "changeme"}, "key.passphrase_default"),
         ({"TAWTIQ_KEY_PASSPHRASE": "short"}, "key.passphrase_weak"),
-        ({"TAWTIQ_KEY_PASSPHRASE": "a long and random passphrase 8c1f", "TAWTIQ_KEY_PASSPHRASE_FILE": "/x"}, "key.passphrase_ambiguous"),
+        (
+            {"TAWTIQ_KEY_PASSPHRASE": "a long and random passphrase 8c1f", "TAWTIQ_KEY_PASSPHRASE_FILE": "/x"},
+            "key.passphrase_ambiguous",
+        ),
     ],
 )
 def test_a_missing_or_default_key_passphrase_refuses_to_start(variables: dict[str, str], code: str) -> None:
@@ -74,7 +81,10 @@ def test_a_missing_or_default_key_passphrase_refuses_to_start(variables: dict[st
 def test_the_passphrase_can_come_from_a_file(tmp_path: Path) -> None:
     secret = tmp_path / "passphrase"
     secret.write_text("a long and random passphrase 8c1f\n")
-    assert load_settings({"TAWTIQ_KEY_PASSPHRASE_FILE": str(secret)}).key_passphrase_bytes() == b"a long and random passphrase 8c1f"
+    assert (
+        load_settings({"TAWTIQ_KEY_PASSPHRASE_FILE": str(secret)}).key_passphrase_bytes()
+        == b"a long and random passphrase 8c1f"
+    )
 
 
 def test_the_app_refuses_to_start_without_a_migrated_database_or_a_passphrase(tmp_path: Path) -> None:

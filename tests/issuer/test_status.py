@@ -93,8 +93,12 @@ def test_revocation_reaches_every_copy_in_both_list_formats(
     assert published() == {"revocation": {}, "suspension": {}, "tsl": {}}
     with writing(engine) as db:
         diploma = resolve(db, cohort.cnies[0])
-        record_index = db.execute(text("SELECT idx FROM status_slot WHERE diploma_id = :d AND copy_id IS NULL"), {"d": diploma.id}).scalar_one()
-        change = change_status(db, diploma_id=diploma.id, action=StatusAction.SUSPEND, reason="board review", actor="test", now=clock())
+        record_index = db.execute(
+            text("SELECT idx FROM status_slot WHERE diploma_id = :d AND copy_id IS NULL"), {"d": diploma.id}
+        ).scalar_one()
+        change = change_status(
+            db, diploma_id=diploma.id, action=StatusAction.SUSPEND, reason="board review", actor="test", now=clock()
+        )
     assert change.copies == 4
     mine = [_indexes(credential) for credential in credentials]
     w3c = {index for kind, index in mine if kind == "w3c"} | {record_index}
@@ -107,7 +111,9 @@ def test_revocation_reaches_every_copy_in_both_list_formats(
     assert report.verdict is Verdict.INVALID
 
     with writing(engine) as db:
-        change_status(db, diploma_id=diploma.id, action=StatusAction.REINSTATE, reason="cleared", actor="test", now=clock())
+        change_status(
+            db, diploma_id=diploma.id, action=StatusAction.REINSTATE, reason="cleared", actor="test", now=clock()
+        )
     assert published() == {"revocation": {}, "suspension": {}, "tsl": {}}
     with writing(engine) as db:
         change_status(db, diploma_id=diploma.id, action=StatusAction.REVOKE, reason="fraud", actor="test", now=clock())
@@ -121,13 +127,19 @@ def test_revocation_reaches_every_copy_in_both_list_formats(
         assert report.verdict is Verdict.INVALID
         assert any(check.code.startswith("status.") and check.outcome == "failed" for check in report.checks)
     with writing(engine) as db, pytest.raises(ConflictError, match="final"):
-        change_status(db, diploma_id=diploma.id, action=StatusAction.REINSTATE, reason="oops", actor="test", now=clock())
+        change_status(
+            db, diploma_id=diploma.id, action=StatusAction.REINSTATE, reason="oops", actor="test", now=clock()
+        )
     with writing(engine) as db:
-        again = change_status(db, diploma_id=diploma.id, action=StatusAction.REVOKE, reason="twice", actor="test", now=clock())
+        again = change_status(
+            db, diploma_id=diploma.id, action=StatusAction.REVOKE, reason="twice", actor="test", now=clock()
+        )
     assert not again.changed
 
 
-def test_lists_are_cacheable_with_etags_and_expire(client: TestClient, cohort: Cohort, engine: Engine, clock: Clock) -> None:
+def test_lists_are_cacheable_with_etags_and_expire(
+    client: TestClient, cohort: Cohort, engine: Engine, clock: Clock
+) -> None:
     first = client.get("/status/tsl/1")
     assert first.status_code == 200
     assert first.headers["content-type"] == "application/statuslist+jwt"
@@ -149,7 +161,14 @@ def test_lists_are_cacheable_with_etags_and_expire(client: TestClient, cohort: C
     assert (tsl["sub"], tsl["ttl"], tsl["exp"] - tsl["iat"]) == (f"{ISSUER}/status/tsl/1", 300, 86_400)
 
     with writing(engine) as db:
-        change_status(db, diploma_id=resolve(db, cohort.cnies[2]).id, action=StatusAction.REVOKE, reason="x", actor="test", now=clock())
+        change_status(
+            db,
+            diploma_id=resolve(db, cohort.cnies[2]).id,
+            action=StatusAction.REVOKE,
+            reason="x",
+            actor="test",
+            now=clock(),
+        )
     changed = client.get("/status/tsl/1", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["etag"] != etag
     clock.advance(hours=13)
@@ -157,7 +176,17 @@ def test_lists_are_cacheable_with_etags_and_expire(client: TestClient, cohort: C
     assert json_loads(b64url_decode(refreshed.text.split(".")[1]))["iat"] > tsl["iat"], "re-signed before it expires"
 
 
-@pytest.mark.parametrize("path", ["/status/tsl/2", "/status/tsl/0", "/status/tsl/x", "/status/bitstring/revocation-9", "/status/bitstring/other-1", "/status/bitstring/1"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/status/tsl/2",
+        "/status/tsl/0",
+        "/status/tsl/x",
+        "/status/bitstring/revocation-9",
+        "/status/bitstring/other-1",
+        "/status/bitstring/1",
+    ],
+)
 def test_unknown_lists_are_404(client: TestClient, cohort: Cohort, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 404

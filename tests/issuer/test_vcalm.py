@@ -28,7 +28,11 @@ def _issue_body(cohort: Cohort, number: int = 0, **subject: Any) -> dict[str, An
         "credential": {
             "@context": [schemas.CREDENTIALS_V2_CONTEXT_URL, schemas.DIPLOMA_CONTEXT_URL],
             "type": ["VerifiableCredential", schemas.DIPLOMA_CREDENTIAL_TYPE],
-            "credentialSubject": {"cnie": cohort.cnies[number], "session": {"year": 2024, "type": "normale"}, **subject},
+            "credentialSubject": {
+                "cnie": cohort.cnies[number],
+                "session": {"year": 2024, "type": "normale"},
+                **subject,
+            },
         }
     }
 
@@ -36,7 +40,12 @@ def _issue_body(cohort: Cohort, number: int = 0, **subject: Any) -> dict[str, An
 def _verify_unbound(client: TestClient, token: str, clock: Clock) -> Any:
     keys = key_resolver(client, ISSUER, relative_to=ISSUER)
     urls = [f"{ISSUER}/status/bitstring/revocation-1", f"{ISSUER}/status/bitstring/suspension-1"]
-    snapshots = {url: StatusSnapshot(data=fetch_list(client, url, keys=keys, now=clock(), relative_to=ISSUER), fetched_at=clock()) for url in urls}
+    snapshots = {
+        url: StatusSnapshot(
+            data=fetch_list(client, url, keys=keys, now=clock(), relative_to=ISSUER), fetched_at=clock()
+        )
+        for url in urls
+    }
     policy = Policy(
         trust=TrustList(version="t", issuers={ISSUER: frozenset({schemas.DIPLOMA_CREDENTIAL_TYPE})}),
         contexts=ContextRegistry(schemas.pinned_contexts()),
@@ -61,7 +70,12 @@ def test_vcalm_issue_signs_the_registered_diploma_and_status_revokes_it(
 
     with reading(engine) as db:
         record_id = db.execute(text("SELECT diploma_id FROM credential_copy WHERE channel = 'vcalm'")).scalar_one()
-    body = {"credentialId": record_id, "credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"}, "status": True, "reason": "fraud"}
+    body = {
+        "credentialId": record_id,
+        "credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"},
+        "status": True,
+        "reason": "fraud",
+    }
     changed = client.post("/credentials/status", json=body, headers=status)
     assert changed.status_code == 200, changed.text
     assert changed.json() == {"credentialId": record_id, "status": "revoked", "changed": True, "copies": 1}
@@ -75,21 +89,38 @@ def test_vcalm_issue_signs_the_registered_diploma_and_status_revokes_it(
 def test_vcalm_suspension_is_reversible(client: TestClient, engine: Engine, cohort: Cohort, clock: Clock) -> None:
     status = _token(engine, clock, "admin")
     with reading(engine) as db:
-        record_id = db.execute(text("SELECT d.id FROM diploma d JOIN graduate g ON g.id = d.graduate_id WHERE g.cnie = :c"), {"c": cohort.cnies[1]}).scalar_one()
-    body = {"credentialId": record_id, "credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "suspension"}, "status": True}
+        record_id = db.execute(
+            text("SELECT d.id FROM diploma d JOIN graduate g ON g.id = d.graduate_id WHERE g.cnie = :c"),
+            {"c": cohort.cnies[1]},
+        ).scalar_one()
+    body = {
+        "credentialId": record_id,
+        "credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "suspension"},
+        "status": True,
+    }
     assert client.post("/credentials/status", json=body, headers=status).json()["status"] == "suspended"
     assert client.post("/credentials/status", json=body, headers=status).json()["changed"] is False
-    assert client.post("/credentials/status", json={**body, "status": False}, headers=status).json()["status"] == "active"
+    assert (
+        client.post("/credentials/status", json={**body, "status": False}, headers=status).json()["status"] == "active"
+    )
 
 
 @pytest.mark.parametrize(
     ("change", "status_code", "error"),
     [
-        (lambda body: body["credential"]["credentialSubject"].update(generalAverage=19.99), 400, "vcalm.claims_mismatch"),
+        (
+            lambda body: body["credential"]["credentialSubject"].update(generalAverage=19.99),
+            400,
+            "vcalm.claims_mismatch",
+        ),
         (lambda body: body["credential"]["credentialSubject"].update(cnie="ZZ999999"), 404, "diploma.unknown"),
         (lambda body: body["credential"].update(issuer="https://evil.example"), 400, "vcalm.request_invalid"),
         (lambda body: body["credential"].update(type=["VerifiableCredential"]), 400, "vcalm.request_invalid"),
-        (lambda body: body["credential"].update(id="urn:uuid:00000000-0000-4000-8000-000000000000"), 409, "vcalm.id_mismatch"),
+        (
+            lambda body: body["credential"].update(id="urn:uuid:00000000-0000-4000-8000-000000000000"),
+            409,
+            "vcalm.id_mismatch",
+        ),
         (lambda body: body.update(options={"proofFormat": "ldp"}), 400, "vcalm.request_invalid"),
         (lambda body: body["credential"].pop("credentialSubject"), 400, "vcalm.request_invalid"),
         (lambda body: body.update(extra=1), 400, "vcalm.request_invalid"),
@@ -108,14 +139,32 @@ def test_vcalm_issue_refuses_what_the_registry_does_not_hold(
 
 def test_roles_guard_the_back_office(client: TestClient, engine: Engine, cohort: Cohort, clock: Clock) -> None:
     reader = _token(engine, clock, "reader")
-    status_body = {"credentialId": "urn:uuid:00000000-0000-4000-8000-000000000000", "credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"}, "status": True}
+    status_body = {
+        "credentialId": "urn:uuid:00000000-0000-4000-8000-000000000000",
+        "credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"},
+        "status": True,
+    }
     assert client.post("/credentials/issue", json=_issue_body(cohort)).status_code == 401
-    assert client.post("/credentials/issue", json=_issue_body(cohort), headers={"Authorization": "Bearer nope"}).status_code == 401
-    assert client.post("/credentials/issue", json=_issue_body(cohort), headers={"Authorization": "Basic dXNlcjpwYXNz"}).status_code == 401
+    assert (
+        client.post(
+            "/credentials/issue", json=_issue_body(cohort), headers={"Authorization": "Bearer nope"}
+        ).status_code
+        == 401
+    )
+    assert (
+        client.post(
+            "/credentials/issue", json=_issue_body(cohort), headers={"Authorization": "Basic dXNlcjpwYXNz"}
+        ).status_code
+        == 401
+    )
     forbidden = client.post("/credentials/issue", json=_issue_body(cohort), headers=reader)
     assert (forbidden.status_code, forbidden.json()["error"]) == (403, "auth.forbidden")
-    assert client.post("/credentials/status", json=status_body, headers=_token(engine, clock, "issuer")).status_code == 403
-    assert client.post("/credentials/status", json=status_body, headers=_token(engine, clock, "status")).status_code == 404
+    assert (
+        client.post("/credentials/status", json=status_body, headers=_token(engine, clock, "issuer")).status_code == 403
+    )
+    assert (
+        client.post("/credentials/status", json=status_body, headers=_token(engine, clock, "status")).status_code == 404
+    )
 
     info, token = create_token(engine, name="leaked", role="admin", actor="test", now=clock())
     headers = {"Authorization": f"Bearer {token}"}
@@ -134,7 +183,9 @@ def test_admin_offer_and_record_endpoints(client: TestClient, engine: Engine, co
     response = client.post("/admin/offers", json={"cnie": cohort.cnies[4]}, headers=issuer)
     assert response.status_code == 201
     offer = response.json()
-    assert offer["offer_uri"].startswith("openid-credential-offer://?credential_offer_uri=https%3A%2F%2Fbac.example.ma%2Foffers%2F")
+    assert offer["offer_uri"].startswith(
+        "openid-credential-offer://?credential_offer_uri=https%3A%2F%2Fbac.example.ma%2Foffers%2F"
+    )
     assert offer["tx_code"].isdigit() and len(offer["tx_code"]) == 6
     wallet = Wallet(client, relative_to=ISSUER)
     assert wallet.redeem(wallet.fetch_offer(offer["offer_uri"]), offer["tx_code"]).status_code == 200

@@ -36,7 +36,9 @@ def key_resolver(client: HttpClient, issuer: str, *, relative_to: str | None) ->
     return KeyHistoryResolver({issuer: KeyHistory.from_jwks(document["jwks"])})
 
 
-def fetch_list(client: HttpClient, url: str, *, keys: KeyHistoryResolver, now: datetime, relative_to: str | None) -> StatusListData:
+def fetch_list(
+    client: HttpClient, url: str, *, keys: KeyHistoryResolver, now: datetime, relative_to: str | None
+) -> StatusListData:
     response = client.get(path_of(url, relative_to))
     assert response.status_code == 200, response.text
     return verify_status_list_token(response.text, uri=url, keys=keys, algorithms=ALGORITHMS, now=now)

@@ -1,0 +1,135 @@
+"""The issuer's commands: results on stdout, diagnostics on stderr, exit codes 0/1/2, ``--json`` for scripts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import zxingcpp
+from PIL import Image
+from typer.testing import CliRunner
+
+from tawtiq.cli import app
+from tests.issuer.conftest import cohort_rows, environment, write_rows
+
+
+@pytest.fixture
+def run(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    for name, value in environment(tmp_path, database_url).items():
+        monkeypatch.setenv(name, value)
+    runner = CliRunner()
+
+    def invoke(*arguments: str, code: int = 0) -> Any:
+        result = runner.invoke(app, list(arguments))
+        assert result.exit_code == code, (arguments, result.exit_code, result.stdout, result.stderr, result.exception)
+        return result
+
+    return invoke
+
+
+def test_the_registrar_workflow_from_the_command_line(run: Any, tmp_path: Path) -> None:
+    assert json.loads(run("db", "upgrade", "--json").stdout) == {"revision": "0001"}
+    assert json.loads(run("db", "status", "--json").stdout)["up_to_date"] is True
+    key = json.loads(run("keys", "create", "--json").stdout)
+    assert key["state"] == "active"
+    cohort = tmp_path / "cohort.csv"
+    run("cohort", "generate", "--count", "30", "--seed", "3", "--session", "2024-normale", "--out", str(cohort))
+    imported = json.loads(run("cohort", "import", str(cohort), "--session", "2024-normale", "--json").stdout)
+    assert (imported["imported"], imported["committed"]) == (30, True)
+    issued = json.loads(run("cohort", "issue", "--session", "2024-normale", "--batch-size", "7", "--json").stdout)
+    assert (issued["created"], issued["batches"], issued["remaining"]) == (30, 5, 0)
+    status = json.loads(run("cohort", "status", "--session", "2024-normale", "--json").stdout)
+    assert status["with_record"] == 30 and status["without_record"] == 0
+
+    cnie = cohort.read_text(encoding="utf-8").splitlines()[1].split(",")[7]
+    record = json.loads(run("diploma", "show", cnie, "--json").stdout)
+    assert record["claims"]["cnie"] == cnie and record["status"] == "active"
+
+    png, svg = tmp_path / "offer.png", tmp_path / "offer.svg"
+    offer = json.loads(run("diploma", "offer", cnie, "--json", "--png", str(png), "--svg", str(svg)).stdout)
+    assert set(offer) == {"offer_uri", "tx_code"}
+    assert offer["offer_uri"].startswith(
+        "openid-credential-offer://?credential_offer_uri=https%3A%2F%2Fbac.example.ma%2Foffers%2F"
+    )
+    assert offer["tx_code"].isdigit() and len(offer["tx_code"]) == 6
+    decoded = zxingcpp.read_barcodes(Image.open(png))
+    assert [barcode.text for barcode in decoded] == [offer["offer_uri"]], (
+        "the PNG QR code carries the offer, not the PIN"
+    )
+    assert svg.read_text().startswith("<?xml") and offer["tx_code"] not in svg.read_text()
+    human = run("diploma", "offer", cnie).stdout
+    assert "openid-credential-offer://" in human and "Transaction code" in human
+
+    suspended = json.loads(run("diploma", "suspend", cnie, "--reason", "exam board review", "--json").stdout)
+    assert (suspended["before"], suspended["after"], suspended["changed"]) == ("active", "suspended", True)
+    run("diploma", "reinstate", record["id"], "--reason", "cleared")
+    run("diploma", "revoke", record["id"], "--reason", "fraud")
+    final = run("diploma", "reinstate", record["id"], "--reason", "oops", code=1)
+    assert "revocation is final" in final.stderr
+    assert "already revoked" in run("diploma", "revoke", record["id"], "--reason", "again").stdout
+
+    token = run("admin", "token", "create", "--role", "status", "--name", "results-portal").stdout.strip()
+    assert token.startswith("tawtiq_")
+    listed = json.loads(run("admin", "token", "list", "--json").stdout)
+    assert [item["name"] for item in listed] == ["results-portal"] and "token" not in listed[0]
+    run("admin", "token", "revoke", listed[0]["id"])
+
+    run("keys", "rotate")
+    keys = json.loads(run("keys", "list", "--json").stdout)
+    assert keys[0]["retired_at"] is not None and keys[1]["state"] == "active"
+    compromised = json.loads(run("keys", "compromise", keys[1]["kid"], "--reason", "laptop stolen", "--json").stdout)
+    assert compromised["compromised_at"] is not None
+
+    verified = json.loads(run("audit", "verify", "--json").stdout)
+    assert verified["ok"] is True
+    actions = [event["action"] for event in json.loads(run("audit", "show", "--limit", "100", "--json").stdout)]
+    for action in (
+        "cohort.import",
+        "diploma.create_batch",
+        "offer.create",
+        "diploma.suspend",
+        "diploma.revoke",
+        "token.create",
+        "key.rotate",
+        "key.compromise",
+    ):
+        assert action in actions
+
+
+def test_refusals_and_failures_have_exit_codes(run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    not_migrated = run("cohort", "status", "--session", "2024-normale", code=2)
+    assert "tawtiq db upgrade" in not_migrated.stderr
+    run("db", "upgrade")
+    rows = cohort_rows(3)
+    rows[1]["cnie"] = ""
+    bad = write_rows(tmp_path / "bad.csv", rows)
+    refused = run("cohort", "import", str(bad), "--session", "2024-normale", code=1)
+    assert "no CNIE, no diploma" in refused.stderr and "nothing was imported" in refused.stderr
+    assert (tmp_path / "bad.csv.report.csv").exists()
+    report = tmp_path / "skipped.json"
+    kept = json.loads(
+        run(
+            "cohort",
+            "import",
+            str(bad),
+            "--session",
+            "2024-normale",
+            "--skip-invalid",
+            "--report",
+            str(report),
+            "--json",
+        ).stdout
+    )
+    assert kept["imported"] == 2 and json.loads(report.read_text())["problems"][0]["row"] == 3
+    run("cohort", "import", str(tmp_path / "missing.csv"), "--session", "2024-normale", code=1)
+    assert "session" in run("cohort", "import", str(bad), "--session", "2024-summer", code=1).stderr
+    assert run("diploma", "show", "ZZ000000", code=1).stderr.startswith("error: [diploma.unknown]")
+    assert "--reason" in run("diploma", "revoke", "ZZ000000", code=2).stderr
+    run("keys", "compromise", "nope", "--reason", "x", "--at", "yesterday", code=2)
+    monkeypatch.setenv("TAWTIQ_ISSUER_URL", "http://bac.example.ma")
+    assert "must use https" in run("db", "status", code=2).stderr
+    monkeypatch.setenv("TAWTIQ_ISSUER_URL", "https://bac.example.ma")
+    monkeypatch.setenv("TAWTIQ_KEY_PASSPHRASE", "changeme")
+    assert "key.passphrase_default" in run("keys", "list", code=2).stderr

@@ -15,6 +15,7 @@ happen elsewhere.
 from __future__ import annotations
 
 import gzip
+import ipaddress
 import math
 import re
 import zlib
@@ -54,6 +55,7 @@ _GZIP_WBITS: Final = 31  # RFC 1952 wrapper only
 _ZLIB_WBITS: Final = 15  # RFC 1950 wrapper only, any window size
 _HTTP_SCHEMES: Final = frozenset({"http", "https"})
 _HTTPS_SCHEME: Final = frozenset({"https"})
+_HTTP_ONLY: Final = frozenset({"http"})
 _MAX_URL_LENGTH: Final = 2048
 _URL_FORBIDDEN: Final = re.compile(r"[\x00-\x20\x7f]")
 _DECIMAL_INDEX: Final = re.compile(r"0|[1-9][0-9]*")
@@ -513,6 +515,24 @@ def _is_url(value: Any, *, schemes: frozenset[str]) -> TypeGuard[str]:
     )
 
 
+def _is_secure_url(value: Any) -> TypeGuard[str]:
+    """An https URL, or an http URL on this machine's loopback interface (local development only).
+
+    Loopback traffic never leaves the machine, which is why browsers treat it as a secure context too.
+    """
+    if _is_url(value, schemes=_HTTPS_SCHEME):
+        return True
+    if not _is_url(value, schemes=_HTTP_ONLY):
+        return False
+    host = urlsplit(value).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _parse_status_messages(
     value: Any, *, status_size: int, error: type[TawtiqError], code: str, what: str
 ) -> tuple[StatusMessage, ...]:
@@ -664,11 +684,11 @@ def parse_token_status_reference(status_claim: Any) -> TokenStatusReference:
             expected="a JSON integer >= 0",
         )
     uri = reference.get("uri")
-    if not _is_url(uri, schemes=_HTTPS_SCHEME):
+    if not _is_secure_url(uri):
         raise invalid(
             "status_list.uri is not an https URL",
             found=uri if "uri" in reference else "no 'uri'",
-            expected="https://...",
+            expected="https://... (http only on the loopback interface, for development)",
         )
     return TokenStatusReference(index=index, uri=uri)
 
@@ -994,7 +1014,7 @@ def token_status_list_payload(
     def invalid(message: str, *, found: Any, expected: Any) -> ConfigurationError:
         return ConfigurationError(message, code="status.document_invalid", found=found, expected=expected)
 
-    if not _is_url(subject, schemes=_HTTPS_SCHEME):
+    if not _is_secure_url(subject):
         raise invalid("subject is not an https URL", found=subject, expected="the URI the list is served at")
     if issuer is not None and (not isinstance(issuer, str) or not issuer):
         raise invalid("issuer is not a non-empty string", found=issuer, expected="the issuer identifier")

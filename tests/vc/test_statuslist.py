@@ -912,3 +912,25 @@ def test_status_list_token_payload_builder_refuses_bad_arguments(changes: dict[s
     with pytest.raises(ConfigurationError) as error:
         token_status_list_payload(**arguments)
     assert _code(error) == "status.document_invalid"
+
+
+@pytest.mark.parametrize(
+    ("uri", "accepted"),
+    [
+        ("https://bac.example.ma/status/tsl/1", True),
+        ("http://127.0.0.1:8100/status/tsl/1", True),
+        ("http://localhost:8100/status/tsl/1", True),
+        ("http://[::1]:8100/status/tsl/1", True),
+        ("http://bac.example.ma/status/tsl/1", False),
+        ("http://127.0.0.1.evil.example/status/tsl/1", False),
+        ("ftp://127.0.0.1/status/tsl/1", False),
+    ],
+)
+def test_token_status_references_need_https_except_on_loopback(uri: str, accepted: bool) -> None:
+    claim = {"status_list": {"idx": 3, "uri": uri}}
+    if accepted:
+        assert parse_token_status_reference(claim).uri == uri
+    else:
+        with pytest.raises(FormatError) as caught:
+            parse_token_status_reference(claim)
+        assert caught.value.code == "status.entry_invalid"

@@ -109,3 +109,11 @@ def problem(
     """An RFC 9457 problem detail object with our stable ``code``."""
     kind = problem_type or PROBLEM_BASE + code
     return {"type": kind, "title": title, "status": status, "detail": detail, "code": code, **extra}
+
+
+class NeedsIOError(Exception):
+    """Raised inside a memory-only verification when an answer needs the database or the network.
+
+    Deliberately not a :class:`~vc.TawtiqError`: the engine must not turn it into a check result; the caller
+    catches it and verifies again where blocking I/O is allowed (see :meth:`verifier.verification.Verifier.verify`).
+    """

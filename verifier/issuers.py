@@ -34,6 +34,7 @@ from verifier.clock import Clock
 from verifier.db import Database
 from verifier.errors import FetchError
 from verifier.fetch import Fetcher, origin_of
+from verifier.io_context import require_io
 from verifier.models import IssuerMetadataRow
 from verifier.settings import Settings
 from verifier.trust import TrustListSource, did_web_document_url
@@ -131,6 +132,7 @@ class IssuerKeys:
         now = self._clock.now()
         if not force and (answer := self._answer_from_memory(issuer, now)) is not None:
             return answer
+        require_io(f"keys of {issuer}")
         with self._lock(issuer):
             if not force and (answer := self._answer_from_memory(issuer, now)) is not None:
                 return answer

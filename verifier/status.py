@@ -39,6 +39,7 @@ from verifier.clock import Clock
 from verifier.db import Database
 from verifier.errors import FetchError, ResponseTooLargeError, UrlRefusedError
 from verifier.fetch import Fetched, Fetcher, check_fetchable
+from verifier.io_context import require_io
 from verifier.issuers import IssuerKeys
 from verifier.models import StatusListRow
 from verifier.settings import Settings
@@ -169,6 +170,7 @@ class StatusLists:
         answer = self._answer_from_memory(uri, now)
         if answer is not None:
             return answer
+        require_io(f"status list {uri}")
         with self._lock(uri):
             answer = self._answer_from_memory(uri, now)
             if answer is not None:

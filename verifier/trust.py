@@ -31,6 +31,7 @@ from vc import ConfigurationError, TawtiqError, TrustList
 from verifier.clock import Clock
 from verifier.db import Database
 from verifier.fetch import Fetcher, check_fetchable, origin_of
+from verifier.io_context import require_io
 from verifier.models import TrustListRow
 
 log = logging.getLogger(__name__)
@@ -143,12 +144,15 @@ class TrustListSource:
         """The trust list in force, refreshed first when its file changed or its URL is due (never raises)."""
         current = self._current
         if current is None:
+            require_io("the trust list")
             return self.load()
         if self._is_url:
             assert self._loaded_at is not None
             if (self._clock.now() - self._loaded_at).total_seconds() >= self._refresh_seconds:
+                require_io("the trust list")
                 self._refresh_url()
         elif time.monotonic() >= self._next_poll:
+            require_io("the trust list")
             self._refresh_file()
         assert self._current is not None
         return self._current

@@ -17,11 +17,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Final
 
+from starlette.concurrency import run_in_threadpool
+
 import schemas
 from vc import ContextRegistry, HolderBinding, Policy, Verdict, VerificationReport, verify
 from vc.claims import ClaimPath
 from vc.report import Check, CheckName, Outcome, verdict_of
 from verifier.clock import Clock
+from verifier.errors import NeedsIOError
+from verifier.io_context import memory_only
 from verifier.issuers import IssuerKeys
 from verifier.status import StatusLists
 from verifier.trust import TrustedIssuers, TrustListSource
@@ -111,8 +115,21 @@ class Verifier:
     def trusted(self) -> TrustedIssuers:
         return self._trust.current()
 
+    async def verify_async(self, token: str, *, expect: Expectations) -> Verification:
+        """:meth:`verify` for the event loop: from memory when the caches can answer (no thread hop), else in the
+        thread pool, where keys, status lists and the trust list may be fetched."""
+        try:
+            with memory_only():
+                return self.verify(token, expect=expect)
+        except NeedsIOError:
+            return await run_in_threadpool(self.verify, token, expect=expect)
+
     def verify(self, token: str, *, expect: Expectations, now: datetime | None = None) -> Verification:
-        """Verify ``token`` now (or at ``now``). Never raises for bad input: problems are failed checks."""
+        """Verify ``token`` now (or at ``now``). Never raises for bad input: problems are failed checks.
+
+        Blocks while keys or status lists are fetched; inside :func:`~verifier.io_context.memory_only` it raises
+        :class:`~verifier.errors.NeedsIOError` instead.
+        """
         trusted = self._trust.current()
         moment = now or self._clock.now()
         policy = Policy(
@@ -158,6 +175,8 @@ class Verifier:
         return report
 
     def _log(self, token: str, report: VerificationReport) -> None:
+        if not log.isEnabledFor(logging.INFO):
+            return
         problems = _codes(
             c for c in report.checks if c.outcome is not Outcome.PASSED and (c.blocking or c.outcome is Outcome.FAILED)
         )

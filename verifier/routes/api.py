@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from verifier.deps import SettingsDep, VerifierDep
 from verifier.errors import RequestError
 from verifier.reporting import verification_response
+from verifier.routes import JsonAnswer
 from verifier.verification import Expectations
 
 router = APIRouter(tags=["VC-API"])
@@ -106,21 +107,21 @@ def envelope_token(value: str | dict[str, Any], *, kind: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-@router.post("/credentials/verify", summary="Verify a credential (VCALM)")
-def verify_credential(body: VerifyCredentialRequest, verifier: VerifierDep) -> dict[str, Any]:
+@router.post("/credentials/verify", summary="Verify a credential (VCALM)", response_class=JsonAnswer)
+async def verify_credential(body: VerifyCredentialRequest, verifier: VerifierDep) -> JsonAnswer:
     _check_options(body.options, _CREDENTIAL_OPTIONS)
     token = envelope_token(body.verifiableCredential, kind="Credential")
-    verification = verifier.verify(token, expect=Expectations(holder_binding=False))
+    verification = await verifier.verify_async(token, expect=Expectations(holder_binding=False))
     answer = verification_response(verification.report, verification.trusted)
     if body.options.get("returnCredential"):
         answer["verifiableCredential"] = body.verifiableCredential
-    return answer
+    return JsonAnswer(answer)
 
 
-@router.post("/presentations/verify", summary="Verify a presentation (VCALM)")
-def verify_presentation(
+@router.post("/presentations/verify", summary="Verify a presentation (VCALM)", response_class=JsonAnswer)
+async def verify_presentation(
     body: VerifyPresentationRequest, verifier: VerifierDep, settings: SettingsDep
-) -> dict[str, Any]:
+) -> JsonAnswer:
     _check_options(body.options, _PRESENTATION_OPTIONS)
     token = envelope_token(body.verifiablePresentation, kind="Presentation")
     expect = Expectations(
@@ -129,7 +130,7 @@ def verify_presentation(
         nonce=body.options.get("challenge"),
         max_age=timedelta(seconds=settings.presentation_max_age_seconds),
     )
-    verification = verifier.verify(token, expect=expect)
+    verification = await verifier.verify_async(token, expect=expect)
     answer = verification_response(verification.report, verification.trusted)
     if "challenge" not in body.options:
         answer["warnings"] = [
@@ -141,7 +142,7 @@ def verify_presentation(
         ]
     if body.options.get("returnPresentation"):
         answer["verifiablePresentation"] = body.verifiablePresentation
-    return answer
+    return JsonAnswer(answer)
 
 
 @router.get("/healthz", summary="Liveness", tags=["operations"])

@@ -1,0 +1,266 @@
+"""Benchmark of the verifier's HTTP interface: ``POST /credentials/verify`` against a trivial endpoint of the
+same server, in the same run (DESIGN §10: HTTP endpoints are compared with a trivial endpoint of the same server).
+
+A real uvicorn server runs the verifier in a process of its own; the load comes from this process over loopback
+HTTP with a fixed number of requests in flight. The verified credential is a full ``vc+sd-jwt`` diploma (fifteen
+disclosures, two status entries, schema validation). Issuer keys and status lists are already in the verifier's
+cache (seeded into its database, as after the first verification), so what is measured is the steady state that
+results-day load would see, not an issuer's network. Not a test: it never fails a build; ``make bench`` prints
+the figures. ``verify_endpoint_vs_trivial`` is the throughput ratio (target at least 0.4); latencies are
+client-side, in milliseconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Final
+
+import httpx
+
+import schemas
+from keys import InMemoryKeyStore
+from vc import BitOrder, ContextRegistry, Profile, SigningKey, StatusList, issue, issue_bitstring_status_list
+from verifier.db import Database
+from verifier.models import IssuerMetadataRow, StatusListRow
+
+ISSUER: Final = "https://bac.bench.tawtiq.invalid"
+TARGET_RATIO: Final = 0.4
+_LIST_SIZE: Final = 131_072
+
+
+@dataclass(frozen=True)
+class _Fixture:
+    token: str
+    environment: dict[str, str]
+
+
+def _prepare(directory: Path, *, port: int) -> _Fixture:
+    """Keys, a diploma, its status lists, a trust list, and a database whose caches already hold them."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    contexts = ContextRegistry(schemas.pinned_contexts())
+    keys = InMemoryKeyStore()
+    keys.create(not_before=now - timedelta(days=1))
+    key = keys.signing_key(at=now)
+    lists = {purpose: f"{ISSUER}/status/bitstring/{purpose}" for purpose in ("revocation", "suspension")}
+    credential = schemas.w3c_credential(
+        schemas.sample_subject(),
+        issuer=ISSUER,
+        credential_id=f"urn:uuid:{uuid.uuid4()}",
+        status=[schemas.BitstringEntry(purpose, url, secrets.randbelow(_LIST_SIZE)) for purpose, url in lists.items()],
+    )
+    token = issue(
+        credential,
+        key=key,
+        issued_at=now,
+        profile=Profile.VC_SD_JWT,
+        contexts=contexts,
+        disclosable=schemas.W3C_DISCLOSABLE,
+        holder=SigningKey.generate().public,
+    )
+    trust = {
+        "version": "bench-1",
+        "issuers": [{"id": ISSUER, "credential_types": [schemas.DIPLOMA_CREDENTIAL_TYPE, schemas.DIPLOMA_VCT]}],
+    }
+    trust_file = directory / "trust-list.json"
+    trust_file.write_text(json.dumps(trust), encoding="utf-8")
+    database_url = f"sqlite:///{directory / 'verifier.sqlite3'}"
+    database = Database(database_url)
+    database.upgrade()
+    fresh_until = now + timedelta(days=1)
+    with database.session() as session:
+        session.add(
+            IssuerMetadataRow(
+                issuer=ISSUER, jwks=json.dumps(keys.history().to_jwks()), fetched_at=now, fresh_until=fresh_until
+            )
+        )
+        for purpose, url in lists.items():
+            empty = StatusList.from_entries(size=_LIST_SIZE, bits=1, order=BitOrder.MSB_FIRST, entries=[])
+            signed = issue_bitstring_status_list(
+                uri=url, issuer=ISSUER, purpose=purpose, status_list=empty, key=key, issued_at=now, contexts=contexts
+            )
+            session.add(
+                StatusListRow(uri=url, token=signed, digest=uuid.uuid4().hex, fetched_at=now, fresh_until=fresh_until)
+            )
+    database.dispose()
+    environment = {
+        "TAWTIQ_VERIFIER_TRUST_LIST": str(trust_file),
+        "TAWTIQ_VERIFIER_DATABASE_URL": database_url,
+        "TAWTIQ_VERIFIER_SECRET_KEY": secrets.token_urlsafe(32),
+        "TAWTIQ_VERIFIER_PUBLIC_URL": f"http://127.0.0.1:{port}",
+    }
+    return _Fixture(token=token, environment=environment)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def _server(environment: dict[str, str], *, port: int) -> Iterator[tuple[str, int]]:
+    """The verifier under uvicorn in a child process (one worker), until the block ends."""
+    command = [
+        sys.executable, "-m", "uvicorn", "--factory", "verifier.app:create_app",
+        "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning",
+    ]  # fmt: skip
+    child = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        command, env={**os.environ, **environment}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if child.poll() is not None or time.monotonic() > deadline:
+                errors = child.stderr.read().decode(errors="replace") if child.stderr else ""
+                raise RuntimeError(f"the verifier did not start: {errors[-2000:]}")
+            time.sleep(0.1)
+        yield base, child.pid
+    finally:
+        child.terminate()
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+
+
+class _Connection:
+    """One keep-alive HTTP/1.1 connection with a minimal client: the load generator must cost the server's core
+    as little as possible, and a general-purpose client spends more per request than the trivial endpoint does."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._reader, self._writer = reader, writer
+
+    @classmethod
+    async def open(cls, port: int) -> _Connection:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        return cls(reader, writer)
+
+    async def exchange(self, request: bytes) -> tuple[int, bytes]:
+        self._writer.write(request)
+        await self._writer.drain()
+        head = await self._reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        length = next(int(line.split(":", 1)[1]) for line in lines if line.lower().startswith("content-length:"))
+        return status, await self._reader.readexactly(length)
+
+    def close(self) -> None:
+        self._writer.close()
+
+
+def _request(method: str, path: str, body: bytes | None) -> bytes:
+    head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\n"
+    if body is not None:
+        head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+    return (head + "\r\n").encode("ascii") + (body or b"")
+
+
+async def _load(
+    connections: list[_Connection], request: bytes, *, requests: int, check_verified: bool
+) -> tuple[float, list[float], int]:
+    """Send ``requests`` requests, one in flight per connection; (seconds, latencies in ms, failures)."""
+    latencies: list[float] = []
+    failures = 0
+    remaining = requests
+
+    async def worker(connection: _Connection) -> None:
+        nonlocal remaining, failures
+        while remaining > 0:
+            remaining -= 1
+            started = time.perf_counter()
+            status, body = await connection.exchange(request)
+            latencies.append((time.perf_counter() - started) * 1000)
+            if status != 200 or (check_verified and not json.loads(body).get("verified")):
+                failures += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(connection) for connection in connections))
+    return time.perf_counter() - started, latencies, failures
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process (Linux), or NaN where /proc is not available."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+async def _measure(base: str, token: str, *, pid: int, quick: bool) -> dict[str, Any]:
+    rounds, per_round, concurrency = (3, 400, 16) if quick else (5, 2000, 16)
+    port = int(base.rsplit(":", 1)[1])
+    verify = _request("POST", "/credentials/verify", json.dumps({"verifiableCredential": token}).encode())
+    trivial = _request("GET", "/healthz", None)
+    connections = [await _Connection.open(port) for _ in range(concurrency)]
+    totals: dict[str, list[Any]] = {name: [0.0, [], 0, 0.0] for name in ("trivial", "verify")}
+    try:
+        await _load(connections, verify, requests=200, check_verified=True)  # warm caches and code paths
+        await _load(connections, trivial, requests=200, check_verified=False)
+        for _ in range(rounds):  # alternate, so that drift affects both alike
+            for name, request in (("trivial", trivial), ("verify", verify)):
+                cpu = _cpu_seconds(pid)
+                seconds, latencies, failures = await _load(
+                    connections, request, requests=per_round, check_verified=name == "verify"
+                )
+                totals[name][0] += seconds
+                totals[name][1].extend(latencies)
+                totals[name][2] += failures
+                totals[name][3] += _cpu_seconds(pid) - cpu
+    finally:
+        for connection in connections:
+            connection.close()
+    rate = {name: len(total[1]) / total[0] for name, total in totals.items()}
+    cpu_ms = {name: total[3] * 1000 / len(total[1]) for name, total in totals.items()}
+    return {
+        "verify_endpoint_rps": round(rate["verify"], 1),
+        "trivial_endpoint_rps": round(rate["trivial"], 1),
+        "verify_endpoint_vs_trivial": round(rate["verify"] / rate["trivial"], 3),
+        "verify_endpoint_vs_trivial_target": TARGET_RATIO,
+        "verify_endpoint_p50_ms": round(_percentile(totals["verify"][1], 0.50), 2),
+        "verify_endpoint_p99_ms": round(_percentile(totals["verify"][1], 0.99), 2),
+        "trivial_endpoint_p99_ms": round(_percentile(totals["trivial"][1], 0.99), 2),
+        "verify_endpoint_server_cpu_ms": round(cpu_ms["verify"], 3),
+        "trivial_endpoint_server_cpu_ms": round(cpu_ms["trivial"], 3),
+        "verify_endpoint_failures": totals["verify"][2],
+        "verify_endpoint_requests": len(totals["verify"][1]),
+        "concurrency": concurrency,
+    }
+
+
+def run(*, quick: bool) -> dict[str, Any]:
+    """Start a verifier, load it, and return the figures (see the module docstring)."""
+    port = _free_port()
+    with tempfile.TemporaryDirectory(prefix="tawtiq-verifier-bench-") as directory:
+        fixture = _prepare(Path(directory), port=port)
+        with _server(fixture.environment, port=port) as (base, pid):
+            return asyncio.run(_measure(base, fixture.token, pid=pid, quick=quick))
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m verifier.bench [--quick]`
+    print(json.dumps(run(quick="--quick" in sys.argv)))

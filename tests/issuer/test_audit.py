@@ -33,7 +33,7 @@ def test_state_changes_are_audited_with_who_what_when_why(engine: Engine, cohort
         )
     assert _actions(engine) == ["cohort.import", "diploma.create_batch", "diploma.suspend"]
     with reading(engine) as db:
-        actor, target, reason, at, details = db.execute(
+        actor, target, reason, _at, details = db.execute(
             text("SELECT actor, target, reason, at, details FROM audit_event WHERE action = 'diploma.suspend'")
         ).one()
     assert (actor, target, reason) == ("cli:registrar", diploma.id, "exam board review")
@@ -79,9 +79,13 @@ def test_tampering_is_detected(engine: Engine, clock: Clock, tamper: str) -> Non
 
 
 def test_events_commit_or_roll_back_with_their_change(engine: Engine, clock: Clock) -> None:
-    with pytest.raises(RuntimeError), writing(engine) as db:
-        audit.append(db, actor="test", action="test.event", target="x", at=clock())
-        raise RuntimeError("the change failed")
+    def failing_change() -> None:
+        with writing(engine) as db:
+            audit.append(db, actor="test", action="test.event", target="x", at=clock())
+            raise RuntimeError("the change failed")
+
+    with pytest.raises(RuntimeError):
+        failing_change()
     assert audit.verify_chain(engine).events == 0
     with writing(engine) as db:
         audit.append(db, actor="test", action="test.event", target="x", at=datetime.now().astimezone())

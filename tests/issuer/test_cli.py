@@ -41,11 +41,13 @@ def test_the_registrar_workflow_from_the_command_line(run: Any, tmp_path: Path) 
     issued = json.loads(run("cohort", "issue", "--session", "2024-normale", "--batch-size", "7", "--json").stdout)
     assert (issued["created"], issued["batches"], issued["remaining"]) == (30, 5, 0)
     status = json.loads(run("cohort", "status", "--session", "2024-normale", "--json").stdout)
-    assert status["with_record"] == 30 and status["without_record"] == 0
+    assert status["with_record"] == 30
+    assert status["without_record"] == 0
 
     cnie = cohort.read_text(encoding="utf-8").splitlines()[1].split(",")[7]
     record = json.loads(run("diploma", "show", cnie, "--json").stdout)
-    assert record["claims"]["cnie"] == cnie and record["status"] == "active"
+    assert record["claims"]["cnie"] == cnie
+    assert record["status"] == "active"
 
     png, svg = tmp_path / "offer.png", tmp_path / "offer.svg"
     offer = json.loads(run("diploma", "offer", cnie, "--json", "--png", str(png), "--svg", str(svg)).stdout)
@@ -53,14 +55,17 @@ def test_the_registrar_workflow_from_the_command_line(run: Any, tmp_path: Path) 
     assert offer["offer_uri"].startswith(
         "openid-credential-offer://?credential_offer_uri=https%3A%2F%2Fbac.example.ma%2Foffers%2F"
     )
-    assert offer["tx_code"].isdigit() and len(offer["tx_code"]) == 6
+    assert offer["tx_code"].isdigit()
+    assert len(offer["tx_code"]) == 6
     decoded = zxingcpp.read_barcodes(Image.open(png))
     assert [barcode.text for barcode in decoded] == [offer["offer_uri"]], (
         "the PNG QR code carries the offer, not the PIN"
     )
-    assert svg.read_text().startswith("<?xml") and offer["tx_code"] not in svg.read_text()
+    assert svg.read_text().startswith("<?xml")
+    assert offer["tx_code"] not in svg.read_text()
     human = run("diploma", "offer", cnie).stdout
-    assert "openid-credential-offer://" in human and "Transaction code" in human
+    assert "openid-credential-offer://" in human
+    assert "Transaction code" in human
 
     suspended = json.loads(run("diploma", "suspend", cnie, "--reason", "exam board review", "--json").stdout)
     assert (suspended["before"], suspended["after"], suspended["changed"]) == ("active", "suspended", True)
@@ -73,12 +78,14 @@ def test_the_registrar_workflow_from_the_command_line(run: Any, tmp_path: Path) 
     token = run("admin", "token", "create", "--role", "status", "--name", "results-portal").stdout.strip()
     assert token.startswith("tawtiq_")
     listed = json.loads(run("admin", "token", "list", "--json").stdout)
-    assert [item["name"] for item in listed] == ["results-portal"] and "token" not in listed[0]
+    assert [item["name"] for item in listed] == ["results-portal"]
+    assert "token" not in listed[0]
     run("admin", "token", "revoke", listed[0]["id"])
 
     run("keys", "rotate")
     keys = json.loads(run("keys", "list", "--json").stdout)
-    assert keys[0]["retired_at"] is not None and keys[1]["state"] == "active"
+    assert keys[0]["retired_at"] is not None
+    assert keys[1]["state"] == "active"
     compromised = json.loads(run("keys", "compromise", keys[1]["kid"], "--reason", "laptop stolen", "--json").stdout)
     assert compromised["compromised_at"] is not None
 
@@ -106,7 +113,8 @@ def test_refusals_and_failures_have_exit_codes(run: Any, tmp_path: Path, monkeyp
     rows[1]["cnie"] = ""
     bad = write_rows(tmp_path / "bad.csv", rows)
     refused = run("cohort", "import", str(bad), "--session", "2024-normale", code=1)
-    assert "no CNIE, no diploma" in refused.stderr and "nothing was imported" in refused.stderr
+    assert "no CNIE, no diploma" in refused.stderr
+    assert "nothing was imported" in refused.stderr
     assert (tmp_path / "bad.csv.report.csv").exists()
     report = tmp_path / "skipped.json"
     kept = json.loads(
@@ -122,7 +130,8 @@ def test_refusals_and_failures_have_exit_codes(run: Any, tmp_path: Path, monkeyp
             "--json",
         ).stdout
     )
-    assert kept["imported"] == 2 and json.loads(report.read_text())["problems"][0]["row"] == 3
+    assert kept["imported"] == 2
+    assert json.loads(report.read_text())["problems"][0]["row"] == 3
     run("cohort", "import", str(tmp_path / "missing.csv"), "--session", "2024-normale", code=1)
     assert "session" in run("cohort", "import", str(bad), "--session", "2024-summer", code=1).stderr
     assert run("diploma", "show", "ZZ000000", code=1).stderr.startswith("error: [diploma.unknown]")

@@ -21,5 +21,6 @@ def test_migrations_match_the_models_and_are_idempotent(engine: Engine) -> None:
         values = {bytes(row[0]) for row in db.execute(text("SELECT value FROM issuer_secret"))}
         head = db.execute(text("SELECT seq, hash FROM audit_head")).one()
     assert names == sorted(SECRET_NAMES)
-    assert len(values) == len(SECRET_NAMES) and all(len(value) == 32 for value in values)
+    assert len(values) == len(SECRET_NAMES)
+    assert all(len(value) == 32 for value in values)
     assert tuple(head) == (0, "0" * 64)

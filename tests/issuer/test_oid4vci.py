@@ -41,7 +41,8 @@ def test_wallet_redeems_an_offer_and_gets_bound_copies_that_verify(
     assert document["credential_issuer"] == ISSUER
     assert set(document["credential_configuration_ids"]) == {VC_SD_JWT_CONFIGURATION, DC_SD_JWT_CONFIGURATION}
     tx_code = document["grants"][PRE_AUTHORIZED_GRANT]["tx_code"]
-    assert tx_code["input_mode"] == "numeric" and tx_code["length"] == 6
+    assert tx_code["input_mode"] == "numeric"
+    assert tx_code["length"] == 6
     token = wallet.redeem(document, offer.tx_code)
     assert token.status_code == 200
     assert token.headers["cache-control"] == "no-store"

@@ -47,7 +47,8 @@ def test_cohort_issue_creates_one_record_per_graduate_exactly_once(
         assert record_id == secrets.record_id(session=str(SESSION), cnie=str(cnie), version=1)
         assert claims == subject, "the snapshot is the imported claims, byte for byte"
     slots = _rows(engine, "SELECT shard, idx, diploma_id FROM status_slot WHERE copy_id IS NULL")
-    assert len(slots) == 250 and len({(shard, idx) for shard, idx, _ in slots}) == 250
+    assert len(slots) == 250
+    assert len({(shard, idx) for shard, idx, _ in slots}) == 250
     assert {diploma for _, _, diploma in slots} == {record_id for record_id, *_ in records}
     assert _rows(engine, "SELECT allocated FROM status_shard") == [(250,)]
     events = _rows(engine, "SELECT action, details FROM audit_event WHERE action = 'diploma.create_batch'")
@@ -81,7 +82,8 @@ def test_records_are_found_by_cnie_or_credential_id(engine: Engine, cohort: Coho
         assert resolve(db, by_cnie.id.removeprefix("urn:uuid:").upper()).id == by_cnie.id
         shown = view(db, by_cnie).as_dict()
         assert shown["claims"]["cnie"] == cohort.cnies[0]
-        assert len(shown["status_slots"]) == 1 and shown["copies"] == 0
+        assert len(shown["status_slots"]) == 1
+        assert shown["copies"] == 0
         with pytest.raises(NotFoundError):
             resolve(db, "ZZ000000")
         with pytest.raises(NotFoundError):
@@ -121,7 +123,8 @@ def test_supersede_revokes_the_old_record_and_links_the_corrected_one(
         actor="test",
         now=clock(),
     )
-    assert old_id == old.id and new_id != old_id
+    assert old_id == old.id
+    assert new_id != old_id
     with reading(engine) as db:
         new = resolve(db, cohort.cnies[1])
         previous = resolve(db, old_id)

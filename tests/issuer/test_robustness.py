@@ -1,4 +1,4 @@
-"""Bad input never breaks the issuer: every endpoint answers malformed bodies and headers with a clear 4xx JSON error."""
+"""Bad input never breaks the issuer: every endpoint answers malformed bodies and headers with a 4xx JSON error."""
 
 from __future__ import annotations
 
@@ -63,7 +63,8 @@ def _assert_clean(response: Any, what: str) -> None:
     assert response.status_code < 500, (what, response.status_code, response.text[:300])
     if response.status_code >= 400:
         body = response.json()
-        assert isinstance(body.get("error"), str) and body["error"], (what, body)
+        assert isinstance(body.get("error"), str), (what, body)
+        assert body["error"], (what, body)
         assert isinstance(body.get("error_description", ""), str)
 
 

@@ -186,7 +186,8 @@ def test_admin_offer_and_record_endpoints(client: TestClient, engine: Engine, co
     assert offer["offer_uri"].startswith(
         "openid-credential-offer://?credential_offer_uri=https%3A%2F%2Fbac.example.ma%2Foffers%2F"
     )
-    assert offer["tx_code"].isdigit() and len(offer["tx_code"]) == 6
+    assert offer["tx_code"].isdigit()
+    assert len(offer["tx_code"]) == 6
     wallet = Wallet(client, relative_to=ISSUER)
     assert wallet.redeem(wallet.fetch_offer(offer["offer_uri"]), offer["tx_code"]).status_code == 200
     record = client.get(f"/admin/diplomas/{offer['credential_id']}", headers=_token(engine, clock, "reader"))

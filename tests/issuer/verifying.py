@@ -1,4 +1,4 @@
-"""Verifying what the issuer published, the way a verifier does it: metadata and lists over HTTP, the engine's pipeline."""
+"""Verifying what the issuer published as a verifier does: metadata and lists over HTTP, the engine's pipeline."""
 
 from __future__ import annotations
 

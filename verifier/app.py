@@ -235,7 +235,7 @@ def create_app(
         summary="Verification of baccalaureate diplomas: VC-API, OpenID4VP, share links, verification page.",
         version="1.0",
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,  # Swagger UI loads scripts from a CDN, which the Content-Security-Policy rightly refuses
         redoc_url=None,
         openapi_url="/api/openapi.json",
         telemetry={"tracing": False, "metrics": False, "logs": False},

@@ -83,8 +83,13 @@ class IssuerKeys:
         """The :class:`vc.KeyResolver` contract. Raises :class:`KeyResolutionError` (no acceptable key) or
         :class:`UpstreamError` (the issuer's keys cannot be obtained now)."""
         if not self._trust.current().is_trusted(issuer):
+            # Credentials from untrusted issuers are refused before any key is asked for, so only a signer the
+            # engine does not judge by the trust list gets here: a presentation's holder or a status list's.
             raise KeyResolutionError(
-                "keys are fetched only for issuers on the trust list", code="key.untrusted_issuer", found=issuer
+                "keys are used only for issuers on the trust list; a presentation signed by its holder (vp+jwt) "
+                "is not supported: present the SD-JWT itself with its key-binding JWT",
+                code="key.untrusted_issuer",
+                found=issuer,
             )
         local_kid = self._local_kid(issuer, kid)
         cached = self._cached(issuer)

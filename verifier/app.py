@@ -14,18 +14,22 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Final
+from urllib.parse import parse_qs
 
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vc import TawtiqError
 from verifier.clock import Clock
 from verifier.errors import http_status_of, problem
+from verifier.messages import as_locale
 from verifier.oid4vp import OAuthError
+from verifier.pages import error_page
 from verifier.routes import api, oid4vp, pages, shares
 from verifier.services import Services
 from verifier.settings import Settings
@@ -101,6 +105,14 @@ class BodyLimitMiddleware:
 
     @staticmethod
     async def _refuse(scope: Scope, send: Send, limit: int, *, malformed: bool) -> None:
+        accept = dict(scope["headers"]).get(b"accept", b"").decode("latin-1")
+        if "text/html" in accept and not malformed:
+            query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+            locale = as_locale(query.get("lang", [None])[0])
+            page = error_page(locale=locale, code="request.too_large", detail="too large")
+            html = HTMLResponse(page, status_code=413, headers={"Connection": "close"})
+            await html(scope, _drain, send)
+            return
         if malformed:
             content = problem(
                 status=400,
@@ -205,6 +217,17 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     return _problem_response(exc.status_code, content, dict(exc.headers or {}))
 
 
+async def _database_error(_request: Request, exc: Exception) -> JSONResponse:
+    errors_log.error("database unavailable: %s", type(exc).__name__)
+    content = problem(
+        status=503,
+        code="database.unavailable",
+        title="Service temporarily unavailable",
+        detail="the verifier's database cannot be reached; try again shortly",
+    )
+    return _problem_response(503, content, {"Retry-After": "5"})
+
+
 async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
     errors_log.exception("unexpected error", exc_info=exc)
     content = problem(
@@ -244,6 +267,7 @@ def create_app(
     app.add_exception_handler(TawtiqError, _tawtiq_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(SQLAlchemyError, _database_error)
     app.add_exception_handler(Exception, _unexpected)
     app.include_router(api.router)
     app.include_router(oid4vp.router)

@@ -15,8 +15,10 @@ from typing import Any, Final
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 #: Alembic's bookkeeping table, named for this service so that a shared database stays unambiguous.
 VERSION_TABLE: Final = "verifier_alembic_version"
@@ -60,6 +62,18 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    def upsert(self, row: SQLModel, *, key: tuple[str, ...]) -> None:
+        """Insert ``row`` or overwrite the row with the same ``key`` columns, atomically (safe between replicas)."""
+        table = SQLModel.metadata.tables[str(row.__tablename__)]
+        values = {column.name: getattr(row, column.name) for column in table.columns}
+        insert = postgresql_insert if self.dialect == "postgresql" else sqlite_insert
+        statement = insert(table).values(**values)
+        statement = statement.on_conflict_do_update(
+            index_elements=list(key), set_={name: value for name, value in values.items() if name not in key}
+        )
+        with self.session() as session:
+            session.execute(statement)
 
     def upgrade(self) -> None:
         """Bring the schema to the newest migration (idempotent; safe with several replicas on PostgreSQL)."""

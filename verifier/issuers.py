@@ -27,6 +27,8 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from keys import KeyHistory
 from vc import PublicKey, TawtiqError, UpstreamError
 from vc.errors import KeyResolutionError
@@ -179,8 +181,12 @@ class IssuerKeys:
         raise error from exc
 
     def _from_database(self, issuer: str, memory: _Cached | None) -> _Cached | None:
-        with self._database.session() as session:
-            row = session.get(IssuerMetadataRow, issuer)
+        try:
+            with self._database.session() as session:
+                row = session.get(IssuerMetadataRow, issuer)
+        except SQLAlchemyError as exc:
+            log.error("could not read the stored keys of issuer %s: %s", issuer, type(exc).__name__)
+            return None
         if row is None:
             return None
         digest = hashlib.sha256(row.jwks.encode("utf-8")).hexdigest()
@@ -195,17 +201,17 @@ class IssuerKeys:
         return _Cached(history, digest, row.etag, row.fetched_at, row.fresh_until)
 
     def _store(self, issuer: str, cached: _Cached) -> None:
-        jwks = json.dumps(cached.history.to_jwks(), sort_keys=True)
-        with self._database.session() as session:
-            session.merge(
-                IssuerMetadataRow(
-                    issuer=issuer,
-                    jwks=jwks,
-                    etag=cached.etag,
-                    fetched_at=cached.fetched_at,
-                    fresh_until=cached.fresh_until,
-                )
-            )
+        row = IssuerMetadataRow(
+            issuer=issuer,
+            jwks=json.dumps(cached.history.to_jwks(), sort_keys=True),
+            etag=cached.etag,
+            fetched_at=cached.fetched_at,
+            fresh_until=cached.fresh_until,
+        )
+        try:
+            self._database.upsert(row, key=("issuer",))
+        except SQLAlchemyError as exc:  # the database is a cache here: verification goes on without it
+            log.error("could not store the keys of issuer %s: %s", issuer, type(exc).__name__)
 
     def _fresh_until(self, now: datetime, max_age: int | None) -> datetime:
         lifetime = self._settings.metadata_ttl_seconds

@@ -267,21 +267,22 @@ def check_message(check: Check, locale: Locale) -> str:
 
 
 def format_age(seconds: float, locale: Locale) -> str:
-    """A duration as a person reads it: ``45 s``, ``3 min``, ``2 h``, ``5 d`` (in the locale's words)."""
-    units: Mapping[Locale, tuple[str, str, str, str]] = {
-        "ar": ("ثانية", "دقيقة", "ساعة", "يوم"),
-        "fr": ("s", "min", "h", "j"),
-        "en": ("s", "min", "h", "d"),
-    }
-    second, minute, hour, day = units[locale]
+    """A duration as a person reads it: ``45 s``, ``3 min``, ``2 h``, ``5 d``, in the locale's words (Arabic takes
+    the plural from 3 to 10 and the singular otherwise, as numbers written in digits are read)."""
     whole = max(0, int(seconds))
     if whole < 120:
-        return f"{whole} {second}"
-    if whole < 7200:
-        return f"{whole // 60} {minute}"
-    if whole < 172800:
-        return f"{whole // 3600} {hour}"
-    return f"{whole // 86400} {day}"
+        amount, unit = whole, 0
+    elif whole < 7200:
+        amount, unit = whole // 60, 1
+    elif whole < 172800:
+        amount, unit = whole // 3600, 2
+    else:
+        amount, unit = whole // 86400, 3
+    if locale == "ar":
+        singular = ("ثانية", "دقيقة", "ساعة", "يوم")[unit]
+        plural = ("ثوانٍ", "دقائق", "ساعات", "أيام")[unit]
+        return f"{amount} {plural if 3 <= amount <= 10 else singular}"
+    return f"{amount} {(('s', 'min', 'h', 'j') if locale == 'fr' else ('s', 'min', 'h', 'd'))[unit]}"
 
 
 #: The page's own words.
@@ -443,6 +444,11 @@ PAGE_ERRORS: Final[Mapping[str, T]] = {
     "oid4vp.claims_": _t("اختر بيانًا واحدًا على الأقل.", "Choisissez au moins une donnée.", "Choose at least one item."),
     "oid4vp.failed": UI["wait_failed"],
     "oid4vp.": UI["wait_expired"],
+    "request.too_large": _t(
+        "الملف أو النص المرسل كبير جدًا.",
+        "Le fichier ou le texte envoyé est trop volumineux.",
+        "What was sent is too large.",
+    ),
     "request.rate_limited": _t(
         "طلبات كثيرة جدًا. أعد المحاولة لاحقًا.",
         "Trop de demandes. Réessayez plus tard.",

@@ -80,6 +80,7 @@ from verifier.clock import Clock
 from verifier.db import Database
 from verifier.errors import GoneError, NotFoundError, RequestError
 from verifier.models import OpenID4VPTransactionRow
+from verifier.ratelimit import RateLimiter
 from verifier.reporting import verification_response
 from verifier.sealing import UnsealError, digest, open_sealed, public_key_for, seal_to
 from verifier.settings import Settings
@@ -160,15 +161,27 @@ class TransactionView:
 class OpenID4VP:
     """Creates transactions, serves their Request Objects, takes the wallet's answer and keeps the result."""
 
-    def __init__(self, *, database: Database, clock: Clock, settings: Settings, verifier: Verifier) -> None:
+    def __init__(
+        self, *, database: Database, clock: Clock, settings: Settings, verifier: Verifier, limiter: RateLimiter
+    ) -> None:
         self._database = database
         self._clock = clock
         self._settings = settings
         self._verifier = verifier
+        self._limiter = limiter
 
-    def create(self, *, claims: Sequence[str] | None) -> CreatedRequest:
-        """Start a transaction asking for ``claims`` of the diploma. Raises :class:`RequestError` for bad claims."""
+    def create(self, *, claims: Sequence[str] | None, client: str) -> CreatedRequest:
+        """Start a transaction asking for ``claims`` of the diploma.
+
+        Raises :class:`RequestError` for bad claims and :class:`~verifier.errors.RateLimitedError`.
+        """
         chosen = requested_claims(claims)
+        self._limiter.hit(
+            action="oid4vp",
+            client=client,
+            limit=self._settings.oid4vp_rate_limit,
+            window_seconds=self._settings.oid4vp_rate_window_seconds,
+        )
         now = self._clock.now()
         transaction_id, handle = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
         query = dcql_query(chosen)

@@ -70,7 +70,7 @@ class Services:
             verifier=verifier,
             hasher=hasher,
             limiter=limiter,
-            oid4vp=OpenID4VP(database=database, clock=clock, settings=settings, verifier=verifier),
+            oid4vp=OpenID4VP(database=database, clock=clock, settings=settings, verifier=verifier, limiter=limiter),
             shares=Shares(database=database, clock=clock, settings=settings, verifier=verifier, limiter=limiter),
         )
 

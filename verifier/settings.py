@@ -96,6 +96,10 @@ class Settings(BaseSettings):
     oid4vp_transaction_seconds: int = Field(default=600, ge=30, le=3600)
     oid4vp_result_seconds: int = Field(default=900, ge=30, le=24 * 3600)
 
+    #: OpenID4VP requests one client address may start per window (each is a database row until it expires).
+    oid4vp_rate_limit: int = Field(default=120, ge=1)
+    oid4vp_rate_window_seconds: int = Field(default=3600, ge=1)
+
     #: Life of a share nonce; default, smallest and largest life of a share link.
     share_nonce_seconds: int = Field(default=300, ge=30, le=3600)
     share_default_seconds: int = Field(default=30 * 24 * 3600, ge=60)

@@ -29,6 +29,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Final
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from vc import StatusListData, StatusSnapshot, TawtiqError, UpstreamError, verify_status_list_token
 from vc.encoding import json_object
 from vc.errors import StatusError
@@ -277,8 +279,12 @@ class StatusLists:
         )
 
     def _from_database(self, uri: str, memory: _Cached | None, now: datetime) -> _Cached | None:
-        with self._database.session() as session:
-            row = session.get(StatusListRow, uri)
+        try:
+            with self._database.session() as session:
+                row = session.get(StatusListRow, uri)
+        except SQLAlchemyError as exc:
+            log.error("could not read the stored status list %s: %s", uri, type(exc).__name__)
+            return None
         if row is None:
             return None
         if memory is not None and memory.digest == row.digest:
@@ -291,14 +297,15 @@ class StatusLists:
         return _Cached(data, purposes, row.digest, row.token, row.etag, row.fetched_at, row.fresh_until)
 
     def _store(self, uri: str, cached: _Cached) -> None:
-        with self._database.session() as session:
-            session.merge(
-                StatusListRow(
-                    uri=uri,
-                    token=cached.token,
-                    digest=cached.digest,
-                    etag=cached.etag,
-                    fetched_at=cached.fetched_at,
-                    fresh_until=cached.fresh_until,
-                )
-            )
+        row = StatusListRow(
+            uri=uri,
+            token=cached.token,
+            digest=cached.digest,
+            etag=cached.etag,
+            fetched_at=cached.fetched_at,
+            fresh_until=cached.fresh_until,
+        )
+        try:
+            self._database.upsert(row, key=("uri",))
+        except SQLAlchemyError as exc:  # the database is a cache here: verification goes on without it
+            log.error("could not store status list %s: %s", uri, type(exc).__name__)

@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import unquote
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from vc import ConfigurationError, TawtiqError, TrustList
 from verifier.clock import Clock
 from verifier.db import Database
@@ -228,13 +230,10 @@ class TrustListSource:
 
     def _store(self, fresh: TrustedIssuers, now: datetime) -> None:
         text = json.dumps(fresh.document, ensure_ascii=False)
-        with self._database.session() as session:
-            row = session.get(TrustListRow, self._location)
-            if row is None:
-                session.add(TrustListRow(source=self._location, document=text, fetched_at=now))
-            else:
-                row.document, row.fetched_at = text, now
-                session.add(row)
+        try:
+            self._database.upsert(TrustListRow(source=self._location, document=text, fetched_at=now), key=("source",))
+        except SQLAlchemyError as exc:
+            log.error("could not keep a copy of the trust list: %s", type(exc).__name__)
 
     def _version(self) -> str:
         return self._current.version if self._current is not None else "(none)"

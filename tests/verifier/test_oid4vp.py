@@ -250,3 +250,12 @@ def test_results_are_kept_for_a_while_then_erased(db_client, issuer, holder, clo
     assert services.purge()["oid4vp_transactions"] == 1
     assert db_client.get(created["status_uri"]).status_code == 404
     assert json.loads(json.dumps(services.purge())) == {"oid4vp_transactions": 0, "shares": 0, "rate_buckets": 0}
+
+
+def test_starting_requests_is_rate_limited(make_client):
+    client = make_client(oid4vp_rate_limit=2)
+    assert client.post("/oid4vp/requests").status_code == 201
+    assert client.post("/oid4vp/requests").status_code == 201
+    limited = client.post("/oid4vp/requests")
+    assert limited.status_code == 429
+    assert "retry-after" in limited.headers

@@ -172,3 +172,33 @@ def test_security_headers_and_redacted_paths(client):
     assert redact_path("/oid4vp/response") == "/oid4vp/response"
     assert redact_path("/oid4vp/request/handle123") == "/oid4vp/request/…"
     assert redact_path("/oid4vp/secret-id/result") == "/oid4vp/…/result"
+
+
+def test_an_oversized_upload_from_the_page_gets_a_page(client):
+    response = client.post(
+        "/verify/qr?lang=fr",
+        files={"image": ("big.png", b"\x89PNG" + bytes(9 * 1024 * 1024), "image/png")},
+        headers={"Accept": "text/html,application/xhtml+xml"},
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Le fichier ou le texte envoyé est trop volumineux." in html.unescape(response.text)
+
+
+def test_a_database_outage_is_a_503_and_verification_goes_on(client, issuer, holder, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    database = client.app.state.services.database
+
+    def down(*args: Any, **kwargs: Any) -> Any:
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(database, "session", down)
+    monkeypatch.setattr(database, "upsert", down)
+    refused = client.post("/shares/nonce")
+    assert refused.status_code == 503
+    assert refused.json()["code"] == "database.unavailable"
+    assert refused.headers["retry-after"] == "5"
+    answer = client.post("/credentials/verify", json={"verifiableCredential": issuer.issue_w3c(holder).token})
+    assert answer.status_code == 200
+    assert answer.json()["verdict"] == "valid"  # the caches are only caches

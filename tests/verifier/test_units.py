@@ -154,7 +154,8 @@ def test_messages_fall_back_by_family_then_to_the_engine():
     assert check_message(orphan, "fr") == "engine words"
     assert format_age(45, "en") == "45 s"
     assert format_age(600, "fr") == "10 min"
-    assert format_age(3 * 86400, "ar") == "3 يوم"
+    assert format_age(3 * 86400, "ar") == "3 أيام"
+    assert format_age(11 * 60, "ar") == "11 دقيقة"
     assert (as_locale("fr-MA"), as_locale("de"), as_locale(None)) == ("fr", "ar", "ar")
 
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 
-from verifier.deps import OpenID4VPDep
+from verifier.deps import ClientAddress, OpenID4VPDep
 from verifier.oid4vp import REQUEST_OBJECT_MEDIA_TYPE, OAuthError
 from verifier.qr import qr_png, qr_svg
 
@@ -30,8 +30,10 @@ class CreateRequestBody(BaseModel):
 
 
 @router.post("/oid4vp/requests", status_code=201, summary="Start a cross-device presentation request")
-def create_request(oid4vp: OpenID4VPDep, response: Response, body: CreateRequestBody | None = None) -> dict[str, Any]:
-    created = oid4vp.create(claims=body.claims if body is not None else None)
+def create_request(
+    oid4vp: OpenID4VPDep, client: ClientAddress, response: Response, body: CreateRequestBody | None = None
+) -> dict[str, Any]:
+    created = oid4vp.create(claims=body.claims if body is not None else None, client=client)
     response.headers.update(_NO_STORE)
     base = f"/oid4vp/requests/{created.id}"
     return {

@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 
 from verifier import pages
-from verifier.deps import LANGUAGE_COOKIE, LocaleDep, ServicesDep
+from verifier.deps import LANGUAGE_COOKIE, ClientAddress, LocaleDep, ServicesDep
 from verifier.errors import GoneError, NotFoundError, RequestError
 from verifier.fetch import origin_of
 from verifier.messages import UI, Locale, as_locale
@@ -167,13 +167,13 @@ async def verify_photo(request: Request, services: ServicesDep) -> Response:
 
 
 @router.post("/oid4vp/start")
-async def start_wallet_request(request: Request, services: ServicesDep) -> Response:
+async def start_wallet_request(request: Request, services: ServicesDep, client: ClientAddress) -> Response:
     try:
         form = await _form(request, max_files=0)
     except RequestError as exc:
         return _error(exc, as_locale(request.query_params.get("lang")))
     try:
-        created = await run_in_threadpool(services.oid4vp.create, claims=form.claims)
+        created = await run_in_threadpool(services.oid4vp.create, claims=form.claims, client=client)
     except RequestError as exc:
         return _error(exc, form.locale)
     return RedirectResponse(f"/oid4vp/{created.id}?lang={form.locale}", status_code=303)

@@ -10,7 +10,6 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from verifier.clock import Clock
 from verifier.messages import Locale, as_locale
 from verifier.oid4vp import OpenID4VP
 from verifier.services import Services
@@ -32,10 +31,6 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 
 async def get_settings(services: ServicesDep) -> Settings:
     return services.settings
-
-
-async def get_clock(services: ServicesDep) -> Clock:
-    return services.clock
 
 
 async def get_verifier(services: ServicesDep) -> Verifier:
@@ -61,7 +56,6 @@ async def page_locale(request: Request) -> Locale:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-ClockDep = Annotated[Clock, Depends(get_clock)]
 VerifierDep = Annotated[Verifier, Depends(get_verifier)]
 OpenID4VPDep = Annotated[OpenID4VP, Depends(get_oid4vp)]
 SharesDep = Annotated[Shares, Depends(get_shares)]

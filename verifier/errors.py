@@ -56,11 +56,6 @@ class ForbiddenError(RequestError):
     status_code = 403
 
 
-class PayloadTooLargeError(RequestError):
-    default_code = "request.too_large"
-    status_code = 413
-
-
 class RateLimitedError(RequestError):
     default_code = "request.rate_limited"
     status_code = 429

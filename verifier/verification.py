@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Final
@@ -111,10 +111,6 @@ class Verifier:
         self._schemas = schemas.schema_validators()
         self._max_input_bytes = max_input_bytes
 
-    @property
-    def trusted(self) -> TrustedIssuers:
-        return self._trust.current()
-
     async def verify_async(self, token: str, *, expect: Expectations) -> Verification:
         """:meth:`verify` for the event loop: from memory when the caches can answer (no thread hop), else in the
         thread pool, where keys, status lists and the trust list may be fetched."""
@@ -193,8 +189,3 @@ class Verifier:
 
 def _codes(checks: Iterable[Check]) -> str:
     return ",".join(f"{check.name}:{check.code}" for check in checks)
-
-
-def requested_claim_paths(claims: Sequence[str], *, prefix: tuple[str, ...] = ()) -> tuple[ClaimPath, ...]:
-    """Claim names of the diploma as claim paths (``("familyName",)``, or under ``credentialSubject``)."""
-    return tuple((*prefix, name) for name in claims)

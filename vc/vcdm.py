@@ -30,7 +30,7 @@ ENVELOPED_MEDIA_TYPES: Final = frozenset(
 #: JSON-LD keywords and the two aliases every VC context defines.
 _ALWAYS_ALLOWED: Final = frozenset({"@context", "id", "type", "@id", "@type"})
 #: JWT registered claims that may sit beside the credential's own properties (VC-JOSE-COSE §3.1.1).
-JWT_CLAIMS: Final = frozenset({"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "cnf"})
+JWT_CLAIMS: Final = frozenset({"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "cnf", "nonce"})
 
 _DATE_TIME_STAMP: Final = re.compile(r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 

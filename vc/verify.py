@@ -104,6 +104,7 @@ class _Context:
     disclosed: tuple[str, ...] = ()
     status: list[StatusInfo] = field(default_factory=list)
     nested: list[VerificationReport] = field(default_factory=list)
+    signer: PublicKey | None = None
 
 
 def verify(
@@ -206,6 +207,7 @@ def _run(
     except TawtiqError as exc:
         checks.error(CheckName.SIGNATURE, exc)
         return
+    run.signer = key
     checks.passed(CheckName.SIGNATURE, "signature.ok", f"signed with {algorithm} by key {key.kid or '(no kid)'}")
 
     # (5) RFC 9901 §7.1 step 3: replace digests by the presented disclosures.
@@ -471,7 +473,7 @@ def _check_status(
         except UpstreamError as exc:
             checks.error(CheckName.STATUS, exc)
             return
-        except CredentialError as exc:
+        except TawtiqError as exc:
             # A list we reached but could not read or verify (malformed, undecodable, badly signed) is the
             # list's fault, not the credential's: we cannot tell the status. The list's own signature and key
             # errors are renamed, so that 'signature.invalid' never seems to speak of the credential.
@@ -604,10 +606,42 @@ def _check_holder_binding(
 
 
 def _check_presentation_binding(claims: Mapping[str, Any], run: _Context, rules: HolderBinding) -> None:
+    """A presentation binds its holder by its own signature: that key must be the one its credentials name.
+
+    An enveloped credential bound to a key (``cnf.jwk``) presented under another key's signature is someone
+    else's credential. With holder binding required, every credential must be bound, and the presentation's
+    ``aud`` and ``nonce`` must be the ones expected.
+    """
     checks = run.checks
+    signer = run.signer.thumbprint() if run.signer is not None else None
+    unbound = 0
+    for position, nested in enumerate(run.nested):
+        cnf = nested.claims.get("cnf") if nested.claims is not None else None
+        if not isinstance(cnf, Mapping) or not isinstance(cnf.get("jwk"), Mapping):
+            unbound += 1
+            continue
+        try:
+            bound_to = PublicKey.from_jwk(cnf["jwk"]).thumbprint()
+        except TawtiqError as exc:
+            checks.failed(CheckName.HOLDER_BINDING, exc.code, f"verifiableCredential[{position}]: {exc.message}")
+            return
+        if bound_to != signer:
+            checks.failed(
+                CheckName.HOLDER_BINDING,
+                "holder_binding.presenter_mismatch",
+                f"verifiableCredential[{position}] is bound to another key than the one that signed the presentation",
+            )
+            return
     if not rules.required:
         checks.not_checked(
             CheckName.HOLDER_BINDING, "holder_binding.not_required", "the presentation is signed by its holder"
+        )
+        return
+    if unbound:
+        checks.failed(
+            CheckName.HOLDER_BINDING,
+            "holder_binding.no_cnf",
+            f"{unbound} enveloped credential(s) are bound to no key, so the presenter cannot be their holder",
         )
         return
     for name, want in (("aud", rules.audience), ("nonce", rules.nonce)):
@@ -618,7 +652,9 @@ def _check_presentation_binding(claims: Mapping[str, Any], run: _Context, rules:
                 f"presentation {name} is {claims.get(name)!r}; expected {want!r}",
             )
             return
-    checks.passed(CheckName.HOLDER_BINDING, "holder_binding.ok", "the presentation is signed by its holder")
+    checks.passed(
+        CheckName.HOLDER_BINDING, "holder_binding.ok", "signed by the key every enveloped credential is bound to"
+    )
 
 
 def _check_schema(claims: Mapping[str, Any], run: _Context, *, policy: Policy) -> None:

@@ -516,3 +516,68 @@ def test_an_issuer_trusted_for_any_type_is_trusted_for_an_untyped_credential() -
     assert TrustList("1", {ISSUER: frozenset({"*"})}).decide(ISSUER, ()).trusted
     refused = TrustList("1", {ISSUER: frozenset({"DiplomaCredential"})}).decide(ISSUER, ())
     assert (refused.trusted, refused.code) == (False, "trust.type_missing")
+
+
+# ---------------------------------------------------------------------------------------------- presentations
+
+HOLDER = "did:example:graduate-4242"
+
+
+def holder_signed_presentation(*, signer: SigningKey, nonce: str = NONCE) -> str:
+    """A vp+jwt whose holder signs a challenge, enveloping the holder-bound diploma."""
+    document = {
+        "@context": [schemas.CREDENTIALS_V2_CONTEXT_URL],
+        "type": ["VerifiablePresentation"],
+        "holder": HOLDER,
+        "aud": VERIFIER,
+        "nonce": nonce,
+        "verifiableCredential": [
+            {
+                "@context": schemas.CREDENTIALS_V2_CONTEXT_URL,
+                "type": "EnvelopedVerifiableCredential",
+                "id": f"data:application/vc+sd-jwt,{w3c_diploma()}",
+            }
+        ],
+    }
+    return issue(document, key=signer, issued_at=NOW, profile=Profile.VP_JWT, contexts=CONTEXTS)
+
+
+def presentation_keys(signer: SigningKey) -> StaticKeyResolver:
+    return StaticKeyResolver({ISSUER: [ISSUER_KEY.public], HOLDER: [signer.public]})
+
+
+def test_a_presentation_signed_by_the_credentials_holder_with_the_challenge_is_valid() -> None:
+    report = verify(
+        holder_signed_presentation(signer=HOLDER_KEY),
+        keys=presentation_keys(HOLDER_KEY),
+        status=STATUS,
+        policy=policy(schemas={}),
+        now=NOW,
+    )
+    assert report.verdict is Verdict.VALID, report.problems
+    assert report.check("holder_binding").code == "holder_binding.ok"
+    assert [nested.verdict for nested in report.credentials] == [Verdict.VALID]
+
+
+def test_a_presentation_signed_by_another_key_cannot_carry_someone_elses_bound_credential() -> None:
+    thief = SigningKey.generate()
+    report = verify(
+        holder_signed_presentation(signer=thief),
+        keys=presentation_keys(thief),
+        status=STATUS,
+        policy=policy(schemas={}, holder_binding=HolderBinding(required=False)),
+        now=NOW,
+    )
+    assert report.verdict is Verdict.INVALID
+    assert outcomes(report)["holder_binding"] == ("failed", "holder_binding.presenter_mismatch")
+
+
+def test_a_presentation_with_another_challenge_is_refused() -> None:
+    report = verify(
+        holder_signed_presentation(signer=HOLDER_KEY, nonce="an-old-nonce"),
+        keys=presentation_keys(HOLDER_KEY),
+        status=STATUS,
+        policy=policy(schemas={}),
+        now=NOW,
+    )
+    assert outcomes(report)["holder_binding"] == ("failed", "holder_binding.nonce")

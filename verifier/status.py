@@ -13,7 +13,7 @@ clamped to ``[status_min_ttl_seconds, status_max_ttl_seconds]`` and never past t
 issuer cannot answer, or answers with something unusable, the last good copy stands in while it is at most
 ``status_max_stale_seconds`` old and not expired; the report shows its age and marks it stale. Without such a
 copy the resolver raises, and the verdict is ``indeterminate`` with the reason: an unreachable issuer is
-:class:`~vc.UpstreamError`, a list that cannot be used (too large, badly signed, declaring several purposes) is
+:class:`~vc.UpstreamError`, a list that cannot be used (too large, badly signed) is
 :class:`~vc.errors.StatusError` — never "revoked", never "valid".
 
 Layers, fastest first: this process's memory (the decoded, verified list), the database (the signed token,
@@ -32,9 +32,8 @@ from typing import Final
 from sqlalchemy.exc import SQLAlchemyError
 
 from vc import StatusListData, StatusSnapshot, TawtiqError, UpstreamError, verify_status_list_token
-from vc.encoding import json_object
 from vc.errors import StatusError
-from vc.jose import DEFAULT_ALGORITHMS, parse_compact
+from vc.jose import DEFAULT_ALGORITHMS
 from vc.status import StatusReference, reference_uri
 from vc.statuslist import BitstringStatusEntry
 from verifier.clock import Clock
@@ -58,7 +57,6 @@ _ACCEPT: Final = {
 @dataclass(frozen=True, slots=True)
 class _Cached:
     data: StatusListData
-    purposes: tuple[str, ...]
     digest: str
     token: str
     etag: str | None
@@ -70,18 +68,6 @@ class _Cached:
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
-
-
-def _purposes(token: str) -> tuple[str, ...]:
-    """The ``statusPurpose`` values of a Bitstring list credential (empty for a Token Status List)."""
-    payload = json_object(parse_compact(token, what="status list").payload, what="status list payload")
-    subject = payload.get("credentialSubject")
-    purpose = subject.get("statusPurpose") if isinstance(subject, dict) else None
-    if isinstance(purpose, str):
-        return (purpose,)
-    if isinstance(purpose, list):
-        return tuple(item for item in purpose if isinstance(item, str))
-    return ()
 
 
 def _as_status_error(exc: TawtiqError, uri: str) -> TawtiqError:
@@ -144,14 +130,6 @@ class StatusLists:
         cached = self._cached(
             uri, kind="bitstring" if isinstance(reference, BitstringStatusEntry) else "token", now=now
         )
-        if len(cached.purposes) > 1:
-            # The engine keeps one purpose per list; reading such a list could mistake one purpose for another.
-            raise StatusError(
-                "the status list declares several purposes, which this verifier cannot read safely",
-                code="status.list_multi_purpose",
-                found=list(cached.purposes),
-                expected="one statusPurpose per list",
-            )
         return StatusSnapshot(data=cached.data, fetched_at=cached.fetched_at, stale=now >= cached.fresh_until)
 
     def _lock(self, uri: str) -> threading.Lock:
@@ -226,8 +204,8 @@ class StatusLists:
         self._failures[uri] = (retry_at, error)
         raise error
 
-    def _verify(self, token: str, uri: str, now: datetime) -> tuple[StatusListData, tuple[str, ...]]:
-        data = verify_status_list_token(
+    def _verify(self, token: str, uri: str, now: datetime) -> StatusListData:
+        return verify_status_list_token(
             token,
             uri=uri,
             keys=self._keys,
@@ -235,7 +213,6 @@ class StatusLists:
             now=now,
             max_bytes=self._settings.status_list_max_decompressed_bytes,
         )
-        return data, _purposes(token)
 
     def _lifetime(self, data: StatusListData, max_age: int | None, now: datetime) -> datetime:
         candidates = [int(value) for value in (data.ttl_seconds, max_age) if value is not None]
@@ -272,10 +249,10 @@ class StatusLists:
             token = fetched.body.decode("ascii").strip()
         except UnicodeDecodeError as exc:
             raise FetchError("the status list is not a compact JWT", code="status.list_malformed", found=uri) from exc
-        data, purposes = self._verify(token, uri, now)
+        data = self._verify(token, uri, now)
         log.info("fetched status list %s (%s)", uri, "revalidated" if previous is not None else "new")
         return _Cached(
-            data, purposes, _digest(token), token, fetched.etag, now, self._lifetime(data, fetched.max_age_seconds, now)
+            data, _digest(token), token, fetched.etag, now, self._lifetime(data, fetched.max_age_seconds, now)
         )
 
     def _from_database(self, uri: str, memory: _Cached | None, now: datetime) -> _Cached | None:
@@ -290,11 +267,11 @@ class StatusLists:
         if memory is not None and memory.digest == row.digest:
             return replace(memory, etag=row.etag, fetched_at=row.fetched_at, fresh_until=row.fresh_until, retry_at=None)
         try:
-            data, purposes = self._verify(row.token, uri, now)
+            data = self._verify(row.token, uri, now)
         except TawtiqError as exc:
             log.info("stored status list %s no longer verifies (%s); fetching again", uri, exc.code)
             return None
-        return _Cached(data, purposes, row.digest, row.token, row.etag, row.fetched_at, row.fresh_until)
+        return _Cached(data, row.digest, row.token, row.etag, row.fetched_at, row.fresh_until)
 
     def _store(self, uri: str, cached: _Cached) -> None:
         row = StatusListRow(

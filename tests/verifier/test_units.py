@@ -146,7 +146,7 @@ def test_html_is_escaped_unless_built_here():
 
 
 def test_messages_fall_back_by_family_then_to_the_engine():
-    assert lookup("status.list_whatever") is lookup("status.list_multi_purpose")
+    assert lookup("status.list_whatever") is lookup("status.list_yet_unknown")
     assert lookup("sd_jwt.duplicate_digest") is lookup("sd_jwt_vc.vct_missing")
     family = Check(CheckName.POLICY, Outcome.FAILED, "policy.brand_new_code", "engine words")
     assert check_message(family, "ar") == "ليست الشهادة المطلوبة"

@@ -65,6 +65,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB: bulk inserts into random-key indexes stay in memory
         cursor.close()
 
     @event.listens_for(engine, "begin")

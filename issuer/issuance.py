@@ -34,7 +34,7 @@ from issuer.errors import ConflictError
 from issuer.keyring import Keyring
 from issuer.models import ACTIVE, CredentialCopy, Diploma
 from issuer.settings import Settings
-from issuer.status import ListKind, Slot, allocate, bitstring_url, record_slots, token_list_url
+from issuer.status import ListKind, Owner, Slot, allocate, bitstring_url, record_slots, token_list_url
 from vc import ConfigurationError, ContextRegistry, Profile, PublicKey, issue
 
 #: The profiles a copy can be issued in.
@@ -161,7 +161,8 @@ def sign_copies(
             for copy, holder in zip(copies, holders, strict=True)
         ],
     )
-    record_slots(db, slots, diploma_ids=[diploma.id] * len(copies), copy_ids=[copy.copy_id for copy in copies])
+    owner = Owner(diploma.graduate_id, diploma.version, diploma.id)
+    record_slots(db, slots, owners=[owner] * len(copies), copy_ids=[copy.copy_id for copy in copies])
     audit.append(
         db,
         actor=actor,

@@ -122,6 +122,7 @@ class Graduate(IssuerTable, table=True):
         UniqueConstraint("session", "cnie", name="uq_graduate_session_cnie"),
         UniqueConstraint("session", "massar_code", name="uq_graduate_session_massar"),
         Index("ix_graduate_cnie", "cnie"),
+        Index("ix_graduate_session_id", "session", "id"),  # cohort issue walks a session in id order
     )
 
     id: int | None = Field(default=None, sa_column=Column(BIG_ID, primary_key=True, autoincrement=True))
@@ -172,13 +173,20 @@ class StatusShard(IssuerTable, table=True):
 
 
 class StatusSlot(IssuerTable, table=True):
-    """One allocated index: it belongs to a record (``copy_id`` null) or to one signed copy."""
+    """One allocated index: it belongs to a record (``copy_id`` null) or to one signed copy.
+
+    The owner is found by ``(graduate_id, version)``, the record's natural key: bulk creation adds slots
+    in graduate order, so this index grows at its end instead of at random places (as an index on the
+    random credential id would); ``diploma_id`` is kept for people reading the table.
+    """
 
     __tablename__ = "status_slot"
-    __table_args__ = (Index("ix_status_slot_diploma", "diploma_id"),)
+    __table_args__ = (Index("ix_status_slot_owner", "graduate_id", "version"),)
 
     shard: int = Field(sa_column=Column(Integer(), primary_key=True, autoincrement=False))
     idx: int = Field(sa_column=Column(Integer(), primary_key=True, autoincrement=False))
+    graduate_id: int = Field(sa_column=Column(BigInteger(), nullable=False))
+    version: int = Field(sa_column=Column(Integer(), nullable=False))
     diploma_id: str = Field(max_length=64)
     copy_id: str | None = Field(default=None, max_length=64)
 

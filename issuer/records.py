@@ -41,7 +41,7 @@ from issuer.errors import ConflictError, InputError, NotFoundError
 from issuer.models import ACTIVE, REVOKED, Diploma, Graduate, UTCDateTime
 from issuer.secrets import IssuerSecrets, load_secrets
 from issuer.settings import Settings
-from issuer.status import Slot, StatusAction, allocate, change_status, record_slots
+from issuer.status import Owner, Slot, StatusAction, allocate, change_status, record_slots
 
 _CREDENTIAL_ID: Final = re.compile(r"(urn:uuid:)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
 
@@ -118,7 +118,10 @@ def issue_cohort(
             ids = [secrets.record_id(session=session_name, cnie=row[1], version=1) for row in rows]
             slots = allocate(db, len(rows), settings=settings, now=now)
             _insert_records(db, graduate_ids=graduate_ids, ids=ids, now=now, actor=actor)
-            record_slots(db, slots, diploma_ids=ids, copy_ids=[None] * len(ids))
+            owners = [
+                Owner(graduate_id, 1, record_id) for graduate_id, record_id in zip(graduate_ids, ids, strict=True)
+            ]
+            record_slots(db, slots, owners=owners, copy_ids=[None] * len(ids))
             audit.append(
                 db,
                 actor=actor,
@@ -157,13 +160,15 @@ def _insert_records(db: Session, *, graduate_ids: list[int], ids: list[str], now
         statement = text(
             "INSERT INTO diploma (id, graduate_id, session, version, claims, status, created_at, actor) "
             "SELECT json_extract(j.value, '$[1]'), g.id, g.session, 1, g.subject, :active, :now, :actor "
-            "FROM json_each(:payload) j JOIN graduate g ON g.id = json_extract(j.value, '$[0]')"
+            "FROM json_each(:payload) j JOIN graduate g ON g.id = json_extract(j.value, '$[0]') "
+            "ORDER BY json_extract(j.value, '$[1]')"
         ).bindparams(payload=payload.decode(), active=ACTIVE, now=when, actor=actor)
     else:
         statement = text(
             "INSERT INTO diploma (id, graduate_id, session, version, claims, status, created_at, actor) "
             "SELECT v.id, g.id, g.session, 1, g.subject, :active, :now, :actor "
-            "FROM unnest(CAST(:gids AS bigint[]), CAST(:ids AS text[])) AS v(gid, id) JOIN graduate g ON g.id = v.gid"
+            "FROM unnest(CAST(:gids AS bigint[]), CAST(:ids AS text[])) AS v(gid, id) JOIN graduate g ON g.id = v.gid "
+            "ORDER BY v.id"
         ).bindparams(
             bindparam("gids", value=graduate_ids), bindparam("ids", value=ids), active=ACTIVE, now=when, actor=actor
         )
@@ -216,8 +221,9 @@ class RecordView:
 def view(db: Session, diploma: Diploma) -> RecordView:
     slots = db.execute(
         text(
-            "SELECT shard, idx FROM status_slot WHERE diploma_id = :d AND copy_id IS NULL ORDER BY shard, idx"
-        ).bindparams(d=diploma.id)
+            "SELECT shard, idx FROM status_slot WHERE graduate_id = :g AND version = :v AND copy_id IS NULL "
+            "ORDER BY shard, idx"
+        ).bindparams(g=diploma.graduate_id, v=diploma.version)
     ).all()
     copies = db.execute(
         text("SELECT COUNT(*) FROM credential_copy WHERE diploma_id = :d").bindparams(d=diploma.id)
@@ -367,7 +373,7 @@ def supersede(
         db.add(new)
         db.flush()
         slots: Sequence[Slot] = allocate(db, 1, settings=settings, now=now)
-        record_slots(db, slots, diploma_ids=[new_id], copy_ids=[None])
+        record_slots(db, slots, owners=[Owner(new.graduate_id, version, new_id)], copy_ids=[None])
         change_status(
             db,
             diploma_id=old.id,

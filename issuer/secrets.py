@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import uuid
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sqlmodel import Session, select
 
@@ -46,10 +46,22 @@ class IssuerSecrets:
         return f"g-{digest[:16]}"
 
     def record_id(self, *, session: str, cnie: str, version: int) -> str:
-        """The credential id of version ``version`` of the record of ``cnie`` in ``session``."""
-        message = f"diploma\x00{session}\x00{cnie}\x00{version}".encode()
-        digest = hmac.new(self.credential_id, message, hashlib.sha256).digest()
-        return f"urn:uuid:{uuid.UUID(bytes=digest[:16], version=4)}"
+        """The credential id of version ``version`` of the record of ``cnie`` in ``session``.
+
+        ``urn:uuid:`` and the first 128 bits of HMAC-SHA256 with the UUID version-4 and variant bits set
+        (so it reads as the random UUID it is indistinguishable from).
+        """
+        digest = self._record_mac.copy()
+        digest.update(f"diploma\x00{session}\x00{cnie}\x00{version}".encode())
+        raw = bytearray(digest.digest()[:16])
+        raw[6] = (raw[6] & 0x0F) | 0x40
+        raw[8] = (raw[8] & 0x3F) | 0x80
+        text = raw.hex()
+        return f"urn:uuid:{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+    @cached_property
+    def _record_mac(self) -> hmac.HMAC:
+        return hmac.new(self.credential_id, digestmod=hashlib.sha256)
 
     def offer_code(self, offer_id: str) -> str:
         """The pre-authorized code of offer ``offer_id`` (43 base64url characters)."""

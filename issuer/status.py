@@ -44,7 +44,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Final
 
-from sqlalchemy import Engine, func, insert, select, update
+import orjson
+from sqlalchemy import Engine, bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -138,7 +139,7 @@ def allocate(session: Session, count: int, *, settings: Settings, now: datetime)
         shard = _open_shard(session, settings=settings, now=now)
         take = min(remaining, shard.size - shard.allocated)
         permutation = IndexPermutation(key=shard.permutation_key, size=shard.size)
-        slots.extend(Slot(shard.id, permutation(counter)) for counter in range(shard.allocated, shard.allocated + take))
+        slots.extend(Slot(shard.id, index) for index in permutation.many(shard.allocated, take))
         session.execute(
             update(StatusShard).where(StatusShard.id == shard.id).values(allocated=shard.allocated + take)  # type: ignore[arg-type]
         )
@@ -178,19 +179,54 @@ def _open_shard(session: Session, *, settings: Settings, now: datetime) -> Statu
     raise StatusAllocationError("could not open a status-list shard", found="100 attempts")  # pragma: no cover
 
 
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """The record a slot belongs to: its natural key and its credential id."""
+
+    graduate_id: int
+    version: int
+    diploma_id: str
+
+
 def record_slots(
-    session: Session, slots: Sequence[Slot], *, diploma_ids: Sequence[str], copy_ids: Sequence[str | None]
+    session: Session, slots: Sequence[Slot], *, owners: Sequence[Owner], copy_ids: Sequence[str | None]
 ) -> None:
-    """Store who owns each slot (one batched INSERT)."""
+    """Store who owns each slot, in one set-based INSERT (a JSON array on SQLite, arrays on PostgreSQL)."""
     if not slots:
         return
-    session.execute(
-        insert(StatusSlot.__table__),  # type: ignore[arg-type]
-        [
-            {"shard": slot.shard, "idx": slot.index, "diploma_id": diploma_id, "copy_id": copy_id}
-            for slot, diploma_id, copy_id in zip(slots, diploma_ids, copy_ids, strict=True)
-        ],
-    )
+    if not len(slots) == len(owners) == len(copy_ids):
+        raise ValueError("one owner and one copy id (or None) per slot")
+    # Inserted in index order: neighbouring keys land on the same B-tree pages, which random order scatters.
+    rows = sorted(zip(slots, owners, copy_ids, strict=True), key=lambda row: (row[0].shard, row[0].index))
+    slots, owners, copy_ids = [row[0] for row in rows], [row[1] for row in rows], [row[2] for row in rows]
+    if is_sqlite(session):
+        payload = orjson.dumps(
+            [
+                [slot.shard, slot.index, owner.graduate_id, owner.version, owner.diploma_id, copy]
+                for slot, owner, copy in zip(slots, owners, copy_ids, strict=True)
+            ]
+        ).decode()
+        statement = text(
+            "INSERT INTO status_slot (shard, idx, graduate_id, version, diploma_id, copy_id) "
+            "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), "
+            "json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[5]') "
+            "FROM json_each(:payload)"
+        ).bindparams(payload=payload)
+    else:
+        statement = text(
+            "INSERT INTO status_slot (shard, idx, graduate_id, version, diploma_id, copy_id) "
+            "SELECT * FROM unnest(CAST(:shards AS integer[]), CAST(:indexes AS integer[]), "
+            "CAST(:graduates AS bigint[]), CAST(:versions AS integer[]), CAST(:diplomas AS text[]), "
+            "CAST(:copies AS text[]))"
+        ).bindparams(
+            bindparam("shards", value=[slot.shard for slot in slots]),
+            bindparam("indexes", value=[slot.index for slot in slots]),
+            bindparam("graduates", value=[owner.graduate_id for owner in owners]),
+            bindparam("versions", value=[owner.version for owner in owners]),
+            bindparam("diplomas", value=[owner.diploma_id for owner in owners]),
+            bindparam("copies", value=list(copy_ids)),
+        )
+    session.execute(statement)
 
 
 # ------------------------------------------------------------------------------------------ status changes
@@ -242,7 +278,10 @@ def change_status(
     ).scalar_one()
     shards = tuple(
         session.execute(
-            select(StatusSlot.shard).where(StatusSlot.diploma_id == diploma_id).distinct().order_by(StatusSlot.shard)  # type: ignore[arg-type]
+            select(StatusSlot.shard)
+            .where(StatusSlot.graduate_id == diploma.graduate_id, StatusSlot.version == diploma.version)
+            .distinct()
+            .order_by(StatusSlot.shard)  # type: ignore[arg-type]
         ).scalars()
     )
     if diploma.status == target:
@@ -357,7 +396,10 @@ class StatusPublisher:
         }
         rows = session.execute(
             select(StatusSlot.idx, Diploma.status)
-            .join(Diploma, Diploma.id == StatusSlot.diploma_id)  # type: ignore[arg-type]
+            .join(
+                Diploma,
+                (Diploma.graduate_id == StatusSlot.graduate_id) & (Diploma.version == StatusSlot.version),  # type: ignore[arg-type]
+            )
             .where(StatusSlot.shard == shard, Diploma.status.in_(states[kind]))  # type: ignore[attr-defined]
         ).all()
         if kind is ListKind.TOKEN:

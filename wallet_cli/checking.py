@@ -1,0 +1,240 @@
+"""Checking a diploma copy as the wallet sees it: the issuer's published keys, current status, holder binding.
+
+The wallet runs the engine's verification pipeline (:func:`vc.verify`) on a presentation it makes to itself
+— every disclosure, and a key-binding JWT signed with the copy's holder key — so one report covers the
+issuer's signature (against the key history the issuer publishes at ``/.well-known/jwt-vc-issuer``), the
+disclosures, the data model and schema, the status (lists fetched from the issuer and verified with the same
+key history) and the binding of the copy to the wallet's key. Only the issuer's own origin is ever asked.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+import schemas
+from keys import KeyHistory, KeyHistoryResolver
+from vc import (
+    ContextRegistry,
+    CredentialError,
+    HolderBinding,
+    Outcome,
+    Policy,
+    SigningKey,
+    StatusSnapshot,
+    TawtiqError,
+    TrustList,
+    UpstreamError,
+    VerificationReport,
+    sdjwt,
+    verify,
+    verify_status_list_token,
+)
+from vc.encoding import json_object
+from vc.jose import parse_compact, thumbprint
+from vc.report import CheckName
+from vc.status import StatusReference, reference_uri
+from wallet_cli.errors import NetworkError, RefusedError
+from wallet_cli.model import DC_SD_JWT, PROFILES, VC_SD_JWT
+from wallet_cli.net import Http, origin_of, unexpected
+
+#: The audience of the presentation the wallet makes to itself to check a copy (never sent anywhere).
+SELF_CHECK_AUDIENCE: Final = "urn:tawtiq:wallet:self-check"
+#: Signature algorithms the wallet accepts from issuers.
+ALGORITHMS: Final = frozenset({"ES256", "ES384", "ES512", "EdDSA"})
+
+
+@dataclass(frozen=True)
+class CopyFacts:
+    """What a copy says about itself, read without verifying anything."""
+
+    profile: str
+    issuer: str | None
+    holder_thumbprint: str | None
+    subject: dict[str, Any]
+
+
+def jwt_vc_issuer_url(issuer: str) -> str:
+    """Where SD-JWT VC issuer metadata lives: ``/.well-known/jwt-vc-issuer`` inserted before the issuer's path."""
+    parts = urlsplit(issuer)
+    path = parts.path.rstrip("/")
+    return f"{parts.scheme}://{parts.netloc}/.well-known/jwt-vc-issuer{path}"
+
+
+def read_copy(credential: str) -> CopyFacts:
+    """The profile, issuer, holder key thumbprint and subject claims of a copy, without verifying it.
+
+    Raises :class:`vc.CredentialError` if it is not an SD-JWT of one of the diploma's profiles.
+    """
+    parsed = sdjwt.parse(credential.strip())
+    jws = parse_compact(parsed.issuer_jwt, what="credential")
+    if jws.typ not in PROFILES:
+        raise CredentialError(
+            "the credential is not a diploma in a profile this wallet keeps",
+            code="wallet.profile_unknown",
+            found=jws.typ,
+            expected=list(PROFILES),
+        )
+    payload = json_object(jws.payload, what="credential payload")
+    processed = sdjwt.process(payload, parsed.disclosures).payload
+    issuer = processed.get("iss") if jws.typ == DC_SD_JWT else processed.get("issuer")
+    if isinstance(issuer, Mapping):
+        issuer = issuer.get("id")
+    cnf = processed.get("cnf")
+    jwk = cnf.get("jwk") if isinstance(cnf, Mapping) else None
+    holder = thumbprint(jwk) if isinstance(jwk, Mapping) else None
+    if jws.typ == VC_SD_JWT:
+        subject = processed.get("credentialSubject")
+        subject = dict(subject) if isinstance(subject, Mapping) else {}
+    else:
+        subject = {name: value for name, value in processed.items() if name in schemas.SUBJECT_CLAIMS}
+    return CopyFacts(
+        profile=jws.typ, issuer=issuer if isinstance(issuer, str) else None, holder_thumbprint=holder, subject=subject
+    )
+
+
+def fetch_key_history(http: Http, issuer: str) -> KeyHistory:
+    """The issuer's key history from its SD-JWT VC issuer metadata (``jwks``, or a same-origin ``jwks_uri``).
+
+    Raises :class:`NetworkError` when it cannot be fetched and :class:`RefusedError` when it is not usable.
+    """
+    answer = http.get(jwt_vc_issuer_url(issuer), what="issuer's key metadata")
+    if answer.status != 200:
+        raise unexpected(answer, expected="HTTP 200 with the issuer's keys")
+    document = answer.json_object()
+    if document.get("issuer") != issuer:
+        raise RefusedError(
+            "the issuer's key metadata names another issuer",
+            code="issuer.metadata_mismatch",
+            found=document.get("issuer"),
+            expected=issuer,
+        )
+    jwks = document.get("jwks")
+    if jwks is None and isinstance(document.get("jwks_uri"), str):
+        uri = document["jwks_uri"]
+        if origin_of(uri) != origin_of(issuer):
+            raise RefusedError(
+                "the issuer's jwks_uri is on another origin", code="issuer.jwks_origin", found=uri, expected=issuer
+            )
+        keys_answer = http.get(uri, what="issuer's key set")
+        if keys_answer.status != 200:
+            raise unexpected(keys_answer, expected="HTTP 200 with a JWK Set")
+        jwks = keys_answer.json_object()
+    if not isinstance(jwks, Mapping):
+        raise RefusedError("the issuer publishes no keys", code="issuer.keys_missing", expected="'jwks'")
+    try:
+        return KeyHistory.from_jwks(jwks)
+    except TawtiqError as exc:
+        raise RefusedError(
+            f"the issuer's published keys cannot be read: {exc.summary}", code="issuer.keys_invalid", found=exc.found
+        ) from exc
+
+
+class HttpStatusResolver:
+    """A :class:`vc.StatusResolver` fetching status lists from the issuer's own origin, verified with its keys.
+
+    A list elsewhere is never fetched; a list that cannot be fetched makes the status ``not checked``
+    (:class:`vc.UpstreamError`), never "revoked" and never "valid". Lists are kept for one command run.
+    """
+
+    def __init__(self, http: Http, *, issuer: str, keys: KeyHistoryResolver, now: datetime) -> None:
+        self._http = http
+        self._issuer = issuer
+        self._keys = keys
+        self._now = now
+        self._cache: dict[str, StatusSnapshot] = {}
+
+    def resolve(self, reference: StatusReference) -> StatusSnapshot:
+        uri = reference_uri(reference)
+        if uri in self._cache:
+            return self._cache[uri]
+        if origin_of(uri) != origin_of(self._issuer):
+            raise UpstreamError(
+                "the status list is not on the issuer's own site, so the wallet does not fetch it",
+                code="status.list_untrusted_origin",
+                found=uri,
+                expected=origin_of(self._issuer),
+            )
+        try:
+            answer = self._http.get(uri, what="status list", accept="application/statuslist+jwt, application/vc+jwt")
+        except (NetworkError, RefusedError) as exc:
+            raise UpstreamError(
+                f"the status list cannot be fetched: {exc.summary}", code="status.unavailable", found=uri
+            ) from exc
+        if answer.status != 200:
+            raise UpstreamError(
+                "the status list cannot be fetched", code="status.unavailable", found=f"HTTP {answer.status} for {uri}"
+            )
+        data = verify_status_list_token(
+            answer.text.strip(), uri=uri, keys=self._keys, algorithms=ALGORITHMS, now=self._now
+        )
+        snapshot = StatusSnapshot(data=data, fetched_at=self._now)
+        self._cache[uri] = snapshot
+        return snapshot
+
+
+def self_presentation(credential: str, key: SigningKey, *, nonce: str, now: datetime) -> str:
+    """Every disclosure of ``credential`` with a KB-JWT by ``key`` for :data:`SELF_CHECK_AUDIENCE`."""
+    parsed = sdjwt.parse(credential.strip())
+    presented = sdjwt.serialize(parsed.issuer_jwt, parsed.disclosures)
+    return presented + sdjwt.key_binding_jwt(
+        presentation=presented, key=key, audience=SELF_CHECK_AUDIENCE, nonce=nonce, issued_at=now
+    )
+
+
+def policy_for(issuer: str, *, nonce: str) -> Policy:
+    """Trust exactly ``issuer`` for the diploma, require the binding to the wallet's own key."""
+    return Policy(
+        trust=TrustList(
+            version="wallet",
+            issuers={issuer: frozenset({schemas.DIPLOMA_CREDENTIAL_TYPE, schemas.DIPLOMA_VCT})},
+        ),
+        contexts=ContextRegistry(schemas.pinned_contexts()),
+        holder_binding=HolderBinding(required=True, audience=SELF_CHECK_AUDIENCE, nonce=nonce),
+        algorithms=ALGORITHMS,
+        schemas=schemas.schema_validators(),
+    )
+
+
+def check_copy(
+    credential: str,
+    key: SigningKey,
+    *,
+    issuer: str,
+    keys: KeyHistoryResolver,
+    status: HttpStatusResolver,
+    now: datetime,
+) -> VerificationReport:
+    """Verify a copy held with ``key`` as coming from ``issuer``, with its current status."""
+    nonce = secrets.token_urlsafe(16)
+    presentation = self_presentation(credential, key, nonce=nonce, now=now)
+    return verify(presentation, keys=keys, status=status, policy=policy_for(issuer, nonce=nonce), now=now)
+
+
+def acceptance_problems(report: VerificationReport, *, proved_thumbprint: str, facts: CopyFacts) -> list[str]:
+    """Why a just-received copy must be refused (empty when it may be stored).
+
+    Every check must pass, except that a status the wallet could not fetch is only warned about (the
+    copy was issued a moment ago; ``verify`` tells later). The copy must be bound to the key the wallet
+    proved, not merely to some key.
+    """
+    problems = [
+        f"{check.name}: [{check.code}] {check.message}"
+        for check in report.checks
+        if check.outcome is Outcome.FAILED
+        or (
+            check.outcome is Outcome.NOT_CHECKED
+            and check.name is not CheckName.STATUS
+            and check.name is not CheckName.POLICY
+        )
+    ]
+    if facts.holder_thumbprint != proved_thumbprint:
+        problems.append(
+            "holder_binding: [wallet.cnf_mismatch] the copy is bound to another key than the one this wallet proved "
+            f"(cnf.jwk thumbprint {facts.holder_thumbprint or 'missing'}, expected {proved_thumbprint})"
+        )
+    return problems

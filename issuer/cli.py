@@ -404,25 +404,31 @@ def diploma_show(
     session: OptionalSession = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Print a graduate's records (every version, newest first) with claims, status and copies."""
+    """Print a graduate's records (every version, newest first) with claims, status and copies.
+
+    With ``--json``: the current record (the newest version not superseded; ``--session`` when the
+    graduate has records in several sessions) as one object, its other versions under ``other_records``.
+    """
     from issuer.db import reading
-    from issuer.errors import NotFoundError
     from issuer.records import is_credential_id, records_of, resolve, view
 
     with _errors():
         engine = _engine(_settings())
         with reading(engine) as db:
+            current = resolve(db, identifier, session_name=session)
             if is_credential_id(identifier):
-                records = [resolve(db, identifier)]
+                records = [current]
             else:
                 records = records_of(db, cnie=identifier, session_name=session)
-            if not records:
-                raise NotFoundError(
-                    "no diploma record for this CNIE number", code="diploma.unknown", found="(value withheld)"
-                )
             views = [view(db, record).as_dict() for record in records]
+            chosen = view(db, current).as_dict()
     if json_output:
-        _print_json(views[0] if len(views) == 1 else views)
+        others = [
+            {key: item[key] for key in ("id", "session", "version", "status")}
+            for item in views
+            if item["id"] != chosen["id"]
+        ]
+        _print_json({**chosen, "other_records": others})
         return
     for item in views:
         typer.echo(

@@ -133,6 +133,26 @@ def test_refusals_and_failures_have_exit_codes(run: Any, tmp_path: Path, monkeyp
     assert kept["imported"] == 2
     assert json.loads(report.read_text())["problems"][0]["row"] == 3
     run("cohort", "import", str(tmp_path / "missing.csv"), "--session", "2024-normale", code=1)
+    run("cohort", "issue", "--session", "2024-normale")
+    record = json.loads(run("diploma", "show", rows[0]["cnie"], "--json").stdout)
+    corrected = tmp_path / "corrected.json"
+    corrected.write_text(
+        json.dumps({**record["claims"], "generalAverage": 19.5, "mention": "tres_bien"}), encoding="utf-8"
+    )
+    swapped = json.loads(
+        run(
+            "diploma", "supersede", record["id"], "--subject", str(corrected), "--reason", "mark fixed", "--json"
+        ).stdout
+    )
+    assert swapped["revoked"] == record["id"]
+    current = json.loads(run("diploma", "show", rows[0]["cnie"], "--json").stdout)
+    assert (current["id"], current["version"], current["replaces"]) == (swapped["issued"], 2, record["id"])
+    assert current["other_records"] == [
+        {"id": record["id"], "session": "2024-normale", "version": 1, "status": "revoked"}
+    ]
+    run("diploma", "supersede", record["id"], "--subject", str(corrected), "--reason", "again", code=1)
+    corrected.write_text("{", encoding="utf-8")
+    run("diploma", "supersede", swapped["issued"], "--subject", str(corrected), "--reason", "broken file", code=1)
     assert "session" in run("cohort", "import", str(bad), "--session", "2024-summer", code=1).stderr
     assert run("diploma", "show", "ZZ000000", code=1).stderr.startswith("error: [diploma.unknown]")
     assert "--reason" in run("diploma", "revoke", "ZZ000000", code=2).stderr

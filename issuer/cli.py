@@ -642,30 +642,40 @@ def _key_change(
         typer.echo(f"{action}: {row['kid']} ({row['algorithm']}), now {row['state']}")
 
 
+OptionalReason = Annotated[str | None, typer.Option("--reason", help="Why (recorded in the audit log).")]
+
+
 @keys_app.command("create")
 def keys_create(
     algorithm: Annotated[str, typer.Option(help="ES256 (default), ES384, ES512 or EdDSA.")] = "ES256",
+    reason: OptionalReason = None,
     json_output: JsonOption = False,
 ) -> None:
     """Create a signing key, active now (the newest active key signs)."""
     _key_change(
         "create",
         lambda keyring, now: keyring.store.create(algorithm=algorithm, not_before=now),
-        reason=None,
+        reason=reason,
         json_output=json_output,
     )
 
 
 @keys_app.command("rotate")
-def keys_rotate(json_output: JsonOption = False) -> None:
+def keys_rotate(reason: OptionalReason = None, json_output: JsonOption = False) -> None:
     """Create a new signing key and retire the active ones (they keep verifying what they signed)."""
-    _key_change("rotate", lambda keyring, now: keyring.store.rotate(at=now), reason=None, json_output=json_output)
+    _key_change("rotate", lambda keyring, now: keyring.store.rotate(at=now), reason=reason, json_output=json_output)
 
 
 @keys_app.command("retire")
-def keys_retire(kid: Annotated[str, typer.Argument(help="The key's kid.")], json_output: JsonOption = False) -> None:
+def keys_retire(
+    kid: Annotated[str, typer.Argument(help="The key's kid.")],
+    reason: OptionalReason = None,
+    json_output: JsonOption = False,
+) -> None:
     """Stop a key signing now; what it signed before keeps verifying."""
-    _key_change("retire", lambda keyring, now: keyring.store.retire(kid, at=now), reason=None, json_output=json_output)
+    _key_change(
+        "retire", lambda keyring, now: keyring.store.retire(kid, at=now), reason=reason, json_output=json_output
+    )
 
 
 @keys_app.command("compromise")

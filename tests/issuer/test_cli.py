@@ -82,7 +82,7 @@ def test_the_registrar_workflow_from_the_command_line(run: Any, tmp_path: Path) 
     assert "token" not in listed[0]
     run("admin", "token", "revoke", listed[0]["id"])
 
-    run("keys", "rotate")
+    run("keys", "rotate", "--reason", "yearly rotation")
     keys = json.loads(run("keys", "list", "--json").stdout)
     assert keys[0]["retired_at"] is not None
     assert keys[1]["state"] == "active"

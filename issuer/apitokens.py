@@ -26,6 +26,7 @@ from enum import StrEnum
 from typing import Final
 
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from issuer import audit
 from issuer.db import reading, writing
@@ -140,7 +141,7 @@ def _info(row: ApiToken) -> TokenInfo:
 
 def list_tokens(engine: Engine) -> list[TokenInfo]:
     with reading(engine) as db:
-        return [_info(row) for row in db.execute(select(ApiToken).order_by(ApiToken.created_at)).scalars()]  # type: ignore[arg-type]
+        return [_info(row) for row in db.execute(select(ApiToken).order_by(col(ApiToken.created_at))).scalars()]
 
 
 def revoke_token(engine: Engine, *, token_id: str, actor: str, now: datetime) -> TokenInfo:

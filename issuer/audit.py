@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from issuer.db import reading
 from issuer.models import GENESIS_HASH, AuditEvent, AuditHead
@@ -67,7 +67,7 @@ def append(
     ``action`` is a dotted verb (``diploma.revoke``), ``target`` what it acted on (a credential id, a
     session, a ``kid``), ``details`` a JSON object without personal data.
     """
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
+    head = session.execute(select(AuditHead).where(col(AuditHead.id) == 1).with_for_update()).scalar_one()
     seq = head.seq + 1
     stored_details = _canonical(dict(details or {}))
     digest = event_hash(
@@ -113,7 +113,7 @@ class ChainReport:
 def verify_chain(engine: Engine, *, batch: int = 5_000) -> ChainReport:
     """Recompute every hash in order; stream the log in batches (flat memory)."""
     with reading(engine) as session:
-        head = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()
+        head = session.execute(select(AuditHead).where(col(AuditHead.id) == 1)).scalar_one()
         previous_hash = GENESIS_HASH
         expected_seq = 1
         count = 0
@@ -150,7 +150,9 @@ def _stream(session: Session, batch: int) -> Iterator[AuditEvent]:
     last = 0
     while True:
         rows = (
-            session.execute(select(AuditEvent).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(batch))
+            session.execute(
+                select(AuditEvent).where(col(AuditEvent.seq) > last).order_by(col(AuditEvent.seq)).limit(batch)
+            )
             .scalars()
             .all()
         )
@@ -165,5 +167,5 @@ def recent(engine: Engine, *, limit: int = 50) -> list[AuditEvent]:
     """The last ``limit`` events, newest first."""
     with reading(engine) as session:
         return list(
-            session.execute(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit)).scalars().all()  # type: ignore[attr-defined]
+            session.execute(select(AuditEvent).order_by(col(AuditEvent.seq).desc()).limit(limit)).scalars().all()
         )

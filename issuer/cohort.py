@@ -40,13 +40,13 @@ from typing import IO, Any, Final
 
 import orjson
 from sqlalchemy import Engine, delete, insert, select, text
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 import schemas
 from issuer import audit
-from issuer.db import writing
+from issuer.db import affected, writing
 from issuer.errors import InputError
-from issuer.models import CohortImport, ImportRow
+from issuer.models import CohortImport, ImportRow, table
 
 #: Columns every file must have, in the order ``cohort generate`` writes them.
 REQUIRED_COLUMNS: Final = (
@@ -566,7 +566,7 @@ def _import(
                     }
                 )
                 if len(staged) >= _STAGE_BATCH:
-                    db.execute(insert(ImportRow.__table__), staged)  # type: ignore[arg-type]
+                    db.execute(insert(table(ImportRow)), staged)
                     staged.clear()
                     if progress is not None:
                         progress(counts["rows"])
@@ -582,7 +582,7 @@ def _import(
             )
             raise ImportRefusedError(summary(committed=False, imported=0, import_id=None, header_failed=True)) from exc
         if staged:
-            db.execute(insert(ImportRow.__table__), staged)  # type: ignore[arg-type]
+            db.execute(insert(table(ImportRow)), staged)
             staged.clear()
         if progress is not None:
             progress(counts["rows"])
@@ -592,19 +592,21 @@ def _import(
             raise ImportRefusedError(summary(committed=False, imported=0, import_id=None))
         if duplicates:
             db.execute(
-                delete(ImportRow.__table__).where(  # type: ignore[arg-type]
-                    ImportRow.__table__.c.import_id == import_id,  # type: ignore[attr-defined]
-                    ImportRow.__table__.c.row_number.in_(sorted(duplicates)),  # type: ignore[attr-defined]
+                delete(table(ImportRow)).where(
+                    table(ImportRow).c.import_id == import_id,
+                    table(ImportRow).c.row_number.in_(sorted(duplicates)),
                 )
             )
-        imported = db.execute(
-            text(
-                "INSERT INTO graduate (session, cnie, massar_code, subject, import_id, row_number, created_at) "
-                "SELECT :session, cnie, massar_code, subject, import_id, row_number, :now FROM import_row "
-                "WHERE import_id = :import_id ORDER BY row_number"
-            ).bindparams(session=str(session), import_id=import_id, now=_db_time(db, now))
-        ).rowcount
-        db.execute(delete(ImportRow.__table__).where(ImportRow.__table__.c.import_id == import_id))  # type: ignore[arg-type, attr-defined]
+        imported = affected(
+            db.execute(
+                text(
+                    "INSERT INTO graduate (session, cnie, massar_code, subject, import_id, row_number, created_at) "
+                    "SELECT :session, cnie, massar_code, subject, import_id, row_number, :now FROM import_row "
+                    "WHERE import_id = :import_id ORDER BY row_number"
+                ).bindparams(session=str(session), import_id=import_id, now=_db_time(db, now))
+            )
+        )
+        db.execute(delete(table(ImportRow)).where(table(ImportRow).c.import_id == import_id))
         result = summary(committed=True, imported=imported, import_id=import_id)
         record.source_sha256 = result.source_sha256
         record.rows_total = result.rows
@@ -720,7 +722,7 @@ def cohort_counts(engine: Engine, *, session: str) -> dict[str, int]:
         revoked = db.execute(
             text("SELECT COUNT(*) FROM diploma WHERE session = :s AND status = 'revoked'").bindparams(s=session)
         ).scalar_one()
-        imports = db.execute(select(CohortImport.id).where(CohortImport.session == session)).all()
+        imports = db.execute(select(col(CohortImport.id)).where(col(CohortImport.session) == session)).all()
     return {
         "graduates": int(graduates),
         "with_record": int(records),

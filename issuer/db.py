@@ -19,10 +19,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Connection, CursorResult, Engine, Result, make_url
 from sqlmodel import Session
 
 from vc.errors import ConfigurationError
@@ -72,6 +72,11 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(connection: Connection) -> None:
         immediate = connection.get_execution_options().get(_WRITE_OPTION, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def affected(result: Result[Any]) -> int:
+    """Rows an INSERT, UPDATE or DELETE touched."""
+    return cast("CursorResult[Any]", result).rowcount
 
 
 def is_sqlite(bind: Engine | Connection | Session) -> bool:

@@ -32,7 +32,7 @@ import schemas
 from issuer import audit
 from issuer.errors import ConflictError
 from issuer.keyring import Keyring
-from issuer.models import ACTIVE, CredentialCopy, Diploma
+from issuer.models import ACTIVE, CredentialCopy, Diploma, table
 from issuer.settings import Settings
 from issuer.status import ListKind, Owner, Slot, allocate, bitstring_url, record_slots, token_list_url
 from vc import ConfigurationError, ContextRegistry, Profile, PublicKey, issue
@@ -144,7 +144,7 @@ def sign_copies(
             )
         copies.append(SignedCopy(f"urn:uuid:{uuid.uuid4()}", credential, slot, profile))
     db.execute(
-        insert(CredentialCopy.__table__),  # type: ignore[arg-type]
+        insert(table(CredentialCopy)),
         [
             {
                 "id": copy.copy_id,

@@ -28,7 +28,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, LargeBinary, Table, Text, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import registry
 from sqlalchemy.types import TypeDecorator
@@ -302,3 +302,9 @@ SECRET_NAMES: Final = ("pseudonym", "credential_id", "offer", "nonce")
 GENESIS_HASH: Final = "0" * 64
 
 metadata = issuer_registry.metadata
+
+
+def table(model: type[IssuerTable]) -> Table:
+    """The SQLAlchemy table of a model (for Core statements: bulk inserts, deletes)."""
+    found: Table = model.__table__  # type: ignore[attr-defined]
+    return found

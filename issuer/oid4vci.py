@@ -71,14 +71,14 @@ from urllib.parse import quote
 
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from issuer import audit
-from issuer.db import is_sqlite, reading, writing
+from issuer.db import affected, is_sqlite, reading, writing
 from issuer.errors import ConflictError, GoneError, NotFoundError, OAuthError
 from issuer.issuance import sign_copies, token_status_lists_available
 from issuer.keyring import Keyring
-from issuer.models import ACTIVE, AccessToken, CredentialOffer, Diploma, NonceUse
+from issuer.models import ACTIVE, AccessToken, CredentialOffer, Diploma, NonceUse, table
 from issuer.proofs import NonceError, ProofError, ProofRules, ValidProof, check_jwt_proof
 from issuer.secrets import IssuerSecrets, sha256_hex
 from issuer.settings import Settings
@@ -292,7 +292,7 @@ def redeem(
     response: dict[str, Any] = {}
     with writing(engine) as db:
         offer = db.execute(
-            select(CredentialOffer).where(CredentialOffer.code_hash == sha256_hex(request.code)).with_for_update()
+            select(CredentialOffer).where(col(CredentialOffer.code_hash) == sha256_hex(request.code)).with_for_update()
         ).scalar_one_or_none()
         if offer is None:
             raise OAuthError("invalid_grant", "the pre-authorized code is unknown")
@@ -534,12 +534,12 @@ def issue_credentials(
 
     with writing(engine) as db:
         locked = db.execute(
-            select(AccessToken).where(AccessToken.token_hash == token_hash).with_for_update()
+            select(AccessToken).where(col(AccessToken.token_hash) == token_hash).with_for_update()
         ).scalar_one()
         if locked.copies_issued + len(proofs) > settings.max_copies_per_token:
             left = settings.max_copies_per_token - locked.copies_issued
             raise OAuthError("credential_request_denied", f"this access token may obtain {max(left, 0)} more copies")
-        diploma = db.execute(select(Diploma).where(Diploma.id == locked.diploma_id).with_for_update()).scalar_one()
+        diploma = db.execute(select(Diploma).where(col(Diploma.id) == locked.diploma_id).with_for_update()).scalar_one()
         if diploma.status != ACTIVE:
             raise OAuthError("credential_request_denied", f"the diploma is {diploma.status}")
         for nonce, expiry in nonces.items():
@@ -566,10 +566,10 @@ def _consume_nonce(db: Session, *, nonce: str, expires_at: datetime) -> bool:
     """Record a nonce as used; false if it already was (single use, even across replicas)."""
     dialect_insert = sqlite.insert if is_sqlite(db) else postgresql.insert
     statement = (
-        dialect_insert(NonceUse.__table__)  # type: ignore[attr-defined]
+        dialect_insert(table(NonceUse))
         .values(nonce_hash=sha256_hex(nonce), expires_at=expires_at)
         .on_conflict_do_nothing()
-        .returning(NonceUse.__table__.c.nonce_hash)  # type: ignore[attr-defined]
+        .returning(table(NonceUse).c.nonce_hash)
     )
     return db.execute(statement).first() is not None
 
@@ -578,7 +578,7 @@ def purge_expired(engine: Engine, *, now: datetime) -> dict[str, int]:
     """Delete used nonces, access tokens and offers that expired more than a day ago."""
     horizon = now - timedelta(days=1)
     with writing(engine) as db:
-        nonces = db.execute(delete(NonceUse).where(NonceUse.expires_at < now)).rowcount  # type: ignore[arg-type]
-        tokens = db.execute(delete(AccessToken).where(AccessToken.expires_at < horizon)).rowcount  # type: ignore[arg-type]
-        offers = db.execute(delete(CredentialOffer).where(CredentialOffer.expires_at < horizon)).rowcount  # type: ignore[arg-type]
+        nonces = affected(db.execute(delete(NonceUse).where(col(NonceUse.expires_at) < now)))
+        tokens = affected(db.execute(delete(AccessToken).where(col(AccessToken.expires_at) < horizon)))
+        offers = affected(db.execute(delete(CredentialOffer).where(col(CredentialOffer.expires_at) < horizon)))
     return {"nonces": int(nonces), "access_tokens": int(tokens), "offers": int(offers)}

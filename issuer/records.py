@@ -31,12 +31,12 @@ from typing import Any, Final
 
 import orjson
 from sqlalchemy import Engine, bindparam, func, select, text
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 import schemas
 from issuer import audit
 from issuer.cohort import _canonical
-from issuer.db import is_sqlite, reading, writing
+from issuer.db import affected, is_sqlite, reading, writing
 from issuer.errors import ConflictError, InputError, NotFoundError
 from issuer.models import ACTIVE, REVOKED, Diploma, Graduate, UTCDateTime
 from issuer.secrets import IssuerSecrets, load_secrets
@@ -172,7 +172,7 @@ def _insert_records(db: Session, *, graduate_ids: list[int], ids: list[str], now
         ).bindparams(
             bindparam("gids", value=graduate_ids), bindparam("ids", value=ids), active=ACTIVE, now=when, actor=actor
         )
-    inserted = db.execute(statement).rowcount
+    inserted = affected(db.execute(statement))
     if inserted != len(ids):  # pragma: no cover - the NOT EXISTS guard and the session lock prevent it
         raise ConflictError(
             "records were created concurrently", code="diploma.concurrent", found=inserted, expected=len(ids)
@@ -252,12 +252,12 @@ def records_of(db: Session, *, cnie: str, session_name: str | None = None) -> li
     """Every record (all versions, all sessions unless one is named) of a CNIE number, newest first."""
     statement = (
         select(Diploma)
-        .join(Graduate, Graduate.id == Diploma.graduate_id)  # type: ignore[arg-type]
-        .where(Graduate.cnie == normalise_cnie(cnie))
-        .order_by(Diploma.session.desc(), Diploma.version.desc())  # type: ignore[attr-defined]
+        .join(Graduate, col(Graduate.id) == col(Diploma.graduate_id))
+        .where(col(Graduate.cnie) == normalise_cnie(cnie))
+        .order_by(col(Diploma.session).desc(), col(Diploma.version).desc())
     )
     if session_name is not None:
-        statement = statement.where(Diploma.session == session_name)
+        statement = statement.where(col(Diploma.session) == session_name)
     return list(db.execute(statement).scalars().all())
 
 
@@ -275,10 +275,10 @@ def resolve(db: Session, identifier: str, *, session_name: str | None = None, lo
     value = identifier.strip()
     if is_credential_id(value):
         record_id = value.lower() if value.lower().startswith("urn:uuid:") else f"urn:uuid:{value.lower()}"
-        statement = select(Diploma).where(Diploma.id == record_id)
+        statement = select(Diploma).where(col(Diploma.id) == record_id)
         if lock:
             statement = statement.with_for_update()
-        diploma = db.execute(statement).scalar_one_or_none()
+        diploma: Diploma | None = db.execute(statement).scalar_one_or_none()
         if diploma is None:
             raise NotFoundError("no diploma has this credential id", code="diploma.unknown", found=record_id)
         return diploma
@@ -330,7 +330,7 @@ def supersede(
     with writing(engine) as db:
         secrets: IssuerSecrets = load_secrets(db)
         old = resolve(db, identifier, lock=True)
-        old = db.execute(select(Diploma).where(Diploma.id == old.id).with_for_update()).scalar_one()
+        old = db.execute(select(Diploma).where(col(Diploma.id) == old.id).with_for_update()).scalar_one()
         graduate = db.get(Graduate, old.graduate_id)
         assert graduate is not None
         if old.replaced_by is not None or old.status == REVOKED:
@@ -355,7 +355,11 @@ def supersede(
                 expected=json.loads(old.claims).get("session"),
             )
         version = (
-            int(db.execute(select(func.max(Diploma.version)).where(Diploma.graduate_id == graduate.id)).scalar_one())
+            int(
+                db.execute(
+                    select(func.max(col(Diploma.version))).where(col(Diploma.graduate_id) == graduate.id)
+                ).scalar_one()
+            )
             + 1
         )
         new_id = secrets.record_id(session=old.session, cnie=graduate.cnie, version=version)

@@ -47,7 +47,7 @@ from typing import Final
 import orjson
 from sqlalchemy import Engine, bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from issuer import audit
 from issuer.db import is_sqlite, reading, writing
@@ -62,6 +62,7 @@ from issuer.models import (
     StatusPublication,
     StatusShard,
     StatusSlot,
+    table,
 )
 from issuer.permutation import IndexPermutation
 from issuer.settings import Settings
@@ -141,7 +142,7 @@ def allocate(session: Session, count: int, *, settings: Settings, now: datetime)
         permutation = IndexPermutation(key=shard.permutation_key, size=shard.size)
         slots.extend(Slot(shard.id, index) for index in permutation.many(shard.allocated, take))
         session.execute(
-            update(StatusShard).where(StatusShard.id == shard.id).values(allocated=shard.allocated + take)  # type: ignore[arg-type]
+            update(StatusShard).where(col(StatusShard.id) == shard.id).values(allocated=shard.allocated + take)
         )
         remaining -= take
     return slots
@@ -150,15 +151,17 @@ def allocate(session: Session, count: int, *, settings: Settings, now: datetime)
 def _open_shard(session: Session, *, settings: Settings, now: datetime) -> StatusShard:
     for _ in range(100):
         row = session.execute(
-            select(StatusShard.id, StatusShard.size, StatusShard.allocated, StatusShard.permutation_key)
-            .where(StatusShard.allocated < StatusShard.size)
-            .order_by(StatusShard.id)  # type: ignore[arg-type]
+            select(
+                col(StatusShard.id), col(StatusShard.size), col(StatusShard.allocated), col(StatusShard.permutation_key)
+            )
+            .where(col(StatusShard.allocated) < col(StatusShard.size))
+            .order_by(col(StatusShard.id))
             .limit(1)
             .with_for_update()
         ).first()
         if row is not None:
             return StatusShard(id=row[0], size=row[1], allocated=row[2], permutation_key=row[3])
-        highest = session.execute(select(func.max(StatusShard.id))).scalar() or 0
+        highest = session.execute(select(func.max(col(StatusShard.id)))).scalar() or 0
         if highest >= settings.status_max_shards:
             raise StatusAllocationError(
                 "the status registry is full: no status-list index can be allocated, so nothing was issued",
@@ -174,7 +177,7 @@ def _open_shard(session: Session, *, settings: Settings, now: datetime) -> Statu
             "created_at": now,
         }
         dialect_insert = sqlite.insert if is_sqlite(session) else postgresql.insert
-        statement = dialect_insert(StatusShard.__table__).values(**values).on_conflict_do_nothing()  # type: ignore[attr-defined]
+        statement = dialect_insert(table(StatusShard)).values(**values).on_conflict_do_nothing()
         session.execute(statement)
     raise StatusAllocationError("could not open a status-list shard", found="100 attempts")  # pragma: no cover
 
@@ -269,19 +272,21 @@ def change_status(
     ``status.revoked_final``. Repeating a change is a no-op (``changed`` false, nothing audited).
     Raises :class:`NotFoundError` ``diploma.unknown``.
     """
-    diploma = session.execute(select(Diploma).where(Diploma.id == diploma_id).with_for_update()).scalar_one_or_none()
+    diploma = session.execute(
+        select(Diploma).where(col(Diploma.id) == diploma_id).with_for_update()
+    ).scalar_one_or_none()
     if diploma is None:
         raise NotFoundError("no diploma has this credential id", code="diploma.unknown", found=diploma_id)
     target = _TARGET_STATE[action]
     copies = session.execute(
-        select(func.count()).select_from(CredentialCopy).where(CredentialCopy.diploma_id == diploma_id)
+        select(func.count()).select_from(CredentialCopy).where(col(CredentialCopy.diploma_id) == diploma_id)
     ).scalar_one()
     shards = tuple(
         session.execute(
-            select(StatusSlot.shard)
-            .where(StatusSlot.graduate_id == diploma.graduate_id, StatusSlot.version == diploma.version)
+            select(col(StatusSlot.shard))
+            .where(col(StatusSlot.graduate_id) == diploma.graduate_id, col(StatusSlot.version) == diploma.version)
             .distinct()
-            .order_by(StatusSlot.shard)  # type: ignore[arg-type]
+            .order_by(col(StatusSlot.shard))
         ).scalars()
     )
     if diploma.status == target:
@@ -302,7 +307,7 @@ def change_status(
     session.add(diploma)
     if shards:
         session.execute(
-            update(StatusShard).where(StatusShard.id.in_(shards)).values(version=StatusShard.version + 1)  # type: ignore[attr-defined]
+            update(StatusShard).where(col(StatusShard.id).in_(shards)).values(version=col(StatusShard.version) + 1)
         )
     session.flush()
     audit.append(
@@ -352,7 +357,9 @@ class StatusPublisher:
     def get(self, *, shard: int, kind: ListKind, now: datetime) -> PublishedList:
         """The current document of ``kind`` for ``shard``. Raises :class:`NotFoundError` for an unknown shard."""
         with reading(self._engine) as session:
-            version = session.execute(select(StatusShard.version).where(StatusShard.id == shard)).scalar_one_or_none()
+            version = session.execute(
+                select(col(StatusShard.version)).where(col(StatusShard.id) == shard)
+            ).scalar_one_or_none()
             if version is None:
                 raise NotFoundError("no such status list", code="status.list_unknown", found=f"{kind.value} {shard}")
             memo = self._memo.get((shard, kind))
@@ -364,7 +371,7 @@ class StatusPublisher:
                 self._remember(shard, kind, published, stored.refresh_after)
                 return published
             entries = self._entries(session, shard=shard, kind=kind)
-            size = session.execute(select(StatusShard.size).where(StatusShard.id == shard)).scalar_one()
+            size = session.execute(select(col(StatusShard.size)).where(col(StatusShard.id) == shard)).scalar_one()
         published, refresh_after = self._sign(
             shard=shard, kind=kind, size=size, entries=entries, version=version, now=now
         )
@@ -395,12 +402,13 @@ class StatusPublisher:
             ListKind.TOKEN: (REVOKED, SUSPENDED),
         }
         rows = session.execute(
-            select(StatusSlot.idx, Diploma.status)
+            select(col(StatusSlot.idx), col(Diploma.status))
             .join(
                 Diploma,
-                (Diploma.graduate_id == StatusSlot.graduate_id) & (Diploma.version == StatusSlot.version),  # type: ignore[arg-type]
+                (col(Diploma.graduate_id) == col(StatusSlot.graduate_id))
+                & (col(Diploma.version) == col(StatusSlot.version)),
             )
-            .where(StatusSlot.shard == shard, Diploma.status.in_(states[kind]))  # type: ignore[attr-defined]
+            .where(col(StatusSlot.shard) == shard, col(Diploma.status).in_(states[kind]))
         ).all()
         if kind is ListKind.TOKEN:
             values = {REVOKED: STATUS_INVALID, SUSPENDED: STATUS_SUSPENDED}
@@ -463,13 +471,13 @@ class StatusPublisher:
             "refresh_after": refresh_after,
             "expires_at": published.expires_at,
         }
-        table = StatusPublication.__table__  # type: ignore[attr-defined]
+        publications = table(StatusPublication)
         with writing(self._engine) as session:
             dialect_insert = sqlite.insert if is_sqlite(session) else postgresql.insert
-            statement = dialect_insert(table).values(**values)
+            statement = dialect_insert(publications).values(**values)
             statement = statement.on_conflict_do_update(
-                index_elements=[table.c.shard, table.c.kind],
+                index_elements=[publications.c.shard, publications.c.kind],
                 set_={name: statement.excluded[name] for name in values if name not in ("shard", "kind")},
-                where=table.c.version <= statement.excluded.version,
+                where=publications.c.version <= statement.excluded.version,
             )
             session.execute(statement)

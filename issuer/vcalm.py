@@ -39,6 +39,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 import schemas
 from issuer.apitokens import Principal
@@ -112,7 +113,7 @@ def issue_credential(
     session_name = f"{session.get('year')}-{session.get('type')}"
     with writing(engine) as db:
         graduate = db.execute(
-            select(Graduate).where(Graduate.session == session_name, Graduate.cnie == normalise_cnie(cnie))
+            select(Graduate).where(col(Graduate.session) == session_name, col(Graduate.cnie) == normalise_cnie(cnie))
         ).scalar_one_or_none()
         if graduate is None:
             raise NotFoundError(
@@ -121,7 +122,9 @@ def issue_credential(
                 found=f"session {session_name}",
             )
         diploma = db.execute(
-            select(Diploma).where(Diploma.graduate_id == graduate.id, Diploma.replaced_by.is_(None)).with_for_update()  # type: ignore[union-attr]
+            select(Diploma)
+            .where(col(Diploma.graduate_id) == graduate.id, col(Diploma.replaced_by).is_(None))
+            .with_for_update()
         ).scalar_one_or_none()
         if diploma is None:
             raise NotFoundError(

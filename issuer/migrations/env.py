@@ -7,12 +7,13 @@ Run through ``tawtiq db upgrade`` (or at the start of ``tawtiq serve issuer``), 
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy.engine import Connection
 
 from issuer.db import create_database_engine
 from issuer.models import metadata
 
 
-def _run(connection: object) -> None:
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,

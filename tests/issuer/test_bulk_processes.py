@@ -173,7 +173,7 @@ def test_issuer_processes_running_at_once_never_share_a_status_index(
         from issuer.oid4vci import VC_SD_JWT_CONFIGURATION, create_offer
         from issuer.records import records_of
 
-        cnies = [row[0] for row in _query(engine, "SELECT cnie FROM graduate WHERE session = '2023-normale'")]
+        cnies = [str(row[0]) for row in _query(engine, "SELECT cnie FROM graduate WHERE session = '2023-normale'")]
         for cnie in cnies:
             with writing(engine) as db:
                 diploma = records_of(db, cnie=cnie)[0]

@@ -66,7 +66,7 @@ def jwt_vc_issuer_url(issuer: str) -> str:
 
 
 def read_copy(credential: str) -> CopyFacts:
-    """The profile, issuer, holder key thumbprint and subject claims of a copy, without verifying it.
+    """The profile, issuer, holder key thumbprint and diploma claims of a copy, without verifying it.
 
     Raises :class:`vc.CredentialError` if it is not an SD-JWT of one of the diploma's profiles.
     """
@@ -87,11 +87,12 @@ def read_copy(credential: str) -> CopyFacts:
     cnf = processed.get("cnf")
     jwk = cnf.get("jwk") if isinstance(cnf, Mapping) else None
     holder = thumbprint(jwk) if isinstance(jwk, Mapping) else None
-    if jws.typ == VC_SD_JWT:
-        subject = processed.get("credentialSubject")
-        subject = dict(subject) if isinstance(subject, Mapping) else {}
-    else:
-        subject = {name: value for name, value in processed.items() if name in schemas.SUBJECT_CLAIMS}
+    claims = processed.get("credentialSubject") if jws.typ == VC_SD_JWT else processed
+    subject = (
+        {name: value for name, value in claims.items() if name in schemas.SUBJECT_CLAIMS}
+        if isinstance(claims, Mapping)
+        else {}
+    )
     return CopyFacts(
         profile=jws.typ, issuer=issuer if isinstance(issuer, str) else None, holder_thumbprint=holder, subject=subject
     )

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -25,7 +24,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Final, NoReturn
 
-import click
 import httpx
 import platformdirs
 import typer
@@ -153,7 +151,7 @@ def shell(as_json: bool, lang: Lang | None = None) -> Iterator[Ui]:
         yield ui
     except TawtiqError as exc:
         _fail(ui, exc)
-    except (click.exceptions.Abort, EOFError):
+    except (typer.Abort, EOFError):
         ui.err.print("cancelled: nothing was sent and nothing was changed")
         if ui.as_json:
             typer.echo(json.dumps({"ok": False, "error": {"code": "cancelled", "message": "cancelled"}}))
@@ -555,7 +553,7 @@ def delete(
             default=False,
             err=True,
         ):
-            raise click.exceptions.Abort
+            raise typer.Abort
 
         def remove(data: WalletData) -> tuple[WalletData, None]:
             data.diploma(diploma.id)
@@ -703,7 +701,7 @@ def present_command(
             private = _private_warning(ui, chosen, diploma.claim_labels)
             interactive = chosen_claims is None and not all_requested
             if private and not yes and not typer.confirm("Disclose this personal data?", default=False, err=True):
-                raise click.exceptions.Abort
+                raise typer.Abort
             if private and yes:
                 ui.warn(f"--yes: disclosing {', '.join(private)} without asking")
             if (
@@ -713,7 +711,7 @@ def present_command(
                     f"Send {len(chosen)} claim(s) to {request.verifier_host}?", default=False, err=True
                 )
             ):
-                raise click.exceptions.Abort
+                raise typer.Abort
             presentation = present(
                 copy.credential,
                 disclose=[(name,) for name in chosen],
@@ -778,7 +776,7 @@ def share(
         copy = _use_copy(diploma, wanted)
         private = _private_warning(ui, chosen, diploma.claim_labels)
         if private and not yes and not typer.confirm("Put this personal data behind a link?", default=False, err=True):
-            raise click.exceptions.Abort
+            raise typer.Abort
         if private and yes:
             ui.warn(f"--yes: sharing {', '.join(private)} without asking")
         paths = [(name,) if copy.profile == DC_SD_JWT else ("credentialSubject", name) for name in chosen]

@@ -123,11 +123,35 @@ def _parse_instant(text: str) -> datetime:
 
 
 @app.command()
-def demo() -> None:
-    """Walk through issuing, presenting and verifying a sample diploma, then revoking it."""
-    from tawtiq.demo import run
+def demo(
+    engine: Annotated[
+        bool, typer.Option("--engine", help="Only the engine's loop, in-process: no services, no wallet.")
+    ] = False,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option("--data-dir", help="A fresh (absent or empty) directory to keep; default: a temporary one."),
+    ] = None,
+    no_wait: Annotated[
+        bool, typer.Option("--no-wait", help="Stop the services after the walk-through instead of at Ctrl-C.")
+    ] = False,
+) -> None:
+    """The credential loop on this machine: the issuer and the verifier start on localhost, a graduate receives
+    a diploma in the wallet, presents it to a university (OpenID4VP), shares a link; the ministry revokes the
+    diploma and both show it. The services then keep running until Ctrl-C. Exit code 1 if a verdict is not
+    the expected one, 2 if the walk-through cannot run.
+    """
+    from tawtiq.demo import DemoError, run_engine, run_platform
 
-    run()
+    if engine:
+        run_engine()
+        return
+    try:
+        result = run_platform(directory=data_dir, wait=not no_wait)
+    except DemoError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_ERROR) from None
+    if not result.expected:
+        raise typer.Exit(EXIT_REFUSED)
 
 
 def _register_services() -> None:

@@ -17,7 +17,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 import schemas
-from keys import KeyHistory, KeyHistoryResolver
+from keys import KeyHistory
 from vc import (
     ContextRegistry,
     CredentialError,
@@ -35,7 +35,7 @@ from vc import (
     verify_status_list_token,
 )
 from vc.encoding import json_object
-from vc.jose import parse_compact, thumbprint
+from vc.jose import KeyResolver, PublicKey, parse_compact, thumbprint
 from vc.report import CheckName
 from vc.status import StatusReference, reference_uri
 from wallet_cli.errors import NetworkError, RefusedError
@@ -135,6 +135,19 @@ def fetch_key_history(http: Http, issuer: str) -> KeyHistory:
         ) from exc
 
 
+class UnavailableKeys:
+    """A :class:`vc.KeyResolver` for an issuer whose keys could not be fetched: the signature is "not checked",
+    so the verdict is ``indeterminate`` with the reason — never "invalid" for a network failure."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def resolve(self, *, issuer: str, kid: str | None, algorithm: str, signed_at: datetime | None) -> PublicKey:
+        raise UpstreamError(
+            f"the issuer's keys cannot be fetched now: {self.reason}", code="issuer.keys_unavailable", found=issuer
+        )
+
+
 class HttpStatusResolver:
     """A :class:`vc.StatusResolver` fetching status lists from the issuer's own origin, verified with its keys.
 
@@ -142,7 +155,7 @@ class HttpStatusResolver:
     (:class:`vc.UpstreamError`), never "revoked" and never "valid". Lists are kept for one command run.
     """
 
-    def __init__(self, http: Http, *, issuer: str, keys: KeyHistoryResolver, now: datetime) -> None:
+    def __init__(self, http: Http, *, issuer: str, keys: KeyResolver, now: datetime) -> None:
         self._http = http
         self._issuer = issuer
         self._keys = keys
@@ -206,7 +219,7 @@ def check_copy(
     key: SigningKey,
     *,
     issuer: str,
-    keys: KeyHistoryResolver,
+    keys: KeyResolver,
     status: HttpStatusResolver,
     now: datetime,
 ) -> VerificationReport:

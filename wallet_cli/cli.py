@@ -34,10 +34,10 @@ from rich.text import Text
 
 import schemas
 from keys import KeyHistoryResolver
-from vc import TawtiqError, Verdict, VerificationReport, present
+from vc import KeyResolver, TawtiqError, Verdict, VerificationReport, present
 from wallet_cli import checking, oid4vci, oid4vp, qr, render, shares
 from wallet_cli.durations import describe, parse_duration
-from wallet_cli.errors import EXIT_ERROR, EXIT_REFUSED, RefusedError, UsageError, exit_code_of
+from wallet_cli.errors import EXIT_ERROR, EXIT_REFUSED, NetworkError, RefusedError, UsageError, exit_code_of
 from wallet_cli.model import DC_SD_JWT, VC_SD_JWT, Copy, Diploma, Share, Verifier, WalletData
 from wallet_cli.net import Http, origin_of
 from wallet_cli.store import (
@@ -64,7 +64,8 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 verifiers_app = typer.Typer(
-    help="The verifiers you know: a request from any other address is marked UNKNOWN before you disclose anything.",
+    help="Your known verifiers: a request from any other address is marked UNKNOWN before you disclose anything.",
+    short_help="Your list of known verifiers.",
     no_args_is_help=True,
 )
 app.add_typer(verifiers_app, name="verifiers")
@@ -323,11 +324,11 @@ def _count_use(data: WalletData, diploma_id: str, copy_id: str, verifier: str, w
 
 @app.command()
 def init(wallet: WalletOption = None, as_json: JsonOption = False) -> None:
-    """Create a new, empty wallet protected by a passphrase (asked twice; TAWTIQ_WALLET_PASSPHRASE for scripts).
+    """Create a new, empty, encrypted wallet.
 
-    Everything in it — holder keys, diplomas with your CNIE number and birth data, share links — is encrypted
-    with a key derived from the passphrase. Without the passphrase nobody can open it, you included: keep a
-    backup (`tawtiq-wallet export`).
+    The passphrase is asked twice (TAWTIQ_WALLET_PASSPHRASE for scripts). Everything in it — holder keys, diplomas
+    with your CNIE number and birth data, share links — is encrypted with a key derived from the passphrase. Without
+    the passphrase nobody can open it, you included: keep a backup (`tawtiq-wallet export`).
     """
     with shell(as_json) as ui:
         store = _store(wallet)
@@ -366,10 +367,11 @@ def receive(
     as_json: JsonOption = False,
     lang: LangOption = None,
 ) -> None:
-    """Receive a diploma from the ministry's offer (OpenID4VCI), verify every copy, and keep it.
+    """Receive a diploma from an offer (OpenID4VCI).
 
-    Each copy is bound to a fresh key made for it. Before anything is stored the wallet checks the issuer's
-    signature against the keys it publishes, that the copy is bound to the key the wallet proved, the
+    The offer is the openid-credential-offer:// link or a photo of its QR code; the PIN (transaction code) came
+    separately. Each copy is bound to a fresh key made for it. Before anything is stored the wallet checks the
+    issuer's signature against the keys it publishes, that the copy is bound to the key the wallet proved, the
     disclosures, the data and the current status; a copy that fails is refused and nothing is kept.
     """
     with shell(as_json, lang) as ui:
@@ -483,7 +485,11 @@ def show(
     as_json: JsonOption = False,
     lang: LangOption = None,
 ) -> None:
-    """Show every claim of a diploma with its Arabic, French and English label (🔒: never disclosed by default)."""
+    """Show a diploma's claims with their labels.
+
+    Every claim with its Arabic, French and English label from the issuer's metadata (Arabic right-aligned;
+    --lang for one language). 🔒 marks what is never disclosed by default.
+    """
     with shell(as_json, lang) as ui:
         diploma = _open(wallet, ui).data.diploma(diploma_id)
         subject = _subject(diploma)
@@ -535,9 +541,10 @@ def delete(
     yes: YesOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Delete a diploma and its holder keys from this wallet (the ministry's record is not affected).
+    """Delete a diploma from this wallet.
 
-    Share links made with it stay open at the verifiers until they expire or you withdraw them with `unshare`.
+    Its holder keys are destroyed; the ministry's record is not affected. Share links made with it stay open at the
+    verifiers until they expire or you withdraw them with `unshare`.
     """
     with shell(as_json) as ui:
         opened = _open(wallet, ui)
@@ -632,8 +639,9 @@ def present_command(
     as_json: JsonOption = False,
     lang: LangOption = None,
 ) -> None:
-    """Answer a verifier's request (OpenID4VP): see who asks and for what, choose what to disclose, send it.
+    """Answer a verifier's request (OpenID4VP).
 
+    See who asks and for what (a verifier you do not know is marked UNKNOWN), choose what to disclose, send it.
     Without --disclose or --all-requested the wallet asks claim by claim. Disclosing the CNIE number, birth
     date, birth place or Massar code needs an explicit confirmation (or --yes, which still prints the warning).
     """
@@ -760,13 +768,14 @@ def share(
     wallet: WalletOption = None,
     ca_file: CaFileOption = None,
     as_json: JsonOption = False,
+    lang: LangOption = None,
 ) -> None:
-    """Make a share link (and QR code) anyone can open to check the claims you chose, until it expires.
+    """Make a share link and its QR code.
 
-    Opening the link re-verifies the diploma live, so a revoked diploma shows as revoked. Withdraw the link
-    any time with `tawtiq-wallet unshare ID`.
+    Anyone with the link can check the claims you chose until it expires. Opening the link re-verifies the diploma
+    live, so a revoked diploma shows as revoked. Withdraw the link any time with `tawtiq-wallet unshare ID`.
     """
-    with shell(as_json) as ui:
+    with shell(as_json, lang) as ui:
         chosen = _parse_claims(disclose)
         lifetime = parse_duration(expires)
         base = shares.verifier_base(verifier)
@@ -839,7 +848,10 @@ def list_shares(
     ca_file: CaFileOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """List the share links you made, with their state (and, with --live, their verdict now)."""
+    """List your share links.
+
+    With their state (active, expired, withdrawn) and, with --live, what a visitor sees now.
+    """
     with shell(as_json) as ui:
         data = _open(wallet, ui).data
         moment = now()
@@ -892,7 +904,10 @@ def unshare(
     ca_file: CaFileOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Withdraw a share link: the verifier erases the presentation and the link stops working."""
+    """Withdraw a share link.
+
+    The verifier erases the presentation and the link stops working.
+    """
     with shell(as_json) as ui:
         opened = _open(wallet, ui)
         item = opened.data.share(share_id)
@@ -925,10 +940,11 @@ def verify_command(
     as_json: JsonOption = False,
     lang: LangOption = None,
 ) -> None:
-    """Check a diploma now: the issuer's signature (its published keys), its CURRENT status, your key binding.
+    """Check a diploma's signature and current status.
 
-    Exit code 0 when every copy is valid, 1 when one is not (revoked, suspended, tampered), 2 when the check
-    could not be completed (the issuer could not be reached).
+    The issuer's signature against the keys it publishes, its CURRENT status from the issuer's status lists, and the
+    binding to your keys; every check is printed. Exit code 0 when every copy is valid, 1 when one is not (revoked,
+    suspended, tampered), 2 when the check could not be completed (the issuer could not be reached).
     """
     with shell(as_json, lang) as ui:
         diploma = _open(wallet, ui).data.diploma(diploma_id)
@@ -936,8 +952,12 @@ def verify_command(
         ui.status(f"fetching the keys and status lists of {diploma.issuer}")
         with _http(ca_file) as http:
             reports: list[tuple[Copy, VerificationReport]] = []
-            history = checking.fetch_key_history(http, diploma.issuer)
-            keys = KeyHistoryResolver({diploma.issuer: history})
+            keys: KeyResolver
+            try:
+                keys = KeyHistoryResolver({diploma.issuer: checking.fetch_key_history(http, diploma.issuer)})
+            except NetworkError as exc:
+                ui.warn(f"the issuer's keys cannot be fetched: {exc.summary}")
+                keys = checking.UnavailableKeys(exc.summary)
             status = checking.HttpStatusResolver(http, issuer=diploma.issuer, keys=keys, now=moment)
             for copy in diploma.copies:
                 report = checking.check_copy(
@@ -985,10 +1005,11 @@ def export_command(
     wallet: WalletOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Write an encrypted backup of the whole wallet (keys, diplomas, share links) under a backup passphrase.
+    """Write an encrypted backup of the wallet.
 
-    The backup restores onto an empty wallet on any machine with `tawtiq-wallet import FILE`. The backup
-    passphrase is asked twice (TAWTIQ_WALLET_BACKUP_PASSPHRASE for scripts).
+    Keys, diplomas and share links, under a backup passphrase. The backup restores onto an empty wallet on any
+    machine with `tawtiq-wallet import FILE`. The backup passphrase is asked twice (TAWTIQ_WALLET_BACKUP_PASSPHRASE
+    for scripts).
     """
     with shell(as_json) as ui:
         if file.exists() and not force:
@@ -1021,10 +1042,10 @@ def import_command(
     wallet: WalletOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Restore a backup into a new or empty wallet (creating the wallet if needed).
+    """Restore a backup into an empty wallet.
 
-    A wallet that already holds diplomas is refused unless --replace is given (its current version is still
-    kept as wallet.json.prev).
+    The wallet is created if needed. A wallet that already holds diplomas is refused unless --replace is given (its
+    current version is still kept as wallet.json.prev).
     """
     with shell(as_json) as ui:
         store = _store(wallet)
@@ -1053,7 +1074,10 @@ def import_command(
 
 @app.command("passphrase")
 def change_passphrase(wallet: WalletOption = None, as_json: JsonOption = False) -> None:
-    """Change the wallet's passphrase (the store is re-encrypted under a new salt)."""
+    """Change the wallet's passphrase.
+
+    The store (and its previous version) is re-encrypted under a key derived with a new salt.
+    """
     with shell(as_json) as ui:
         store = _store(wallet)
         store.require()
@@ -1068,7 +1092,7 @@ def change_passphrase(wallet: WalletOption = None, as_json: JsonOption = False) 
 
 @verifiers_app.command("list")
 def verifiers_list(wallet: WalletOption = None, as_json: JsonOption = False) -> None:
-    """The verifiers on your known list and those you have answered."""
+    """List the verifiers you know or have answered."""
     with shell(as_json) as ui:
         data = _open(wallet, ui).data
         rows = [item.to_json() for item in data.verifiers]
@@ -1097,7 +1121,10 @@ def verifiers_add(
     wallet: WalletOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Mark a verifier's address as known (its requests are then shown with your name for it)."""
+    """Mark a verifier's address as known.
+
+    Its requests are then shown with your name for it.
+    """
     with shell(as_json) as ui:
         address = origin_of(shares.verifier_base(origin))
         opened = _open(wallet, ui)
@@ -1119,7 +1146,10 @@ def verifiers_remove(
     wallet: WalletOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Forget a verifier (its next request is shown as UNKNOWN)."""
+    """Forget a verifier.
+
+    Its next request is shown as UNKNOWN.
+    """
     with shell(as_json) as ui:
         address = origin_of(shares.verifier_base(origin))
         opened = _open(wallet, ui)

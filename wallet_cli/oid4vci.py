@@ -32,6 +32,8 @@ PROOF_TYPE: Final = "openid4vci-proof+jwt"
 #: The most copies of one profile a holder asks for at once.
 MAX_COPIES: Final = 10
 _MAX_OFFER_CHARS: Final = 8192
+#: Arabic-Indic and Eastern Arabic-Indic digits, as an Arabic keyboard types them, to ASCII digits.
+_DIGITS: Final = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 
 @dataclass(frozen=True)
@@ -43,8 +45,11 @@ class TxCode:
     description: str | None = None
 
     def check(self, code: str) -> str:
-        """Return the code if it has the announced shape; raise :class:`UsageError` before spending an attempt."""
-        code = code.strip()
+        """Return the code if it has the announced shape; raise :class:`UsageError` before spending an attempt.
+
+        Digits typed on an Arabic keyboard (٠١٢…) are read as the ASCII digits the issuer expects.
+        """
+        code = code.strip().translate(_DIGITS) if self.input_mode == "numeric" else code.strip()
         if not code:
             raise UsageError("the transaction code is empty", code="tx_code.empty", expected=self.shape())
         if self.input_mode == "numeric" and not (code.isascii() and code.isdigit()):

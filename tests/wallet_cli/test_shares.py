@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import ssl
 import time
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 import zxingcpp
 from PIL import Image
 
 from tests.wallet_cli.conftest import Wallet, receive
 from tests.wallet_cli.platform import Platform
+from wallet_cli import cli
 from wallet_cli.durations import describe, parse_duration
 from wallet_cli.errors import UsageError
 
@@ -45,8 +49,6 @@ def test_revocation_shows_in_verify_and_in_the_share_link(wallet: Wallet, platfo
 
     result = wallet("verify", answer["diploma"], "--json")
     assert result.exit_code == 1, result.stderr
-    import json
-
     report = json.loads(result.stdout)
     assert report["verdict"] == "invalid"
     for copy in report["copies"]:
@@ -168,3 +170,36 @@ def test_durations_are_described() -> None:
     assert describe(timedelta(days=7)) == "7 days"
     assert describe(timedelta(hours=1)) == "1 hour"
     assert describe(timedelta(minutes=90)) == "90 minutes"
+
+
+class Outage(httpx.BaseTransport):
+    """The network as seen during an outage: the issuer does not answer at all, or its status lists fail."""
+
+    def __init__(self, certificate: Path, *, what: str) -> None:
+        self.inner = httpx.HTTPTransport(verify=ssl.create_default_context(cafile=str(certificate)))
+        self.what = what
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self.what == "issuer":
+            raise httpx.ConnectError("connection refused", request=request)
+        if request.url.path.startswith("/status/"):
+            return httpx.Response(503, text="maintenance")
+        return self.inner.handle_request(request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+@pytest.mark.parametrize(("what", "code"), [("issuer", "issuer.keys_unavailable"), ("status", "status.unavailable")])
+def test_verify_says_indeterminate_when_the_issuer_cannot_answer(
+    wallet: Wallet, platform: Platform, monkeypatch: pytest.MonkeyPatch, what: str, code: str
+) -> None:
+    _graduate, answer = receive(wallet, platform)
+    monkeypatch.setattr(cli, "http_transport", lambda: Outage(platform.issuer.certificate, what=what))
+    result = wallet("verify", answer["diploma"], "--json")
+    assert result.exit_code == 2, result.stderr
+    report = json.loads(result.stdout)
+    assert report["verdict"] == "indeterminate"
+    for copy in report["copies"]:
+        assert code in [check["code"] for check in copy["checks"]]
+        assert "failed" not in [check["outcome"] for check in copy["checks"]]

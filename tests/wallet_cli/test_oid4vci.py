@@ -1,0 +1,65 @@
+"""The wallet's reading of credential offers and their PIN descriptions (OpenID4VCI §4.1)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from wallet_cli.errors import RefusedError, UsageError
+from wallet_cli.oid4vci import TxCode, parse_offer, parse_offer_link
+
+GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
+
+
+def offer(**changes: Any) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "credential_issuer": "https://bac.example.ma",
+        "credential_configuration_ids": ["BaccalaureateDiploma_dc_sd_jwt"],
+        "grants": {GRANT: {"pre-authorized_code": "abc", "tx_code": {"input_mode": "numeric", "length": 6}}},
+    }
+    document.update(changes)
+    return document
+
+
+def test_an_offer_by_reference_and_by_value() -> None:
+    assert parse_offer_link("openid-credential-offer://?credential_offer_uri=https%3A%2F%2Fi%2Fo%2F1") == (
+        "https://i/o/1",
+        None,
+    )
+    by_value = "openid-credential-offer://?credential_offer=" + quote(json.dumps(offer()))
+    uri, document = parse_offer_link(by_value)
+    assert uri is None
+    assert document is not None
+    parsed = parse_offer(document)
+    assert parsed.issuer == "https://bac.example.ma"
+    assert parsed.tx_code == TxCode("numeric", 6, None)
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        (offer(credential_issuer="http://bac.example.ma"), "plain http"),
+        (offer(credential_configuration_ids=[]), "names no credential configuration"),
+        (offer(grants={}), "no pre-authorized code"),
+        (offer(grants={GRANT: {"pre-authorized_code": ""}}), "pre-authorized code is missing"),
+        (offer(grants={GRANT: {"pre-authorized_code": "a", "tx_code": {"input_mode": "voice"}}}), "input_mode"),
+        (offer(grants={GRANT: {"pre-authorized_code": "a", "tx_code": {"length": 1000}}}), "length"),
+    ],
+)
+def test_bad_offers_are_refused(document: dict[str, Any], message: str) -> None:
+    with pytest.raises(RefusedError, match=message):
+        parse_offer(document)
+
+
+def test_a_pin_is_checked_before_it_is_sent() -> None:
+    code = TxCode("numeric", 6, None)
+    assert code.check(" 123456 ") == "123456"
+    assert code.check("١٢٣٤٥٦") == "123456"
+    assert code.check("۱۲۳۴۵۶") == "123456"
+    for wrong in ("12345", "1234567", "12a456", "١٢٣٤٥", "²³⁴⁵⁶⁷", ""):
+        with pytest.raises(UsageError):
+            code.check(wrong)
+    assert TxCode("text", None, None).check("a-b") == "a-b"

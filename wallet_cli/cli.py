@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -798,7 +799,8 @@ def share(
         with _http(ca_file) as http:
             created = shares.create_share(http, base, expires_in=lifetime, present=build)
         record = Share(
-            id=created.id,
+            id=secrets.token_hex(4),
+            link_id=created.id,
             url=created.url,
             verifier=origin_of(base),
             diploma_id=diploma.id,
@@ -820,7 +822,7 @@ def share(
             ui.warn(f"the verifier reports the shared diploma as {created.verdict}: " + "; ".join(created.problems))
         document = {
             "ok": True,
-            "id": created.id,
+            "id": record.id,
             "url": created.url,
             "expires_at": created.expires_at.isoformat(),
             "verdict": created.verdict,
@@ -833,7 +835,7 @@ def share(
             out.print(created.url, soft_wrap=True)
             out.print(
                 f"Shows {', '.join(chosen)}; works until {created.expires_at:%Y-%m-%d %H:%M} UTC. "
-                f"Withdraw it with `tawtiq-wallet unshare {created.id}`."
+                f"Withdraw it with `tawtiq-wallet unshare {record.id}`."
             )
 
         ui.result(document, render_it)

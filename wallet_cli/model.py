@@ -219,9 +219,14 @@ class Diploma:
 
 @dataclass(frozen=True)
 class Share:
-    """A share link the holder made at a verifier; ``revoke_token`` withdraws it (erased once withdrawn)."""
+    """A share link the holder made at a verifier; ``revoke_token`` withdraws it (erased once withdrawn).
+
+    ``id`` is the wallet's own short id for it; ``link_id`` is the verifier's, a capability (whoever has it sees
+    the diploma), so it never needs to be typed or appear in shell history.
+    """
 
     id: str
+    link_id: str
     url: str
     verifier: str
     diploma_id: str
@@ -240,6 +245,7 @@ class Share:
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
+            "link_id": self.link_id,
             "url": self.url,
             "verifier": self.verifier,
             "diploma_id": self.diploma_id,
@@ -258,6 +264,7 @@ class Share:
             raise _bad("share.disclosed is not a list of claims")
         return cls(
             id=_string(document, "id", "share"),
+            link_id=_string(document, "link_id", "share"),
             url=_string(document, "url", "share"),
             verifier=_string(document, "verifier", "share"),
             diploma_id=_string(document, "diploma_id", "share"),

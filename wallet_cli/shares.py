@@ -178,7 +178,7 @@ def withdraw(http: Http, share: Share) -> bool:
     if share.revoke_token is None:
         return False
     answer = http.delete(
-        f"{share.verifier}/shares/{quote(share.id, safe='')}",
+        f"{share.verifier}/shares/{quote(share.link_id, safe='')}",
         what="verifier",
         headers={"Authorization": f"Bearer {share.revoke_token}"},
     )

@@ -1046,8 +1046,8 @@ def import_command(
 ) -> None:
     """Restore a backup into an empty wallet.
 
-    The wallet is created if needed. A wallet that already holds diplomas is refused unless --replace is given (its
-    current version is still kept as wallet.json.prev).
+    The wallet is created if needed. A wallet that is not empty is refused unless --replace is given (its current
+    version is still kept as wallet.json.prev).
     """
     with shell(as_json) as ui:
         store = _store(wallet)
@@ -1057,7 +1057,8 @@ def import_command(
             opened = _open(wallet, ui)
             if not opened.data.empty and not replace_content:
                 raise RefusedError(
-                    f"the wallet in {store.directory} is not empty ({len(opened.data.diplomas)} diploma(s))",
+                    f"the wallet in {store.directory} is not empty ({len(opened.data.diplomas)} diploma(s), "
+                    f"{len(opened.data.shares)} share link(s))",
                     code="wallet.not_empty",
                     hint="Import into a new wallet (--wallet DIR), or give --replace to overwrite its content.",
                 )

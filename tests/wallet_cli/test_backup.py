@@ -56,7 +56,7 @@ def test_import_refuses_a_wallet_that_is_not_empty_unless_told(
     before = wallet.files()
     refused = wallet("import", str(backup), TAWTIQ_WALLET_BACKUP_PASSPHRASE=BACKUP_PASSPHRASE)
     assert refused.exit_code == 1
-    assert "is not empty (2 diploma(s))" in refused.stderr
+    assert "is not empty (2 diploma(s), 0 share link(s))" in refused.stderr
     assert wallet.files() == before
     replaced = wallet.json("import", str(backup), "--replace", TAWTIQ_WALLET_BACKUP_PASSPHRASE=BACKUP_PASSPHRASE)
     assert replaced["diplomas"] == 1

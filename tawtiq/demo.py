@@ -29,6 +29,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -561,14 +562,23 @@ def run_platform(
         raise DemoError(f"{directory} is not empty; the demo needs a fresh data directory")
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     walk = _Walk(console, directory)
+    # A SIGTERM (a CI timeout, `kill`) stops the services as Ctrl-C does, instead of leaving them running.
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _interrupt) if in_main_thread else None
     try:
         result = _walk_through(walk)
         _finale(walk, result, wait=wait)
         return result
     finally:
         walk.stop()
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
         if temporary:
             shutil.rmtree(directory, ignore_errors=True)
+
+
+def _interrupt(_signal: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _walk_through(walk: _Walk) -> PlatformResult:

@@ -119,6 +119,29 @@ def test_make_demo_keeps_the_services_running_until_ctrl_c(tmp_path: Path) -> No
     assert not _listening(page.rstrip("/"))
 
 
+def test_a_demo_stopped_midway_stops_its_services(tmp_path: Path) -> None:
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("TAWTIQ_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tawtiq", "demo", "--data-dir", str(tmp_path / "d")],
+        env={**environment, "COLUMNS": "140"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    seen = []
+    for line in process.stdout:
+        seen.append(line)
+        if "issuer ready at" in line:
+            break
+    issuer = line.split("ready at")[1].strip()
+    assert _listening(issuer)
+    process.send_signal(signal.SIGTERM)
+    rest, _ = process.communicate(timeout=30)
+    assert "issuer stopped" in rest, "".join(seen) + rest
+    assert not _listening(issuer)
+
+
 def test_tawtiq_demo_help_explains_the_options() -> None:
     result = CliRunner().invoke(app, ["demo", "--help"])
     assert result.exit_code == 0

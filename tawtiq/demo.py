@@ -358,6 +358,8 @@ def _port(preferred: int) -> int:
     """``preferred`` if it is free on 127.0.0.1, else any free port."""
     for candidate in (preferred, 0):
         with socket.socket() as probe:
+            # As uvicorn binds: connections of an earlier run in TIME_WAIT do not make the port busy.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 probe.bind(("127.0.0.1", candidate))
             except OSError:

@@ -18,7 +18,7 @@ import contextlib
 import json
 import os
 import secrets
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -38,8 +38,16 @@ from keys import KeyHistoryResolver
 from vc import KeyResolver, TawtiqError, Verdict, VerificationReport, present
 from wallet_cli import checking, oid4vci, oid4vp, qr, render, shares
 from wallet_cli.durations import describe, parse_duration
-from wallet_cli.errors import EXIT_ERROR, EXIT_REFUSED, NetworkError, RefusedError, UsageError, exit_code_of
-from wallet_cli.model import DC_SD_JWT, VC_SD_JWT, Copy, Diploma, Share, Verifier, WalletData
+from wallet_cli.errors import (
+    EXIT_ERROR,
+    EXIT_REFUSED,
+    NetworkError,
+    PassphraseError,
+    RefusedError,
+    UsageError,
+    exit_code_of,
+)
+from wallet_cli.model import DC_SD_JWT, VC_SD_JWT, Copy, Diploma, Labels, Share, Verifier, WalletData
 from wallet_cli.net import Http, origin_of
 from wallet_cli.store import (
     STRONG_KDF,
@@ -205,12 +213,26 @@ def _passphrase(
     return str(value).encode("utf-8")
 
 
+#: Passphrase attempts when it is typed (one when it comes from the environment).
+PASSPHRASE_ATTEMPTS: Final = 3
+
+
 def _open(wallet: Path | None, ui: Ui) -> OpenWallet:
     store = _store(wallet)
     store.require()
     for change in store.tighten_permissions():
         ui.warn(change)
-    return store.read(_passphrase())
+    secret = _secret_from_environment("TAWTIQ_WALLET_PASSPHRASE")
+    if secret is not None:
+        return store.read(secret)
+    for attempt in range(1, PASSPHRASE_ATTEMPTS + 1):
+        try:
+            return store.read(_passphrase())
+        except PassphraseError:
+            if attempt == PASSPHRASE_ATTEMPTS:
+                raise
+            ui.err.print("That passphrase does not open this wallet; try again.")
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _http(ca_file: Path | None) -> Http:
@@ -276,7 +298,7 @@ def _parse_claims(text: str, *, option: str = "--disclose") -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def _private_warning(ui: Ui, chosen: Sequence[str], labels: Any) -> list[str]:
+def _private_warning(ui: Ui, chosen: Sequence[str], labels: Mapping[str, Labels]) -> list[str]:
     private = [name for name in chosen if name in schemas.PRIVATE_CLAIMS]
     if private:
         described = ", ".join(f"{name} ({render.label(name, ui.lang or 'fr', labels)})" for name in private)

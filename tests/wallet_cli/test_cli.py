@@ -76,6 +76,12 @@ def test_the_passphrase_is_asked_for_when_not_in_the_environment(tmp_path: Path)
     no_input = wallet("list", input="", TAWTIQ_WALLET_PASSPHRASE=None)
     assert no_input.exit_code == 1
     assert "cancelled" in no_input.stderr
+    second_try = wallet("list", input=f"typo\n{PASSPHRASE}\n", TAWTIQ_WALLET_PASSPHRASE=None)
+    assert second_try.exit_code == 0
+    assert "try again" in second_try.stderr
+    three_wrong = wallet("list", input="a\nb\nc\n", TAWTIQ_WALLET_PASSPHRASE=None)
+    assert three_wrong.exit_code == 1
+    assert three_wrong.stderr.count("Wallet passphrase") == 3
 
 
 @pytest.mark.parametrize("damage", ["flip", "truncate"])

@@ -265,7 +265,10 @@ def _pick_diploma(data: WalletData, identifier: str | None, *, profile: str | No
         raise UsageError(
             "the wallet holds no diploma" + (f" with a {profile} copy" if profile else ""),
             code="diploma.none",
-            hint="Receive one first with `tawtiq-wallet receive`.",
+            hint=f"The diplomas here have only {', '.join(sorted({p for d in data.diplomas for p in d.profiles()}))} "
+            f"copies; receive the diploma again from an offer that includes {profile}."
+            if data.diplomas
+            else "Receive one first with `tawtiq-wallet receive`.",
         )
     raise UsageError(
         f"the wallet holds {len(candidates)} diplomas; say which with --diploma ID",

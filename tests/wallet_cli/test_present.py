@@ -214,6 +214,11 @@ def test_presenting_without_a_diploma_says_so(wallet: Wallet, platform: Platform
     result = wallet("present", request["authorization_request"], "--all-requested")
     assert result.exit_code == 2
     assert "the wallet holds no diploma with a dc+sd-jwt copy" in result.stderr
+    assert "Receive one first" in result.stderr
+    receive(wallet, platform, "--profile", "vc+sd-jwt")
+    w3c_only = wallet("present", request["authorization_request"], "--all-requested")
+    assert w3c_only.exit_code == 2
+    assert "have only vc+sd-jwt copies" in w3c_only.stderr
 
 
 def test_copies_are_used_in_turn(wallet: Wallet, platform: Platform) -> None:

@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
-from issuer.db import reading
+from issuer.db import reading, snapshot
 from issuer.models import GENESIS_HASH, AuditEvent, AuditHead
 
 
@@ -111,8 +111,8 @@ class ChainReport:
 
 
 def verify_chain(engine: Engine, *, batch: int = 5_000) -> ChainReport:
-    """Recompute every hash in order; stream the log in batches (flat memory)."""
-    with reading(engine) as session:
+    """Recompute every hash in order, in one snapshot; stream the log in batches (flat memory)."""
+    with snapshot(engine) as session:
         head = session.execute(select(AuditHead).where(col(AuditHead.id) == 1)).scalar_one()
         previous_hash = GENESIS_HASH
         expected_seq = 1

@@ -44,7 +44,7 @@ from sqlmodel import Session, col
 
 import schemas
 from issuer import audit
-from issuer.db import affected, writing
+from issuer.db import affected, bind_time, writing
 from issuer.errors import InputError
 from issuer.models import CohortImport, ImportRow, table
 
@@ -383,7 +383,8 @@ class RowChecker:
         return expected
 
 
-def _canonical(subject: dict[str, Any]) -> str:
+def canonical_subject(subject: dict[str, Any]) -> str:
+    """The stored form of a subject: compact UTF-8 JSON, claims in display order (the snapshot's exact bytes)."""
     ordered = {name: subject[name] for name in schemas.SUBJECT_CLAIMS if name in subject}
     return orjson.dumps(ordered).decode("utf-8")
 
@@ -562,7 +563,7 @@ def _import(
                         "row_number": row_number,
                         "cnie": subject["cnie"],
                         "massar_code": subject["massarCode"],
-                        "subject": _canonical(subject),
+                        "subject": canonical_subject(subject),
                     }
                 )
                 if len(staged) >= _STAGE_BATCH:
@@ -603,7 +604,7 @@ def _import(
                     "INSERT INTO graduate (session, cnie, massar_code, subject, import_id, row_number, created_at) "
                     "SELECT :session, cnie, massar_code, subject, import_id, row_number, :now FROM import_row "
                     "WHERE import_id = :import_id ORDER BY row_number"
-                ).bindparams(session=str(session), import_id=import_id, now=_db_time(db, now))
+                ).bindparams(session=str(session), import_id=import_id, now=bind_time(db, now))
             )
         )
         db.execute(delete(table(ImportRow)).where(table(ImportRow).c.import_id == import_id))
@@ -631,12 +632,6 @@ def _import(
             },
         )
         return result
-
-
-def _db_time(db: Session, now: datetime) -> Any:
-    from issuer.models import UTCDateTime
-
-    return UTCDateTime().process_bind_param(now, db.get_bind().dialect)
 
 
 def _check_header(header: list[str]) -> list[RowProblem]:

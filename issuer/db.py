@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Final, cast
 
@@ -79,6 +80,13 @@ def affected(result: Result[Any]) -> int:
     return cast("CursorResult[Any]", result).rowcount
 
 
+def bind_time(session: Session, moment: datetime) -> Any:
+    """``moment`` as the database stores it, for raw SQL parameters (see :class:`issuer.models.UTCDateTime`)."""
+    from issuer.models import UTCDateTime
+
+    return UTCDateTime().process_bind_param(moment, session.get_bind().dialect)
+
+
 def is_sqlite(bind: Engine | Connection | Session) -> bool:
     """Whether ``bind`` talks to SQLite."""
     engine = bind.get_bind() if isinstance(bind, Session) else bind
@@ -92,6 +100,21 @@ def writing(engine: Engine) -> Iterator[Session]:
         Session(engine.execution_options(**{_WRITE_OPTION: True}), expire_on_commit=False) as session,
         session.begin(),
     ):
+        yield session
+
+
+@contextmanager
+def snapshot(engine: Engine) -> Iterator[Session]:
+    """A session whose every statement sees the same committed state (for checks that read several tables).
+
+    PostgreSQL's default READ COMMITTED takes a new snapshot per statement, so a report assembled from
+    several queries could mix states; this uses REPEATABLE READ there. A SQLite read transaction (WAL)
+    already reads one snapshot.
+    """
+    bind = (
+        engine.execution_options(isolation_level="REPEATABLE READ") if engine.dialect.name == "postgresql" else engine
+    )
+    with Session(bind, expire_on_commit=False) as session:
         yield session
 
 

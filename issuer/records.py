@@ -35,10 +35,10 @@ from sqlmodel import Session, col
 
 import schemas
 from issuer import audit
-from issuer.cohort import _canonical
-from issuer.db import affected, is_sqlite, reading, writing
+from issuer.cohort import canonical_subject
+from issuer.db import affected, bind_time, is_sqlite, reading, writing
 from issuer.errors import ConflictError, InputError, NotFoundError
-from issuer.models import ACTIVE, REVOKED, Diploma, Graduate, UTCDateTime
+from issuer.models import ACTIVE, REVOKED, Diploma, Graduate
 from issuer.secrets import IssuerSecrets, load_secrets
 from issuer.settings import Settings
 from issuer.status import Owner, Slot, StatusAction, allocate, change_status, record_slots
@@ -152,7 +152,7 @@ def issue_cohort(
 
 def _insert_records(db: Session, *, graduate_ids: list[int], ids: list[str], now: datetime, actor: str) -> None:
     """One set-based INSERT ... SELECT: the claims are copied inside the database, never through Python."""
-    when = UTCDateTime().process_bind_param(now, db.get_bind().dialect)
+    when = bind_time(db, now)
     if is_sqlite(db):
         payload = orjson.dumps(
             [[graduate_id, record_id] for graduate_id, record_id in zip(graduate_ids, ids, strict=True)]
@@ -368,7 +368,7 @@ def supersede(
             graduate_id=graduate.id,  # type: ignore[arg-type]
             session=old.session,
             version=version,
-            claims=_canonical(subject),
+            claims=canonical_subject(subject),
             status=ACTIVE,
             replaces=old.id,
             created_at=now,

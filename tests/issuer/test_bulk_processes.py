@@ -17,7 +17,7 @@ from sqlalchemy import Engine, text
 
 from issuer.audit import verify_chain
 from issuer.cohort import ExamSession, import_cohort
-from issuer.db import create_database_engine, reading, upgrade
+from issuer.db import create_database_engine, reading, snapshot, upgrade
 from issuer.generate import write_cohort
 from issuer.records import issue_cohort
 from issuer.secrets import load_secrets
@@ -43,21 +43,20 @@ def _count(engine: Engine, sql: str) -> int:
 
 
 def _check_registry(engine: Engine) -> None:
-    """One slot per record, every slot distinct, the counters agree with the slots."""
-    records = _count(engine, "SELECT COUNT(*) FROM diploma")
-    assert _count(engine, "SELECT COUNT(*) FROM status_slot WHERE copy_id IS NULL") == records
-    assert _count(engine, "SELECT COUNT(*) FROM (SELECT DISTINCT shard, idx FROM status_slot) s") == _count(
-        engine, "SELECT COUNT(*) FROM status_slot"
-    )
-    assert _count(engine, "SELECT COALESCE(SUM(allocated), 0) FROM status_shard") == _count(
-        engine, "SELECT COUNT(*) FROM status_slot"
-    )
-    assert (
-        _count(
-            engine, "SELECT COUNT(*) FROM (SELECT graduate_id FROM diploma GROUP BY graduate_id HAVING COUNT(*) > 1) d"
-        )
-        == 0
-    )
+    """One slot per record, every slot distinct, the counters agree with the slots (all in one snapshot:
+    a killed client's last COMMIT may still be completing on the server while this reads)."""
+    with snapshot(engine) as db:
+
+        def count(sql: str) -> int:
+            return int(db.execute(text(sql)).scalar_one())
+
+        records = count("SELECT COUNT(*) FROM diploma")
+        slots = count("SELECT COUNT(*) FROM status_slot")
+        assert count("SELECT COUNT(*) FROM status_slot WHERE copy_id IS NULL") == records
+        assert count("SELECT COUNT(*) FROM (SELECT DISTINCT shard, idx FROM status_slot) s") == slots
+        assert count("SELECT COALESCE(SUM(allocated), 0) FROM status_shard") == slots
+        duplicates = "SELECT COUNT(*) FROM (SELECT graduate_id FROM diploma GROUP BY graduate_id HAVING COUNT(*) > 1) d"
+        assert count(duplicates) == 0
     assert verify_chain(engine).ok
 
 

@@ -643,6 +643,9 @@ def _key_change(
 
 
 OptionalReason = Annotated[str | None, typer.Option("--reason", help="Why (recorded in the audit log).")]
+#: An option rather than an argument: a kid (base64url) may start with "-", which a command line would
+#: otherwise read as an option.
+KidOption = Annotated[str, typer.Option("--kid", help="The key's kid (see `tawtiq keys list`).")]
 
 
 @keys_app.command("create")
@@ -668,7 +671,7 @@ def keys_rotate(reason: OptionalReason = None, json_output: JsonOption = False) 
 
 @keys_app.command("retire")
 def keys_retire(
-    kid: Annotated[str, typer.Argument(help="The key's kid.")],
+    kid: KidOption,
     reason: OptionalReason = None,
     json_output: JsonOption = False,
 ) -> None:
@@ -680,7 +683,7 @@ def keys_retire(
 
 @keys_app.command("compromise")
 def keys_compromise(
-    kid: Annotated[str, typer.Argument(help="The key's kid.")],
+    kid: KidOption,
     reason: ReasonOption,
     at: Annotated[
         str | None, typer.Option("--at", help="When the key may first have been exposed (ISO 8601; default now).")

@@ -42,6 +42,21 @@ def _count(engine: Engine, sql: str) -> int:
         return int(db.execute(text(sql)).scalar_one())
 
 
+def _wait_until_quiet(engine: Engine) -> None:
+    """After a client is killed, PostgreSQL may still be finishing (committing or rolling back) its last
+    transaction; wait until no other session of the database is busy (this process's pooled ones are idle)."""
+    if engine.dialect.name != "postgresql":
+        return
+    deadline = time.monotonic() + 30
+    while _count(
+        engine,
+        "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND pid <> pg_backend_pid() AND state <> 'idle'",
+    ):
+        assert time.monotonic() < deadline, "a killed client's session did not end"
+        time.sleep(0.05)
+
+
 def _check_registry(engine: Engine) -> None:
     """One slot per record, every slot distinct, the counters agree with the slots (all in one snapshot:
     a killed client's last COMMIT may still be completing on the server while this reads)."""
@@ -91,6 +106,7 @@ def test_cohort_issue_killed_at_random_points_resumes_to_the_uninterrupted_state
             process.send_signal(signal.SIGKILL)
             kills += 1
         process.wait(timeout=30)
+        _wait_until_quiet(engine)
         _check_registry(engine)
     assert kills >= 3, "the kills landed while records were being created"
     partial = _count(engine, "SELECT COUNT(*) FROM diploma")

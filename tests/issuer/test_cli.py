@@ -86,7 +86,9 @@ def test_the_registrar_workflow_from_the_command_line(run: Any, tmp_path: Path) 
     keys = json.loads(run("keys", "list", "--json").stdout)
     assert keys[0]["retired_at"] is not None
     assert keys[1]["state"] == "active"
-    compromised = json.loads(run("keys", "compromise", keys[1]["kid"], "--reason", "laptop stolen", "--json").stdout)
+    compromised = json.loads(
+        run("keys", "compromise", "--kid", keys[1]["kid"], "--reason", "laptop stolen", "--json").stdout
+    )
     assert compromised["compromised_at"] is not None
 
     verified = json.loads(run("audit", "verify", "--json").stdout)
@@ -156,7 +158,10 @@ def test_refusals_and_failures_have_exit_codes(run: Any, tmp_path: Path, monkeyp
     assert "session" in run("cohort", "import", str(bad), "--session", "2024-summer", code=1).stderr
     assert run("diploma", "show", "ZZ000000", code=1).stderr.startswith("error: [diploma.unknown]")
     assert "--reason" in run("diploma", "revoke", "ZZ000000", code=2).stderr
-    run("keys", "compromise", "nope", "--reason", "x", "--at", "yesterday", code=2)
+    run("keys", "compromise", "--kid", "nope", "--reason", "x", "--at", "yesterday", code=2)
+    run("keys", "create")
+    unknown = run("keys", "retire", "--kid", "-not-a-kid-but-starts-with-a-dash", code=2)
+    assert "key.unknown_kid" in unknown.stderr, "a kid starting with '-' reaches the command"
     monkeypatch.setenv("TAWTIQ_ISSUER_URL", "http://bac.example.ma")
     assert "must use https" in run("db", "status", code=2).stderr
     monkeypatch.setenv("TAWTIQ_ISSUER_URL", "https://bac.example.ma")

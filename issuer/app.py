@@ -31,7 +31,7 @@ from issuer.api import admin, oid4vci, status, vcalm, wellknown
 from issuer.api.deps import IssuerServices
 from issuer.db import create_database_engine, reading, require_current
 from issuer.errors import OAuthError, PayloadTooLargeError, error_body, http_status
-from issuer.issuance import pinned_contexts, token_status_lists_available
+from issuer.issuance import pinned_contexts
 from issuer.keyring import Keyring
 from issuer.logs import AccessLog
 from issuer.oid4vci import purge_expired
@@ -170,12 +170,6 @@ def _warn_about_configuration(services: IssuerServices) -> None:
         services.keyring.signing_key(at=services.clock())
     except TawtiqError as exc:
         logger.warning("no key can sign now (%s): run `tawtiq keys create`; issuance answers 503 until then", exc.code)
-    if not token_status_lists_available(services.settings):
-        logger.warning(
-            "the issuer URL %s is not https: SD-JWT VC (dc+sd-jwt) copies are not offered, because Token Status "
-            "Lists must be served over https",
-            services.settings.issuer_url,
-        )
 
 
 async def _purge_periodically(services: IssuerServices) -> None:

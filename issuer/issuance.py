@@ -11,8 +11,8 @@ Profiles and what they carry:
   credential id, two ``BitstringStatusListEntry`` entries (revocation, suspension) share the copy's
   index; every subject claim is selectively disclosable.
 * ``dc+sd-jwt`` — the SD-JWT VC from :func:`schemas.sd_jwt_vc_claims` with ``vct`` =
-  :data:`schemas.DIPLOMA_VCT` and ``status.status_list = {idx, uri}`` into the 2-bit Token Status List;
-  Token Status Lists must be served over https, so this profile needs an https issuer URL.
+  :data:`schemas.DIPLOMA_VCT` and ``status.status_list = {idx, uri}`` into the 2-bit Token Status List
+  (served over https, or plain http on the loopback interface in development, like the issuer itself).
 """
 
 from __future__ import annotations
@@ -45,11 +45,6 @@ COPY_PROFILES: Final = (Profile.DC_SD_JWT, Profile.VC_SD_JWT)
 def pinned_contexts() -> ContextRegistry:
     """The JSON-LD contexts W3C credentials are checked against (loaded once)."""
     return ContextRegistry(schemas.pinned_contexts())
-
-
-def token_status_lists_available(settings: Settings) -> bool:
-    """Whether this deployment can issue SD-JWT VCs: their Token Status List must be served over https."""
-    return settings.issuer_url.startswith("https://")
 
 
 @dataclass(frozen=True)
@@ -87,13 +82,6 @@ def sign_copies(
             code="diploma.not_active",
             found=diploma.status,
             expected="an active diploma",
-        )
-    if profile is Profile.DC_SD_JWT and not token_status_lists_available(settings):
-        raise ConfigurationError(
-            "SD-JWT VC copies need an https issuer URL (their Token Status List must be served over https)",
-            code="issue.tsl_needs_https",
-            found=settings.issuer_url,
-            expected="TAWTIQ_ISSUER_URL=https://...",
         )
     if profile not in COPY_PROFILES:
         raise ConfigurationError(

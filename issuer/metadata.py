@@ -30,7 +30,6 @@ from issuer.oid4vci import (
     DC_SD_JWT_CONFIGURATION,
     PRE_AUTHORIZED_GRANT,
     VC_SD_JWT_CONFIGURATION,
-    available_configurations,
 )
 from issuer.settings import Settings
 from keys import KeyHistory
@@ -139,15 +138,13 @@ def credential_issuer(settings: Settings, history: KeyHistory) -> dict[str, Any]
             "credential_metadata": {"display": _credential_display(), "claims": _claims(("credentialSubject",))},
         },
     }
-    offered = available_configurations(settings)
-    assert set(offered) <= set(CONFIGURATIONS)
     return {
         "credential_issuer": settings.issuer_url,
         "credential_endpoint": settings.url("/credential"),
         "nonce_endpoint": settings.url("/nonce"),
         "batch_credential_issuance": {"batch_size": settings.batch_size},
         "display": [dict(item) for item in ISSUER_DISPLAY],
-        "credential_configurations_supported": {name: configurations[name] for name in offered},
+        "credential_configurations_supported": {name: configurations[name] for name in CONFIGURATIONS},
     }
 
 

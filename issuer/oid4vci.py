@@ -14,7 +14,6 @@ The wire protocol a wallet follows (every URL is relative to the issuer identifi
             "tx_code": {"input_mode": "numeric", "length": 6, "description": "..."}}}}
 
    An unknown offer is 404, an expired, used or locked one 410 (``{"error": ..., "error_description": ...}``).
-   (``BaccalaureateDiploma_dc_sd_jwt`` is offered only by an https issuer, see :mod:`issuer.issuance`.)
 
 2. **Metadata.** ``GET ISS/.well-known/openid-credential-issuer`` and
    ``GET ISS/.well-known/oauth-authorization-server`` (see :mod:`issuer.metadata`).
@@ -76,7 +75,7 @@ from sqlmodel import Session, col
 from issuer import audit
 from issuer.db import affected, is_sqlite, reading, writing
 from issuer.errors import ConflictError, GoneError, NotFoundError, OAuthError
-from issuer.issuance import sign_copies, token_status_lists_available
+from issuer.issuance import sign_copies
 from issuer.keyring import Keyring
 from issuer.models import ACTIVE, AccessToken, CredentialOffer, Diploma, NonceUse, table
 from issuer.proofs import NonceError, ProofError, ProofRules, ValidProof, check_jwt_proof
@@ -98,15 +97,6 @@ _TX_CODE_DESCRIPTIONS: Final = {
     "fr": "Saisissez le code secret de {n} chiffres reçu avec le QR code de votre diplôme.",
     "en": "Enter the {n}-digit code you received with your diploma's QR code.",
 }
-
-
-def available_configurations(settings: Settings) -> list[str]:
-    """The configurations this deployment can issue (SD-JWT VC needs an https issuer)."""
-    return [
-        name
-        for name, profile in CONFIGURATIONS.items()
-        if profile is not Profile.DC_SD_JWT or token_status_lists_available(settings)
-    ]
 
 
 def offer_reference(offer_id: str) -> str:
@@ -151,7 +141,7 @@ def create_offer(
             found=diploma.status,
             expected="an active diploma",
         )
-    available = available_configurations(settings)
+    available = list(CONFIGURATIONS)
     chosen = tuple(configuration_ids or available)
     unknown = [name for name in chosen if name not in available]
     if unknown or not chosen:

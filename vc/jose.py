@@ -373,9 +373,13 @@ def check_header(header: Mapping[str, Any], *, allowed: frozenset[str], what: st
     return alg
 
 
-def sign_compact(*, header: Mapping[str, Any], payload: bytes, key: SigningKey) -> str:
-    """Sign ``payload`` as a compact JWS. ``alg`` (and ``kid`` if the key has one) are set from ``key``."""
-    full_header = {"alg": key.algorithm, **({"kid": key.kid} if key.kid else {}), **header}
+def sign_compact(*, header: Mapping[str, Any], payload: bytes, key: SigningKey, with_kid: bool = True) -> str:
+    """Sign ``payload`` as a compact JWS. ``alg`` (and ``kid`` if the key has one) are set from ``key``.
+
+    ``with_kid=False`` leaves the ``kid`` out, for tokens that carry their key in ``jwk`` instead (an
+    OpenID4VCI key proof must not name both).
+    """
+    full_header = {"alg": key.algorithm, **({"kid": key.kid} if key.kid and with_kid else {}), **header}
     if full_header["alg"] != key.algorithm:
         raise ConfigurationError(
             "header 'alg' does not match the signing key",

@@ -20,7 +20,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from keys import KeyHistoryResolver
 from vc import SigningKey, TawtiqError, VerificationReport
-from vc.encoding import b64url_encode, json_dumps
+from vc.encoding import json_dumps
+from vc.jose import sign_compact
 from wallet_cli.checking import HttpStatusResolver, acceptance_problems, check_copy, fetch_key_history, read_copy
 from wallet_cli.errors import NetworkError, RefusedError, UsageError
 from wallet_cli.model import PROFILES, Copy, Diploma, Labels, export_private_key
@@ -356,10 +357,8 @@ def fetch_nonce(http: Http, metadata: IssuerMetadata) -> str:
 def make_proof(key: SigningKey, *, issuer: str, nonce: str, now: datetime) -> str:
     """An ``openid4vci-proof+jwt`` (OpenID4VCI §F.1): the public key in the header, issuer and nonce signed."""
     jwk = {name: value for name, value in key.public.jwk.items() if name != "kid"}
-    header = {"typ": PROOF_TYPE, "alg": key.algorithm, "jwk": jwk}
     payload = {"aud": issuer, "iat": int(now.timestamp()), "nonce": nonce}
-    signing_input = b64url_encode(json_dumps(header)) + "." + b64url_encode(json_dumps(payload))
-    return signing_input + "." + b64url_encode(key.sign(signing_input.encode("ascii")))
+    return sign_compact(header={"typ": PROOF_TYPE, "jwk": jwk}, payload=json_dumps(payload), key=key, with_kid=False)
 
 
 def _credential_request(

@@ -79,9 +79,12 @@ def test_openid4vci_metadata_describes_both_profiles_in_three_languages(client: 
     assert server["pre-authorized_grant_anonymous_access_supported"] is True
 
 
-def test_an_http_development_issuer_offers_only_the_w3c_profile(tmp_path: object, engine: object) -> None:
+def test_an_http_development_issuer_on_loopback_offers_both_profiles(tmp_path: object, engine: object) -> None:
+    # Loopback traffic never leaves the machine: Token Status Lists may be served over http there.
     from issuer.metadata import credential_issuer
+    from issuer.oid4vci import CONFIGURATIONS
 
     settings = load_settings({"TAWTIQ_ISSUER_URL": "http://127.0.0.1:8100"})
     metadata = credential_issuer(settings, InMemoryKeyStore().history())
-    assert list(metadata["credential_configurations_supported"]) == [VC_SD_JWT_CONFIGURATION]
+    assert list(metadata["credential_configurations_supported"]) == list(CONFIGURATIONS)
+    assert VC_SD_JWT_CONFIGURATION in CONFIGURATIONS

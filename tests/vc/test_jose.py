@@ -349,3 +349,12 @@ def test_b64url_round_trip_without_padding(data: bytes) -> None:
     assert set(encoded) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
     assert b64url_decode(encoded) == data
     assert b64url_decode(encoded.encode("ascii")) == data
+
+
+def test_sign_compact_can_leave_the_kid_out() -> None:
+    key = SigningKey.generate(kid="k1")
+    named = parse_compact(sign_compact(header={"typ": "x"}, payload=b"{}", key=key))
+    anonymous = parse_compact(sign_compact(header={"typ": "x"}, payload=b"{}", key=key, with_kid=False))
+    assert named.header["kid"] == "k1"
+    assert "kid" not in anonymous.header
+    key.public.verify(algorithm="ES256", message=anonymous.signing_input, signature=anonymous.signature)

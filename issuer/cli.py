@@ -138,7 +138,7 @@ def serve_issuer(
     from issuer.db import create_database_engine, upgrade
     from issuer.devtls import ensure_self_signed
     from issuer.logs import configure_logging
-    from issuer.settings import is_loopback_host
+    from vc.urls import is_loopback_host
 
     configure_logging(log_level.upper())
     with _errors():

@@ -39,7 +39,6 @@ Variables (all optional except where noted):
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -50,6 +49,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from keys import load_passphrase
+from vc.urls import is_loopback_host
 
 #: The Bitstring Status List minimum (REC §2.2: at least 16 KB, i.e. 131,072 one-bit entries).
 MIN_STATUS_LIST_SIZE: Final = 131_072
@@ -57,19 +57,8 @@ MIN_STATUS_LIST_SIZE: Final = 131_072
 DEFAULT_PROOF_ALGORITHMS: Final = ("ES256", "ES384", "ES512", "EdDSA")
 #: Proof algorithms this issuer can verify at all (``vc.jose`` verifies them).
 SUPPORTED_PROOF_ALGORITHMS: Final = frozenset({"ES256", "ES384", "ES512", "EdDSA"})
-_LOOPBACK_NAMES: Final = frozenset({"localhost", "localhost.localdomain"})
 
 PositiveSeconds = Annotated[int, Field(ge=1, le=366 * 24 * 3600)]
-
-
-def is_loopback_host(host: str) -> bool:
-    """Whether ``host`` (a name or an IP literal, without brackets) is this machine."""
-    if host.lower() in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class Settings(BaseSettings):

@@ -15,7 +15,6 @@ happen elsewhere.
 from __future__ import annotations
 
 import gzip
-import ipaddress
 import math
 import re
 import zlib
@@ -28,6 +27,7 @@ from urllib.parse import urlsplit
 
 from vc.encoding import b64url_decode, b64url_encode
 from vc.errors import ConfigurationError, FormatError, StatusError, TawtiqError
+from vc.urls import is_secure_url
 
 #: Token Status List status types (draft-20 §7.1). 0x03 and 0x0C-0x0F are application specific.
 STATUS_VALID: Final = 0x00
@@ -55,7 +55,7 @@ _GZIP_WBITS: Final = 31  # RFC 1952 wrapper only
 _ZLIB_WBITS: Final = 15  # RFC 1950 wrapper only, any window size
 _HTTP_SCHEMES: Final = frozenset({"http", "https"})
 _HTTPS_SCHEME: Final = frozenset({"https"})
-_HTTP_ONLY: Final = frozenset({"http"})
+_SECURE_SCHEMES: Final = frozenset({"https", "http"})
 _MAX_URL_LENGTH: Final = 2048
 _URL_FORBIDDEN: Final = re.compile(r"[\x00-\x20\x7f]")
 _DECIMAL_INDEX: Final = re.compile(r"0|[1-9][0-9]*")
@@ -516,21 +516,8 @@ def _is_url(value: Any, *, schemes: frozenset[str]) -> TypeGuard[str]:
 
 
 def _is_secure_url(value: Any) -> TypeGuard[str]:
-    """An https URL, or an http URL on this machine's loopback interface (local development only).
-
-    Loopback traffic never leaves the machine, which is why browsers treat it as a secure context too.
-    """
-    if _is_url(value, schemes=_HTTPS_SCHEME):
-        return True
-    if not _is_url(value, schemes=_HTTP_ONLY):
-        return False
-    host = urlsplit(value).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    """A well-formed https URL, or http on the loopback interface (local development only)."""
+    return _is_url(value, schemes=_SECURE_SCHEMES) and is_secure_url(value)
 
 
 def _parse_status_messages(

@@ -18,8 +18,9 @@ from urllib.parse import urlsplit
 import certifi
 import httpx
 
+from vc.urls import is_loopback_host
 from verifier.errors import FetchError, ResponseTooLargeError, UrlRefusedError
-from verifier.settings import Settings, is_loopback_host
+from verifier.settings import Settings
 
 _MAX_AGE: Final = re.compile(r"(?:^|,)\s*(?:s-maxage|max-age)\s*=\s*\"?(\d{1,10})\"?", re.IGNORECASE)
 _NO_CACHE: Final = re.compile(r"(?:^|,)\s*(?:no-store|no-cache)\s*(?:,|$)", re.IGNORECASE)

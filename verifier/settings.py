@@ -7,7 +7,6 @@ Units are in the names (``_seconds``, ``_bytes``).
 
 from __future__ import annotations
 
-import ipaddress
 import secrets
 import warnings
 from pathlib import Path
@@ -17,26 +16,15 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from vc.urls import is_loopback_host
+
 #: Secrets that ship in examples and must never run in production.
 _PLACEHOLDER_SECRETS: Final = frozenset({"changeme", "change-me", "secret", "development", "test", "password"})
 _MIN_SECRET_CHARS: Final = 32
-_LOOPBACK_NAMES: Final = frozenset({"localhost", "localhost.localdomain"})
 
 
 class UnsafeSettingsWarning(UserWarning):
     """A development-only setting is in use."""
-
-
-def is_loopback_host(host: str | None) -> bool:
-    """True for ``localhost`` and loopback IP literals (``127.0.0.0/8``, ``::1``)."""
-    if not host:
-        return False
-    if host.lower().rstrip(".") in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 class Settings(BaseSettings):

@@ -8,7 +8,6 @@ was asked of whom.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import ssl
 from dataclasses import dataclass
@@ -18,24 +17,12 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from vc.urls import is_loopback_host
 from wallet_cli.errors import NetworkError, RefusedError, UsageError
 
 #: Largest answer read from an issuer or verifier (status lists are the largest: a few kilobytes).
 MAX_ANSWER_BYTES: Final = 2 * 1024 * 1024
-_LOOPBACK_NAMES: Final = frozenset({"localhost", "localhost.localdomain"})
 USER_AGENT: Final = "tawtiq-wallet/0.1"
-
-
-def is_loopback_host(host: str | None) -> bool:
-    """True for ``localhost`` and loopback IP literals (``127.0.0.0/8``, ``::1``)."""
-    if not host:
-        return False
-    if host.lower().rstrip(".") in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def check_url(url: Any, *, what: str) -> str:

@@ -12,8 +12,9 @@ import typer
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
+from vc.urls import is_loopback_host
 from verifier import cli
-from verifier.settings import Settings, is_loopback_host
+from verifier.settings import Settings
 
 
 def _app() -> typer.Typer:

@@ -32,11 +32,9 @@ def _listening(url: str) -> bool:
 @pytest.mark.slow
 def test_the_platform_walk_through(tmp_path: Path) -> None:
     output = io.StringIO()
-    started = time.monotonic()
     result = demo.run_platform(
         Console(file=output, width=160, color_system=None), directory=tmp_path / "demo", wait=False
     )
-    elapsed = time.monotonic() - started
     text = output.getvalue()
     assert result.expected, text[-3000:]
 
@@ -78,7 +76,6 @@ def test_the_platform_walk_through(tmp_path: Path) -> None:
     assert (tmp_path / "demo" / "issuer" / "issuer.sqlite3").exists()
     assert (tmp_path / "demo" / "verifier" / "verifier.sqlite3").exists()
     assert (tmp_path / "demo" / "wallet" / "wallet.json").stat().st_mode & 0o077 == 0
-    assert elapsed < 60, elapsed
 
 
 def test_the_demo_wants_a_fresh_directory(tmp_path: Path) -> None:

@@ -19,14 +19,14 @@ import pytest
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
-#: Standards test data shipped beside the project (see ../shared/conformance/README.md).
-CONFORMANCE = ROOT.parent / "shared" / "conformance"
+#: Standards test data kept in the repository, with each source, version and licence (tests/conformance/README.md).
+CONFORMANCE = ROOT / "tests" / "conformance"
 #: The PostgreSQL server the tests create their databases on.
 POSTGRES_ADMIN_URL = os.environ.get("TAWTIQ_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 def load_conformance(relative: str) -> Any:
-    """Load a JSON file from ../shared/conformance."""
+    """Load a JSON file from tests/conformance."""
     return json.loads((CONFORMANCE / relative).read_text(encoding="utf-8"))
 
 

@@ -13,6 +13,7 @@ from typer.testing import CliRunner, Result
 
 from tests.wallet_cli.platform import Platform, start_platform
 from wallet_cli import cli
+from wallet_cli.commands import runtime
 from wallet_cli.store import MIN_KDF
 
 PASSPHRASE = "correct horse battery staple"
@@ -26,7 +27,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
 @pytest.fixture(autouse=True)
 def fast_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
     """New stores and backups use the cheapest parameters the wallet accepts (files say what they use)."""
-    monkeypatch.setattr(cli, "KDF", MIN_KDF)
+    monkeypatch.setattr(runtime, "KDF", MIN_KDF)
 
 
 @dataclass

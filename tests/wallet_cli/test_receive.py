@@ -19,7 +19,7 @@ from tests.wallet_cli.platform import Platform, Server, free_port
 from vc import sdjwt
 from vc.encoding import json_object
 from vc.jose import parse_compact, thumbprint
-from wallet_cli import cli
+from wallet_cli.commands import runtime
 from wallet_cli.store import Store
 
 
@@ -281,7 +281,7 @@ class Tampering(httpx.BaseTransport):
 def test_a_copy_tampered_with_in_flight_is_refused(
     wallet: Wallet, platform: Platform, monkeypatch: pytest.MonkeyPatch, rewrite: str, code: str
 ) -> None:
-    monkeypatch.setattr(cli, "http_transport", lambda: Tampering(platform.issuer.certificate, rewrite))
+    monkeypatch.setattr(runtime, "http_transport", lambda: Tampering(platform.issuer.certificate, rewrite))
     offer = platform.issuer.offer(platform.issuer.graduate()["cnie"])
     with unchanged(wallet):
         result = wallet(

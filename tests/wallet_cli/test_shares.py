@@ -15,7 +15,7 @@ from PIL import Image
 
 from tests.wallet_cli.conftest import Wallet, receive
 from tests.wallet_cli.platform import Platform
-from wallet_cli import cli
+from wallet_cli.commands import runtime
 from wallet_cli.durations import describe, parse_duration
 from wallet_cli.errors import UsageError
 
@@ -195,7 +195,7 @@ def test_verify_says_indeterminate_when_the_issuer_cannot_answer(
     wallet: Wallet, platform: Platform, monkeypatch: pytest.MonkeyPatch, what: str, code: str
 ) -> None:
     _graduate, answer = receive(wallet, platform)
-    monkeypatch.setattr(cli, "http_transport", lambda: Outage(platform.issuer.certificate, what=what))
+    monkeypatch.setattr(runtime, "http_transport", lambda: Outage(platform.issuer.certificate, what=what))
     result = wallet("verify", answer["diploma"], "--json")
     assert result.exit_code == 2, result.stderr
     report = json.loads(result.stdout)

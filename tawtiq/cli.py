@@ -155,7 +155,7 @@ def demo(
 
 def _register_services() -> None:
     """Each service adds its own command groups; they import their heavy dependencies lazily."""
-    from issuer.cli import register as register_issuer
+    from issuer.commands import register as register_issuer
     from verifier.cli import register as register_verifier
 
     register_issuer(app, serve_app)

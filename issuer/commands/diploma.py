@@ -1,0 +1,232 @@
+"""``tawtiq diploma show|offer|revoke|suspend|reinstate|supersede``: one graduate's diploma."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from issuer.commands.shell import (
+    EXIT_ERROR,
+    JsonOption,
+    OptionalSession,
+    ReasonOption,
+    actor,
+    current_settings,
+    err,
+    fail,
+    handled_errors,
+    open_engine,
+    print_json,
+    utcnow,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    pass
+
+
+diploma_app = typer.Typer(
+    help="One graduate's diploma: show, offer to a wallet, change its status.", no_args_is_help=True
+)
+
+
+@diploma_app.command("show")
+def diploma_show(
+    identifier: Annotated[str, typer.Argument(metavar="CNIE", help="CNIE number, or a credential id.")],
+    session: OptionalSession = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Print a graduate's records (every version, newest first) with claims, status and copies.
+
+    With ``--json``: the current record (the newest version not superseded; ``--session`` when the
+    graduate has records in several sessions) as one object, its other versions under ``other_records``.
+    """
+    from issuer.db import reading
+    from issuer.records import is_credential_id, records_of, resolve, view
+
+    with handled_errors():
+        engine = open_engine(current_settings())
+        with reading(engine) as db:
+            current = resolve(db, identifier, session_name=session)
+            if is_credential_id(identifier):
+                records = [current]
+            else:
+                records = records_of(db, cnie=identifier, session_name=session)
+            views = [view(db, record).as_dict() for record in records]
+            chosen = view(db, current).as_dict()
+    if json_output:
+        others = [
+            {key: item[key] for key in ("id", "session", "version", "status")}
+            for item in views
+            if item["id"] != chosen["id"]
+        ]
+        print_json({**chosen, "other_records": others})
+        return
+    for item in views:
+        typer.echo(
+            f"{item['id']}  {item['session']}  v{item['version']}  {item['status'].upper()}  copies: {item['copies']}"
+        )
+        if item["status_reason"]:
+            typer.echo(f"  reason: {item['status_reason']} ({item['status_changed_at']})")
+        if item["replaces"] or item["replaced_by"]:
+            typer.echo(f"  replaces: {item['replaces'] or '-'}  replaced by: {item['replaced_by'] or '-'}")
+        for name, value in item["claims"].items():
+            typer.echo(f"  {name}: {json.dumps(value, ensure_ascii=False)}")
+
+
+@diploma_app.command("offer")
+def diploma_offer(
+    identifier: Annotated[str, typer.Argument(metavar="CNIE", help="CNIE number (or credential id) of the graduate.")],
+    session: OptionalSession = None,
+    json_output: Annotated[bool, typer.Option("--json", help='Print only {"offer_uri": ..., "tx_code": ...}.')] = False,
+    png: Annotated[Path | None, typer.Option("--png", help="Also write the QR code as PNG.")] = None,
+    svg: Annotated[Path | None, typer.Option("--svg", help="Also write the QR code as SVG.")] = None,
+    configuration: Annotated[
+        list[str] | None, typer.Option("--configuration", help="Offer only these credential configurations.")
+    ] = None,
+) -> None:
+    """Create an OpenID4VCI credential offer: a QR for the wallet and a PIN (tx_code) to give separately."""
+    import segno
+
+    from issuer.db import writing
+    from issuer.oid4vci import create_offer
+    from issuer.records import resolve
+    from issuer.secrets import load_secrets
+
+    with handled_errors():
+        settings = current_settings()
+        engine = open_engine(settings)
+        with writing(engine) as db:
+            diploma = resolve(db, identifier, session_name=session)
+            offer = create_offer(
+                db,
+                diploma=diploma,
+                settings=settings,
+                secrets=load_secrets(db),
+                actor=actor(),
+                now=utcnow(),
+                configuration_ids=configuration,
+            )
+    qr = segno.make(offer.offer_uri, error="m")
+    for path in (png, svg):
+        if path is not None:
+            qr.save(str(path), scale=8, border=4)
+            err(f"QR code written to {path}")
+    if json_output:
+        typer.echo(json.dumps({"offer_uri": offer.offer_uri, "tx_code": offer.tx_code}))
+        return
+    qr.terminal(out=sys.stdout, compact=True)
+    typer.echo(offer.offer_uri)
+    typer.echo(f"expires at {offer.expires_at.isoformat()}; diploma {offer.diploma_id}")
+    typer.echo("")
+    typer.echo(f"Transaction code (give it to the graduate separately, not with the QR code): {offer.tx_code}")
+
+
+def _change_status(action: str, identifier: str, reason: str, session: str | None, json_output: bool) -> None:
+    from issuer.db import writing
+    from issuer.records import resolve
+    from issuer.status import StatusAction, change_status
+
+    if not reason.strip():
+        fail("error: --reason must say why", EXIT_ERROR)
+    with handled_errors():
+        engine = open_engine(current_settings())
+        with writing(engine) as db:
+            diploma = resolve(db, identifier, session_name=session)
+            change = change_status(
+                db,
+                diploma_id=diploma.id,
+                action=StatusAction(action),
+                reason=reason.strip(),
+                actor=actor(),
+                now=utcnow(),
+            )
+    result = {
+        "id": change.diploma_id,
+        "before": change.before,
+        "after": change.after,
+        "changed": change.changed,
+        "copies": change.copies,
+        "status_lists": list(change.shards),
+    }
+    if json_output:
+        print_json(result)
+    elif change.changed:
+        typer.echo(
+            f"{change.diploma_id}: {change.before} -> {change.after}; the record and its {change.copies} signed "
+            f"cop{'y' if change.copies == 1 else 'ies'} change together (status list shard(s) {list(change.shards)})"
+        )
+    else:
+        typer.echo(f"{change.diploma_id}: already {change.after}; nothing changed")
+
+
+@diploma_app.command("revoke")
+def diploma_revoke(
+    identifier: Annotated[str, typer.Argument(metavar="ID", help="Credential id or CNIE number.")],
+    reason: ReasonOption,
+    session: OptionalSession = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Revoke a diploma and every signed copy of it. Final: a revoked diploma cannot be reinstated."""
+    _change_status("revoke", identifier, reason, session, json_output)
+
+
+@diploma_app.command("suspend")
+def diploma_suspend(
+    identifier: Annotated[str, typer.Argument(metavar="ID", help="Credential id or CNIE number.")],
+    reason: ReasonOption,
+    session: OptionalSession = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Suspend a diploma and every signed copy of it (reversible with reinstate)."""
+    _change_status("suspend", identifier, reason, session, json_output)
+
+
+@diploma_app.command("reinstate")
+def diploma_reinstate(
+    identifier: Annotated[str, typer.Argument(metavar="ID", help="Credential id or CNIE number.")],
+    reason: ReasonOption,
+    session: OptionalSession = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Lift a suspension (a revoked diploma stays revoked)."""
+    _change_status("reinstate", identifier, reason, session, json_output)
+
+
+@diploma_app.command("supersede")
+def diploma_supersede(
+    identifier: Annotated[str, typer.Argument(metavar="ID", help="Credential id or CNIE number.")],
+    subject: Annotated[Path, typer.Option("--subject", help="JSON file with the complete corrected subject.")],
+    reason: ReasonOption,
+    json_output: JsonOption = False,
+) -> None:
+    """Revoke a record and issue its corrected version in one step (links: replaces / replaced_by)."""
+    from issuer.errors import InputError
+    from issuer.records import supersede
+
+    with handled_errors():
+        try:
+            corrected = json.loads(subject.read_text(encoding="utf-8-sig"))
+        except (OSError, ValueError) as exc:
+            raise InputError(
+                "cannot read the corrected subject", code="diploma.correction_unreadable", found=str(exc)[:200]
+            ) from exc
+        if not isinstance(corrected, dict):
+            raise InputError("the corrected subject must be a JSON object", code="diploma.correction_invalid")
+        settings = current_settings()
+        old_id, new_id = supersede(
+            open_engine(settings),
+            settings=settings,
+            identifier=identifier,
+            subject=corrected,
+            reason=reason,
+            actor=actor(),
+            now=utcnow(),
+        )
+    if json_output:
+        print_json({"revoked": old_id, "issued": new_id})
+    else:
+        typer.echo(f"{old_id} revoked (superseded); corrected record {new_id} created")

@@ -1,0 +1,118 @@
+"""What every issuer command shares: reading the settings, opening the database and the key store, the
+actor and the clock, printing, and turning our errors into a message on stderr and an exit code.
+
+Exit codes: 0 success, 1 the input was refused (bad file, unknown diploma, revoked is final...), 2 the
+command could not run (settings, database not migrated, key passphrase, unreadable file). Heavy modules
+are imported inside the functions so that ``tawtiq --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sqlalchemy import Engine
+
+    from issuer.keyring import Keyring
+    from issuer.settings import Settings
+
+EXIT_REFUSED = 1
+EXIT_ERROR = 2
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
+SessionOption = Annotated[str, typer.Option("--session", help="Exam session, e.g. 2024-normale or 2024-rattrapage.")]
+OptionalSession = Annotated[
+    str | None, typer.Option("--session", help="Exam session, when the graduate has records in several.")
+]
+ReasonOption = Annotated[str, typer.Option("--reason", help="Why (recorded in the audit log).")]
+
+
+def actor() -> str:
+    """Who runs the command, as recorded in the audit log: ``cli:<user name>``."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # pragma: no cover - no user name in a container
+        return "cli:unknown"
+
+
+def utcnow() -> datetime:
+    """The time now, in UTC (the commands' only clock)."""
+    return datetime.now(UTC)
+
+
+def err(message: str) -> None:
+    """Print a diagnostic on stderr."""
+    typer.echo(message, err=True)
+
+
+def fail(message: str, code: int) -> NoReturn:
+    """Print ``message`` on stderr and end the command with exit ``code``."""
+    err(message)
+    raise typer.Exit(code)
+
+
+def print_json(value: Any) -> None:
+    """Print a result as indented JSON on stdout."""
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+@contextmanager
+def handled_errors() -> Iterator[None]:
+    """Turn our errors into a message on stderr and an exit code (1 refused, 2 cannot run)."""
+    from pydantic import ValidationError
+
+    from vc.errors import CredentialError, TawtiqError
+
+    try:
+        yield
+    except CredentialError as exc:
+        fail(f"error: {exc.diagnostics()}", EXIT_REFUSED)
+    except TawtiqError as exc:
+        fail(f"error: {exc.diagnostics()}", EXIT_ERROR)
+    except ValidationError as exc:
+        lines = [f"  {'.'.join(str(p) for p in error['loc']) or 'settings'}: {error['msg']}" for error in exc.errors()]
+        fail("error: the TAWTIQ_* settings are invalid:\n" + "\n".join(lines), EXIT_ERROR)
+
+
+def current_settings() -> Settings:
+    """The validated ``TAWTIQ_*`` settings; raises pydantic's ``ValidationError`` when they are invalid."""
+    from issuer.settings import load_settings
+
+    return load_settings()
+
+
+def open_engine(settings: Settings, *, migrated: bool = True) -> Engine:
+    """The database engine; with ``migrated`` (the default) it raises unless the schema is current."""
+    from issuer.db import create_database_engine, require_current
+
+    engine = create_database_engine(settings.resolved_database_url)
+    if migrated:
+        require_current(engine)
+    return engine
+
+
+def open_keyring(settings: Settings) -> Keyring:
+    """The key store, unlocked with the passphrase from the settings (refused when missing or weak)."""
+    from issuer.keyring import Keyring
+
+    return Keyring.open(settings.resolved_key_dir, settings.key_passphrase_bytes())
+
+
+def parse_instant(text: str | None) -> datetime:
+    """An ISO 8601 instant with a time zone, in UTC (now when ``text`` is None); exits 2 otherwise."""
+    if text is None:
+        return utcnow()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        fail(f"error: not an ISO 8601 instant: {text!r} (e.g. 2026-07-01T12:00:00Z)", EXIT_ERROR)
+    if moment.tzinfo is None:
+        fail(f"error: {text!r} needs a time zone, e.g. {text}Z", EXIT_ERROR)
+    return moment.astimezone(UTC)

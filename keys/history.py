@@ -32,6 +32,7 @@ from typing import Any, Final
 
 from vc.errors import ConfigurationError, FormatError, KeyResolutionError
 from vc.jose import PublicKey, select_key
+from vc.times import parse_numeric_date
 
 #: JWK members holding the key itself, per key type (RFC 7518 §6, RFC 8037 §2).
 _KEY_MEMBERS: Final = {"EC": ("kty", "crv", "x", "y"), "OKP": ("kty", "crv", "x"), "RSA": ("kty", "n", "e")}
@@ -46,8 +47,6 @@ REVOKED_MEMBER: Final = "revoked"
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_SECOND: Final = timedelta(seconds=1)
-#: The largest NumericDate accepted (9999-12-31T23:59:59Z); beyond it datetimes overflow.
-_MAX_NUMERIC_DATE: Final = 253_402_300_799
 
 
 class KeyState(StrEnum):
@@ -521,15 +520,9 @@ def _numeric_date(container: Mapping[str, Any], name: str, *, where: str) -> dat
         raise FormatError(
             f"{where} has no '{name}'", code="key.jwk_time_invalid", expected=f"'{name}' as a NumericDate"
         )
-    value = container[name]
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _MAX_NUMERIC_DATE:
-        raise FormatError(
-            f"{where} '{name}' is not a NumericDate",
-            code="key.jwk_time_invalid",
-            found=value,
-            expected=f"an integer number of seconds since 1970, 0 to {_MAX_NUMERIC_DATE}",
-        )
-    return _EPOCH + timedelta(seconds=value)
+    return parse_numeric_date(
+        container[name], what=f"{where} '{name}'", code="key.jwk_time_invalid", whole_seconds=True
+    )
 
 
 def _revoked_at(jwk: Mapping[str, Any], *, where: str) -> datetime | None:

@@ -127,6 +127,13 @@ class UpstreamError(TawtiqError):
     default_code = "upstream.unavailable"
 
 
+class UnsupportedStatusError(UpstreamError):
+    """A status mechanism this engine does not implement: as with an unreachable list, the status cannot be
+    known, so the verdict is ``indeterminate`` (never ``valid``, never "revoked")."""
+
+    default_code = "status.unsupported_type"
+
+
 class ConfigurationError(TawtiqError):
     """The caller's configuration is wrong (missing key, empty policy, bad settings)."""
 

@@ -18,7 +18,8 @@ from typing import Any, Final, TypeAlias
 from vc.claims import ClaimPath, as_claim_path
 from vc.errors import ConfigurationError, FormatError
 from vc.jose import DEFAULT_ALGORITHMS, SUPPORTED_ALGORITHMS
-from vc.vcdm import ContextRegistry, is_url
+from vc.urls import is_absolute_url
+from vc.vcdm import ContextRegistry
 
 #: Largest input the pipeline parses; anything longer is refused before parsing.
 DEFAULT_MAX_INPUT_BYTES: Final = 64 * 1024
@@ -89,7 +90,7 @@ class TrustList:
             if not isinstance(entry, Mapping):
                 raise bad(f"{where} must be an object", entry)
             identifier = entry.get("id")
-            if not is_url(identifier):
+            if not is_absolute_url(identifier):
                 raise bad(f"{where}.id must be a URL", identifier, "e.g. https://bac.example.ma")
             assert isinstance(identifier, str)
             if identifier in issuers:

@@ -15,9 +15,23 @@ from typing import Any, Final, NamedTuple
 
 
 class Verdict(StrEnum):
+    """The answer to "is this credential good?"; see :meth:`worst` for how several answers combine."""
+
     VALID = "valid"
     INVALID = "invalid"
     INDETERMINATE = "indeterminate"
+
+    @classmethod
+    def worst(cls, first: Verdict, *others: Verdict) -> Verdict:
+        """The worst of the verdicts: ``invalid`` over ``indeterminate`` over ``valid``.
+
+        A presentation of several credentials, or a diploma kept as several copies, is only as good as its
+        worst part.
+        """
+        return max((first, *others), key=_SEVERITY.__getitem__)
+
+
+_SEVERITY: Final = {Verdict.VALID: 0, Verdict.INDETERMINATE: 1, Verdict.INVALID: 2}
 
 
 class Outcome(StrEnum):

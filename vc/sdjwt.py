@@ -35,7 +35,11 @@ RandomBytes = Callable[[int], bytes]
 
 
 def digest_of(encoded: str) -> str:
-    """base64url(SHA-256(ASCII bytes of the disclosure as transmitted)) — never of re-serialised JSON."""
+    """base64url(SHA-256(ASCII bytes of ``encoded`` as transmitted)) — never of re-serialised JSON.
+
+    The one hash of RFC 9901 (``_sd_alg: sha-256``): a disclosure's digest (§4.2.3) and the KB-JWT's
+    ``sd_hash`` over ``<JWT>~<D1>~…~<Dn>~`` (§4.3.1).
+    """
     return b64url_encode(hashlib.sha256(encoded.encode("ascii")).digest())
 
 
@@ -559,14 +563,9 @@ def _leads_to(item: Revealed, pattern: ClaimPath, payload: Mapping[str, Any]) ->
     return any(lookup(value, pattern[depth:]) for value in lookup(payload, item.path))
 
 
-def sd_hash(text: str) -> str:
-    """The KB-JWT ``sd_hash``: base64url(SHA-256(ASCII of ``<JWT>~<D1>~…~<Dn>~``))."""
-    return b64url_encode(hashlib.sha256(text.encode("ascii")).digest())
-
-
 def key_binding_jwt(*, presentation: str, key: SigningKey, audience: str, nonce: str, issued_at: datetime) -> str:
     """Create the KB-JWT over ``presentation`` (which ends with ``~``) per RFC 9901 §4.3."""
-    payload = {"iat": int(issued_at.timestamp()), "aud": audience, "nonce": nonce, "sd_hash": sd_hash(presentation)}
+    payload = {"iat": int(issued_at.timestamp()), "aud": audience, "nonce": nonce, "sd_hash": digest_of(presentation)}
     return sign_compact(header={"typ": KB_JWT_TYPE}, payload=json_dumps(payload), key=key)
 
 
@@ -680,11 +679,11 @@ def verify_key_binding(
                 f"KB-JWT lacks '{name}'", code="holder_binding.malformed", found=claims.get(name), expected="a string"
             )
     # (5.5) sd_hash over the presented SD-JWT
-    if claims["sd_hash"] != sd_hash(sd_jwt.without_key_binding):
+    if claims["sd_hash"] != digest_of(sd_jwt.without_key_binding):
         raise HolderBindingError(
             "KB-JWT 'sd_hash' does not match the presented SD-JWT",
             code="holder_binding.sd_hash",
             found=claims["sd_hash"],
-            expected=sd_hash(sd_jwt.without_key_binding),
+            expected=digest_of(sd_jwt.without_key_binding),
         )
     return claims

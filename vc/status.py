@@ -30,6 +30,7 @@ from vc.statuslist import (
     parse_token_status_list_payload,
     token_status_list_payload,
 )
+from vc.times import parse_numeric_date
 from vc.vcdm import ContextRegistry, node_id
 
 StatusReference: TypeAlias = BitstringStatusEntry | TokenStatusReference
@@ -152,18 +153,6 @@ def issue_token_status_list(
     return sign_compact(header={"typ": STATUS_LIST_JWT_TYPE}, payload=json_dumps(payload), key=key)
 
 
-def _numeric_date(value: object) -> datetime | None:
-    """A status list credential's ``iat`` as a time; absent, not a number or out of range is refused."""
-    if value is None:
-        return None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        try:
-            return datetime.fromtimestamp(value, UTC)
-        except (OverflowError, OSError, ValueError):
-            pass
-    raise StatusError("status list 'iat' is not a NumericDate", code="status.list_malformed", found=value)
-
-
 def _timestamp(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC) if value is not None else None
 
@@ -216,7 +205,12 @@ def verify_status_list_token(
                 expected=uri,
             )
         issuer = node_id(payload.get("iss")) or document.issuer
-        issued = _numeric_date(payload.get("iat"))
+        raw_issued = payload.get("iat")
+        issued = (
+            None
+            if raw_issued is None
+            else parse_numeric_date(raw_issued, what="'iat'", code="status.list_malformed", error=StatusError)
+        )
         data = StatusListData(
             uri=uri,
             issuer=issuer,

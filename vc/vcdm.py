@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 from urllib.parse import unquote_to_bytes
 
+from vc import times
 from vc.errors import FormatError
+from vc.urls import is_absolute_url
 
 CREDENTIALS_V2: Final = "https://www.w3.org/ns/credentials/v2"
 VERIFIABLE_CREDENTIAL: Final = "VerifiableCredential"
@@ -31,8 +32,6 @@ ENVELOPED_MEDIA_TYPES: Final = frozenset(
 _ALWAYS_ALLOWED: Final = frozenset({"@context", "id", "type", "@id", "@type"})
 #: JWT registered claims that may sit beside the credential's own properties (VC-JOSE-COSE §3.1.1).
 JWT_CLAIMS: Final = frozenset({"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "cnf", "nonce"})
-
-_DATE_TIME_STAMP: Final = re.compile(r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 
 
 def _fail(message: str, *, code: str, found: Any = None, expected: Any = None) -> FormatError:
@@ -102,26 +101,11 @@ def as_list(value: Any) -> list[Any]:
 
 
 def parse_date_time_stamp(value: Any, *, name: str) -> datetime:
-    """Parse an XML Schema ``dateTimeStamp`` (a date-time with a time zone). Raises :class:`FormatError`."""
-    if not isinstance(value, str) or not _DATE_TIME_STAMP.match(value):
-        raise _fail(
-            f"'{name}' is not a dateTimeStamp",
-            code="vcdm.date_invalid",
-            found=value,
-            expected="e.g. 2024-07-01T00:00:00Z (with a time zone)",
-        )
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise _fail(f"'{name}' is not a valid date", code="vcdm.date_invalid", found=value) from exc
+    """Parse ``validFrom``/``validUntil``: an XML Schema ``dateTimeStamp`` (a date-time with a time zone).
 
-
-_ABSOLUTE_URL: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:(?!/*$)\S+")
-
-
-def is_url(value: Any) -> bool:
-    """True for an absolute URL (a scheme and something after it), e.g. ``https://…``, ``did:…``, ``urn:…``."""
-    return isinstance(value, str) and _ABSOLUTE_URL.fullmatch(value) is not None
+    Raises :class:`FormatError` ``vcdm.date_invalid`` (see :func:`vc.times.parse_date_time_stamp`).
+    """
+    return times.parse_date_time_stamp(value, name=name, code="vcdm.date_invalid")
 
 
 def node_id(value: Any) -> str | None:
@@ -203,7 +187,7 @@ def validate_credential(document: Mapping[str, Any], registry: ContextRegistry) 
             expected=f"['{VERIFIABLE_CREDENTIAL}', ...]",
         )
     issuer = node_id(document.get("issuer"))
-    if issuer is None or not is_url(issuer):
+    if issuer is None or not is_absolute_url(issuer):
         raise _fail(
             "credential 'issuer' must be a URL or an object with a URL 'id'",
             code="vcdm.issuer_invalid",
@@ -217,7 +201,7 @@ def validate_credential(document: Mapping[str, Any], registry: ContextRegistry) 
             found=document["iss"],
             expected=issuer,
         )
-    if "id" in document and not is_url(document["id"]):
+    if "id" in document and not is_absolute_url(document["id"]):
         raise _fail("credential 'id' must be a URL", code="vcdm.id_invalid", found=document["id"])
     if "jti" in document and "id" in document and document["jti"] != document["id"]:
         raise _fail("JWT 'jti' does not match the credential's id", code="vcdm.jti_mismatch", found=document["jti"])
@@ -331,7 +315,7 @@ def validate_presentation(document: Mapping[str, Any], registry: ContextRegistry
             expected=VERIFIABLE_PRESENTATION,
         )
     holder = node_id(document["holder"]) if "holder" in document else None
-    if "holder" in document and not is_url(holder):
+    if "holder" in document and not is_absolute_url(holder):
         raise _fail("presentation 'holder' must be a URL", code="vcdm.holder_invalid", found=document["holder"])
     if "iss" in document and holder is not None and document["iss"] != holder:
         raise _fail("JWT 'iss' does not match the holder", code="vcdm.iss_mismatch", found=document["iss"])

@@ -30,6 +30,7 @@ from vc.errors import (
     HolderBindingError,
     StatusError,
     TawtiqError,
+    UnsupportedStatusError,
     UpstreamError,
 )
 from vc.jose import Jws, KeyResolver, PublicKey, check_header, parse_compact
@@ -45,6 +46,7 @@ from vc.statuslist import (
     parse_bitstring_status_entry,
     parse_token_status_reference,
 )
+from vc.times import from_numeric_date, parse_numeric_date
 from vc.vcdm import (
     VERIFIABLE_CREDENTIAL,
     as_list,
@@ -128,7 +130,7 @@ def verify(
     checks = run.checks.finish()
     verdict = verdict_of(checks)
     for nested in run.nested:
-        verdict = _worst(verdict, nested.verdict)
+        verdict = Verdict.worst(verdict, nested.verdict)
     return VerificationReport(
         verdict=verdict,
         checks=checks,
@@ -143,11 +145,6 @@ def verify(
         trust_list_version=policy.trust.version,
         credentials=tuple(run.nested),
     )
-
-
-def _worst(a: Verdict, b: Verdict) -> Verdict:
-    order = (Verdict.VALID, Verdict.INDETERMINATE, Verdict.INVALID)
-    return max(a, b, key=order.index)
 
 
 def _run(
@@ -343,18 +340,10 @@ def _signing_time(payload: Mapping[str, Any]) -> datetime | None:
     if isinstance(issued, int) and not isinstance(issued, bool):
         # An 'iat' beyond the datetime range gives no signing time (a compromised key then refuses the token);
         # step (7) reports the claim once the signature is known to be good.
-        return _from_timestamp(issued)
+        return from_numeric_date(issued)
     try:
         return parse_date_time_stamp(payload["validFrom"], name="validFrom") if "validFrom" in payload else None
     except FormatError:
-        return None
-
-
-def _from_timestamp(value: float) -> datetime | None:
-    """The UTC datetime of a NumericDate, or None when the platform cannot represent it."""
-    try:
-        return datetime.fromtimestamp(value, UTC)
-    except (OverflowError, OSError, ValueError):
         return None
 
 
@@ -382,19 +371,9 @@ def _numeric_date(claims: Mapping[str, Any], name: str, *, lenient: bool) -> dat
     value = claims.get(name)
     if value is None:
         return None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        moment = _from_timestamp(value)
-        if moment is None:
-            raise FormatError(
-                f"'{name}' is not a representable NumericDate",
-                code="validity.claim_malformed",
-                found=value,
-                expected="seconds since 1970 within years 1 to 9999",
-            )
-        return moment
-    if lenient:
+    if lenient and (isinstance(value, bool) or not isinstance(value, int | float)):
         return None  # VC-JOSE-COSE test vectors carry string 'iat'; VCDM validFrom governs those credentials
-    raise FormatError(f"'{name}' is not a NumericDate", code="validity.claim_malformed", found=value)
+    return parse_numeric_date(value, what=f"'{name}'", code="validity.claim_malformed")
 
 
 def _check_validity(
@@ -441,14 +420,11 @@ def _status_references(claims: Mapping[str, Any], profile: Profile) -> list[Stat
     )
     if unsupported:
         raise UnsupportedStatusError(
-            f"the credential uses a status mechanism this verifier cannot check: {unsupported}; "
-            f"supported: {list(SUPPORTED_STATUS_TYPES)}"
+            "the credential uses a status mechanism this verifier cannot check",
+            found=unsupported,
+            expected=list(SUPPORTED_STATUS_TYPES),
         )
     return [parse_bitstring_status_entry(entry) for entry in entries]
-
-
-class UnsupportedStatusError(Exception):
-    """A status mechanism we do not implement: the status cannot be known (never 'valid', never 'revoked')."""
 
 
 def _check_status(
@@ -461,7 +437,7 @@ def _check_status(
         checks.error(CheckName.STATUS, exc)
         return
     except UnsupportedStatusError as exc:
-        checks.not_checked(CheckName.STATUS, "status.unsupported_type", str(exc), blocking=True)
+        checks.not_checked(CheckName.STATUS, exc.code, exc.message, blocking=True)
         return
     if not references:
         checks.not_checked(CheckName.STATUS, "status.none", "the credential carries no status reference")

@@ -15,7 +15,6 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Final
 
 from starlette.concurrency import run_in_threadpool
 
@@ -31,8 +30,6 @@ from verifier.status import StatusLists
 from verifier.trust import TrustedIssuers, TrustListSource
 
 log = logging.getLogger(__name__)
-
-_VERDICT_ORDER: Final = (Verdict.VALID, Verdict.INDETERMINATE, Verdict.INVALID)
 
 
 class LogHasher:
@@ -85,7 +82,7 @@ def with_check(report: VerificationReport, check: Check) -> VerificationReport:
     checks = tuple(check if existing.name == check.name else existing for existing in report.checks)
     verdict = verdict_of(checks)
     for nested in report.credentials:
-        verdict = max(verdict, nested.verdict, key=_VERDICT_ORDER.index)
+        verdict = Verdict.worst(verdict, nested.verdict)
     return replace(report, checks=checks, verdict=verdict)
 
 

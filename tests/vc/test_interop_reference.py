@@ -338,7 +338,7 @@ def test_we_process_a_reference_presentation_with_key_binding(pinned_reference_c
     assert parsed.key_binding_jwt is not None
     claims = sdjwt.verify_key_binding(parsed, holder_key=HOLDER_KEY.public, expect=kb_expectations(), now=NOW)
     assert claims["iat"] == int(NOW.timestamp())
-    assert claims["sd_hash"] == sdjwt.sd_hash(parsed.without_key_binding)
+    assert claims["sd_hash"] == sdjwt.digest_of(parsed.without_key_binding)
     assert ours == reference_verify(text, audience=VERIFIER, nonce=NONCE)
     assert {k: v for k, v in ours.items() if k not in ("iss", "vct", "iat", "cnf")} == {
         "familyName": EVERYTHING["familyName"],

@@ -156,7 +156,7 @@ def test_kb_jwt_verifies_at_the_pinned_time_and_its_sd_hash_matches(name: str) -
     )
     assert claims == presentation["kb_jwt_payload"]
     assert claims["sd_hash"] == presentation["expected_sd_hash"]
-    assert sdjwt.sd_hash(parsed.without_key_binding) == presentation["expected_sd_hash"]
+    assert sdjwt.digest_of(parsed.without_key_binding) == presentation["expected_sd_hash"]
     assert parse_compact(presentation["kb_jwt"]).header == presentation["kb_jwt_header"]
     assert parsed.key_binding_jwt == presentation["kb_jwt"]
 
@@ -312,7 +312,7 @@ def test_section8_flattened_presentation_with_key_binding() -> None:
         parsed, holder_key=PublicKey.from_jwk(HOLDER_JWK), expect=kb_expectations(), now=KB_TIME
     )
     # sd_hash covers protected.payload.signature~D1~D2~, the compact form of the flattened JWS.
-    assert claims["sd_hash"] == sdjwt.sd_hash(parsed.without_key_binding)
+    assert claims["sd_hash"] == sdjwt.digest_of(parsed.without_key_binding)
     assert claims["sd_hash"].startswith("VjtPsgZp")
 
 
@@ -339,7 +339,7 @@ def test_section8_general_presentation_with_two_issuer_signatures() -> None:
     claims = sdjwt.verify_key_binding(
         parsed, holder_key=PublicKey.from_jwk(HOLDER_JWK), expect=kb_expectations(), now=KB_TIME
     )
-    assert claims["sd_hash"] == sdjwt.sd_hash(parsed.without_key_binding)
+    assert claims["sd_hash"] == sdjwt.digest_of(parsed.without_key_binding)
     assert claims["sd_hash"].startswith("qbyIWP3p")
 
 

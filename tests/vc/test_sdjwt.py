@@ -447,12 +447,12 @@ def test_present_with_a_key_adds_a_kb_jwt_over_exactly_the_presented_string() ->
         "iat": int(NOW.timestamp()),
         "aud": AUDIENCE,
         "nonce": NONCE,
-        "sd_hash": sdjwt.sd_hash(presented_part),
+        "sd_hash": sdjwt.digest_of(presented_part),
     }
     presented = sdjwt.parse(text)
     assert presented.without_key_binding == presented_part
     claims = sdjwt.verify_key_binding(presented, holder_key=HOLDER.public, expect=expectations(), now=NOW)
-    assert claims["sd_hash"] == sdjwt.sd_hash(presented_part)
+    assert claims["sd_hash"] == sdjwt.digest_of(presented_part)
 
 
 def test_present_with_a_key_needs_audience_nonce_and_time() -> None:
@@ -481,7 +481,7 @@ def _presentation(*, typ: str = "kb+jwt", **kb_changes: Any) -> sdjwt.SdJwt:
     parsed, payload = issued(ALL_PATHS, holder=HOLDER.public)
     chosen = sdjwt.select(parsed, payload, [("familyName",)])
     presented = sdjwt.serialize(parsed.issuer_jwt, chosen)
-    claims = {"iat": int(NOW.timestamp()), "aud": AUDIENCE, "nonce": NONCE, "sd_hash": sdjwt.sd_hash(presented)}
+    claims = {"iat": int(NOW.timestamp()), "aud": AUDIENCE, "nonce": NONCE, "sd_hash": sdjwt.digest_of(presented)}
     kb_jwt = sign_compact(header={"typ": typ}, payload=json_dumps({**claims, **kb_changes}), key=HOLDER)
     return sdjwt.parse(presented + kb_jwt)
 
@@ -496,7 +496,7 @@ def _presentation(*, typ: str = "kb+jwt", **kb_changes: Any) -> sdjwt.SdJwt:
         ({"iat": "now"}, NOW, "holder_binding.iat_missing"),
         ({"iat": True}, NOW, "holder_binding.iat_missing"),
         ({"iat": None}, NOW, "holder_binding.iat_missing"),
-        ({"sd_hash": sdjwt.sd_hash("something else~")}, NOW, "holder_binding.sd_hash"),
+        ({"sd_hash": sdjwt.digest_of("something else~")}, NOW, "holder_binding.sd_hash"),
         ({"typ": "jwt"}, NOW, "holder_binding.typ"),
     ],
 )

@@ -10,12 +10,12 @@ import pytest
 
 import schemas
 from vc.errors import FormatError
+from vc.urls import is_absolute_url
 from vc.vcdm import (
     CREDENTIALS_V2,
     ContextRegistry,
     Envelope,
     as_list,
-    is_url,
     node_id,
     parse_date_time_stamp,
     parse_envelope,
@@ -372,7 +372,7 @@ def test_envelope_refusals(entry: Any, code: str) -> None:
     ],
 )
 def test_is_url(value: Any, expected: bool) -> None:
-    assert is_url(value) is expected
+    assert is_absolute_url(value) is expected
 
 
 def test_small_helpers() -> None:

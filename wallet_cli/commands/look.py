@@ -153,8 +153,7 @@ def verify_command(
                     copy.credential, copy.signing_key(), issuer=diploma.issuer, keys=keys, status=status, now=moment
                 )
                 reports.append((copy, report))
-        order = (Verdict.VALID, Verdict.INDETERMINATE, Verdict.INVALID)
-        verdict = max((report.verdict for _copy, report in reports), key=order.index)
+        verdict = Verdict.worst(*(report.verdict for _copy, report in reports))
         document = {
             "diploma": diploma.id,
             "issuer": diploma.issuer,

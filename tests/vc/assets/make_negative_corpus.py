@@ -39,7 +39,7 @@ from tests.vc import corpus_support as corpus
 from vc import ContextRegistry, DecoyPolicy, Profile, SigningKey, issue, present
 from vc.encoding import b64url_decode, b64url_encode, json_dumps
 from vc.jose import parse_compact, sign_compact, thumbprint
-from vc.sdjwt import digest_of, sd_hash, serialize
+from vc.sdjwt import digest_of, serialize
 
 #: What the university asks to see (the holder discloses exactly these).
 ASKED: Final = ("familyName", "givenName", "stream", "session", "generalAverage", "mention")
@@ -284,7 +284,7 @@ class World:
             "iat": int(issued_at.timestamp()),
             "aud": audience,
             "nonce": nonce,
-            "sd_hash": sd_hash(over if over is not None else presented),
+            "sd_hash": digest_of(over if over is not None else presented),
         }
         return presented + sign_compact(header={"typ": typ}, payload=json_dumps(claims), key=key or self.holder)
 

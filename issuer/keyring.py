@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Final
 
 from keys import EncryptedFileKeyStore, KeyHistory, KeyStore
-from vc import SigningKey
+from vc import Signer
 
 _CHECK_INTERVAL_SECONDS: Final = 1.0
 
@@ -62,7 +62,7 @@ class Keyring:
         self._refresh()
         return self._store.history()
 
-    def signing_key(self, *, at: datetime) -> SigningKey:
+    def signing_key(self, *, at: datetime) -> Signer:
         """The key that signs at ``at``. Raises :class:`vc.ConfigurationError` ``key.no_active_key``."""
         self._refresh()
         return self._store.signing_key(at=at)

@@ -1,40 +1,32 @@
 """Where an issuer's private keys live: the :class:`KeyStore` interface and two implementations.
 
 A store keeps the key history (public keys and their windows) beside the private keys, and hands a
-private key out only as a :class:`vc.jose.SigningKey`, never as bytes; nothing here logs or prints one.
+private key out only as a :class:`vc.jose.Signer`, never as bytes; nothing here logs or prints one.
 :class:`InMemoryKeyStore` is the fake for tests; :class:`EncryptedFileKeyStore` keeps encrypted PKCS#8
-files on disk. A PKCS#11 store can implement the same interface later.
+files on disk; :class:`keys.pkcs11.Pkcs11KeyStore` keeps the keys on a hardware token.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import fcntl
-import json
-import os
 import re
-import tempfile
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Final, Protocol, TypeAlias
+from typing import Final, Protocol
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519
 
+from keys.directory import HistoryChange, KeyDirectory
 from keys.history import KeyEntry, KeyHistory, KeyState, floor_to_second
-from vc.encoding import json_object
 from vc.errors import ConfigurationError, FormatError, KeyResolutionError
-from vc.jose import SigningKey
+from vc.jose import Signer, SigningKey
 
 #: The algorithm of a new key when nothing says otherwise (DESIGN §4: diplomas are signed with ES256).
 DEFAULT_ALGORITHM: Final = "ES256"
-
-HistoryChange: TypeAlias = Callable[[KeyHistory], KeyHistory]
 
 
 class KeyStore(Protocol):
@@ -48,7 +40,7 @@ class KeyStore(Protocol):
         """Generate a key that may sign from ``not_before`` (rounded down to the second) and record it."""
         ...
 
-    def signing_key(self, *, at: datetime) -> SigningKey:
+    def signing_key(self, *, at: datetime) -> Signer:
         """The newest key active at ``at``. Raises :class:`ConfigurationError` ``key.no_active_key``."""
         ...
 
@@ -73,12 +65,12 @@ class _HistoryBackedStore(ABC):
     """The key life cycle, shared by the stores; subclasses only keep and persist the two halves."""
 
     def create(self, *, algorithm: str = DEFAULT_ALGORITHM, not_before: datetime) -> KeyEntry:
-        signing = SigningKey.generate(algorithm)
+        signing = self._new_key(algorithm)
         entry = KeyEntry(key=signing.public, not_before=floor_to_second(not_before, what="not_before"))
         self._commit(lambda history: history.with_entry(entry), new_key=(entry.kid, signing))
         return entry
 
-    def signing_key(self, *, at: datetime) -> SigningKey:
+    def signing_key(self, *, at: datetime) -> Signer:
         return self._private_key(self.history().active_signing_kid(at))
 
     def retire(self, kid: str, *, at: datetime) -> KeyEntry:
@@ -93,7 +85,7 @@ class _HistoryBackedStore(ABC):
         current = self.history()
         active = [entry for entry in current.entries if entry.status(at) is KeyState.ACTIVE]
         algorithm = current.entry(current.active_signing_kid(at)).algorithm if active else DEFAULT_ALGORITHM
-        signing = SigningKey.generate(algorithm)
+        signing = self._new_key(algorithm)
         entry = KeyEntry(key=signing.public, not_before=floor_to_second(at, what="at"))
 
         def change(history: KeyHistory) -> KeyHistory:
@@ -109,11 +101,15 @@ class _HistoryBackedStore(ABC):
     @abstractmethod
     def history(self) -> KeyHistory: ...
 
-    @abstractmethod
-    def _private_key(self, kid: str) -> SigningKey: ...
+    def _new_key(self, algorithm: str) -> Signer:
+        """A fresh key for ``algorithm``; :meth:`_commit` keeps it. Software keys unless a store says otherwise."""
+        return SigningKey.generate(algorithm)
 
     @abstractmethod
-    def _commit(self, change: HistoryChange, *, new_key: tuple[str, SigningKey] | None = None) -> KeyHistory:
+    def _private_key(self, kid: str) -> Signer: ...
+
+    @abstractmethod
+    def _commit(self, change: HistoryChange, *, new_key: tuple[str, Signer] | None = None) -> KeyHistory:
         """Apply ``change`` to the stored history, keep ``new_key`` first, persist; return the new history."""
 
 
@@ -122,15 +118,15 @@ class InMemoryKeyStore(_HistoryBackedStore):
 
     def __init__(self) -> None:
         self._history = KeyHistory()
-        self._keys: dict[str, SigningKey] = {}
+        self._keys: dict[str, Signer] = {}
 
     def history(self) -> KeyHistory:
         return self._history
 
-    def _private_key(self, kid: str) -> SigningKey:
+    def _private_key(self, kid: str) -> Signer:
         return self._keys[kid]
 
-    def _commit(self, change: HistoryChange, *, new_key: tuple[str, SigningKey] | None = None) -> KeyHistory:
+    def _commit(self, change: HistoryChange, *, new_key: tuple[str, Signer] | None = None) -> KeyHistory:
         updated = change(self._history)
         if new_key is not None:
             kid, signing = new_key
@@ -142,11 +138,7 @@ class InMemoryKeyStore(_HistoryBackedStore):
         return f"InMemoryKeyStore({len(self._history.entries)} keys)"
 
 
-_HISTORY_FILE: Final = "history.json"
-_LOCK_FILE: Final = ".lock"
 _PEM_SUFFIX: Final = ".pem"
-_TEMP_SUFFIX: Final = ".tmp"
-_HISTORY_VERSION: Final = 1
 _KID_FILENAME: Final = re.compile(r"[A-Za-z0-9_-]{43}")
 _PEM_BEGIN: Final = b"-----BEGIN ENCRYPTED PRIVATE KEY-----"
 _PEM_END: Final = b"-----END ENCRYPTED PRIVATE KEY-----"
@@ -157,13 +149,11 @@ class EncryptedFileKeyStore(_HistoryBackedStore):
     """A :class:`KeyStore` in a directory: one encrypted PKCS#8 PEM file per key and a history file.
 
     Layout: ``<kid>.pem`` (mode 0600, encrypted with ``passphrase`` by
-    ``cryptography``'s ``BestAvailableEncryption``) and ``history.json`` (the history as
-    :meth:`KeyHistory.to_jwks` writes it, plus ``"version": 1``), in a directory of mode 0700 that is
-    created if missing. Every write goes to a temporary file in the same directory, is fsynced and then
-    renamed over its target, the private key before the history, so a crash leaves at worst an unused
-    key file or a stray temporary file, both ignored. Changes hold an exclusive lock on the directory
-    and start from the history on disk, so two processes do not overwrite each other's changes;
-    :meth:`history` and :meth:`signing_key` use the history as of the last open or change.
+    ``cryptography``'s ``BestAvailableEncryption``) beside the history of a :class:`keys.directory.KeyDirectory`.
+    Every write is atomic, the private key before the history, so a crash leaves at worst an unused
+    key file or a stray temporary file, both ignored. Changes hold the directory's lock and start from
+    the history on disk; :meth:`history` and :meth:`signing_key` use the history as of the last open or
+    change.
 
     Opening decrypts every key in the history, so a wrong passphrase stops the service at start-up.
     Raises :class:`ConfigurationError` with the path concerned: ``key.passphrase_missing``,
@@ -183,25 +173,23 @@ class EncryptedFileKeyStore(_HistoryBackedStore):
             )
         self._directory = Path(directory)
         self._passphrase = passphrase
-        self._keys: dict[str, SigningKey] = {}
-        self._prepare_directory()
-        with self._locked():
-            self._remove_stray_temporary_files()
-            history = self._read_history()
-            if history is None:
-                strays = sorted(path.name for path in self._directory.glob(f"*{_PEM_SUFFIX}"))
-                if strays:
-                    raise ConfigurationError(
-                        "the key directory holds private keys but no key history; restore history.json from a "
-                        "backup rather than start a new history, or the old keys would stop verifying",
-                        code="key.history_missing",
-                        found=f"{self._history_path}: missing; key files {strays}",
-                        expected="history.json beside the key files",
-                    )
-                history = KeyHistory()
-                self._write_history(history)
-            self._keys = self._load_all(history)
-            self._history = history
+        self._files = KeyDirectory(self._directory)
+
+        def refuse_keys_without_history() -> None:
+            strays = sorted(path.name for path in self._directory.glob(f"*{_PEM_SUFFIX}"))
+            if strays:
+                raise ConfigurationError(
+                    "the key directory holds private keys but no key history; restore history.json from a "
+                    "backup rather than start a new history, or the old keys would stop verifying",
+                    code="key.history_missing",
+                    found=f"{self._files.history_path}: missing; key files {strays}",
+                    expected="history.json beside the key files",
+                )
+
+        # Loaded outside the lock: key files are only ever added, so every key of this history is there.
+        history = self._files.open(before_new_history=refuse_keys_without_history)
+        self._keys: dict[str, SigningKey] = self._load_all(history)
+        self._history = history
 
     @property
     def directory(self) -> Path:
@@ -219,30 +207,22 @@ class EncryptedFileKeyStore(_HistoryBackedStore):
             self._keys[kid] = self._load_private(self._history.entry(kid))
         return self._keys[kid]
 
-    def _commit(self, change: HistoryChange, *, new_key: tuple[str, SigningKey] | None = None) -> KeyHistory:
-        with self._locked():
-            current = self._read_history()
-            if current is None:
-                raise ConfigurationError(
-                    "the key history disappeared while the store was open",
-                    code="key.history_missing",
-                    found=f"{self._history_path}: missing",
-                    expected="history.json in the key directory",
-                )
-            updated = change(current)
-            if new_key is not None:
-                self._write_private(*new_key)
-            self._write_history(updated)
+    def _commit(self, change: HistoryChange, *, new_key: tuple[str, Signer] | None = None) -> KeyHistory:
+        saved: tuple[str, SigningKey] | None = None
         if new_key is not None:
-            self._keys[new_key[0]] = new_key[1]
+            kid, signing = new_key
+            assert isinstance(signing, SigningKey)  # made by _new_key of this store
+            saved = (kid, signing)
+
+        def keep_private_key() -> None:
+            if saved is not None:
+                self._write_private(*saved)
+
+        updated = self._files.update(change, before_write=keep_private_key)
+        if saved is not None:
+            self._keys[saved[0]] = saved[1]
         self._history = updated
         return updated
-
-    # -- The directory -------------------------------------------------------------------------------
-
-    @property
-    def _history_path(self) -> Path:
-        return self._directory / _HISTORY_FILE
 
     def _pem_path(self, kid: str) -> Path:
         if not _KID_FILENAME.fullmatch(kid):  # a thumbprint; anything else could escape the directory
@@ -250,88 +230,6 @@ class EncryptedFileKeyStore(_HistoryBackedStore):
                 "a kid in the key history is not an RFC 7638 thumbprint", code="key.history_corrupt", found=kid
             )
         return self._directory / f"{kid}{_PEM_SUFFIX}"
-
-    def _prepare_directory(self) -> None:
-        directory = self._directory
-        try:
-            if not directory.exists():
-                directory.mkdir(mode=0o700, parents=True)
-                directory.chmod(0o700)
-            mode = directory.stat().st_mode
-        except OSError as exc:
-            raise ConfigurationError(
-                "cannot create or read the key directory",
-                code="key.directory_invalid",
-                found=f"{directory}: {exc.strerror or type(exc).__name__}",
-                expected="a directory this service owns",
-            ) from exc
-        if not directory.is_dir():
-            raise ConfigurationError(
-                "the key directory is not a directory", code="key.directory_invalid", found=str(directory)
-            )
-        if mode & 0o077:
-            raise ConfigurationError(
-                "the key directory is open to other users",
-                code="key.directory_insecure",
-                found=f"{directory}: mode {mode & 0o777:o}",
-                expected=f"mode 700 (chmod 700 {directory})",
-            )
-
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        path = self._directory / _LOCK_FILE
-        try:
-            descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError as exc:
-            raise ConfigurationError(
-                "cannot open the key store lock file",
-                code="key.store_write_failed",
-                found=f"{path}: {exc.strerror or type(exc).__name__}",
-            ) from exc
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(descriptor)  # closing releases the lock
-
-    def _remove_stray_temporary_files(self) -> None:
-        # Under the lock no write is in progress: a temporary file is what a crashed write left behind.
-        for stray in self._directory.glob(f".*{_TEMP_SUFFIX}"):
-            stray.unlink(missing_ok=True)
-
-    # -- The history ---------------------------------------------------------------------------------
-
-    def _read_history(self) -> KeyHistory | None:
-        path = self._history_path
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            raise ConfigurationError(
-                "cannot read the key history",
-                code="key.history_unreadable",
-                found=f"{path}: {exc.strerror or type(exc).__name__}",
-            ) from exc
-        try:
-            document = json_object(data, what="key history")
-            version = document.get("version")
-            if version != _HISTORY_VERSION:
-                raise FormatError(
-                    "unsupported key history version", code="key.history_version", found=version, expected=1
-                )
-            return KeyHistory.from_jwks(document)
-        except (FormatError, KeyResolutionError) as exc:
-            raise ConfigurationError(
-                f"the key history file is damaged ({exc.summary}); restore it from a backup",
-                code="key.history_corrupt",
-                found=f"{path}: [{exc.code}] {exc.found if exc.found is not None else ''}".rstrip(),
-                expected=exc.expected if exc.expected is not None else "the history written by this store",
-            ) from exc
-
-    def _write_history(self, history: KeyHistory) -> None:
-        document: dict[str, Any] = {"version": _HISTORY_VERSION, **history.to_jwks()}
-        self._write_atomically(self._history_path, json.dumps(document, indent=2).encode("utf-8") + b"\n")
 
     # -- The private keys ----------------------------------------------------------------------------
 
@@ -341,7 +239,7 @@ class EncryptedFileKeyStore(_HistoryBackedStore):
             format=serialization.PrivateFormat.PKCS8,
             encryption_algorithm=serialization.BestAvailableEncryption(self._passphrase),
         )
-        self._write_atomically(self._pem_path(kid), pem)
+        self._files.write_atomically(self._pem_path(kid), pem)
 
     def _load_all(self, history: KeyHistory) -> dict[str, SigningKey]:
         loaded: dict[str, SigningKey] = {}
@@ -453,40 +351,3 @@ class EncryptedFileKeyStore(_HistoryBackedStore):
             raise ConfigurationError(
                 "a private key file is damaged", code="key.file_corrupt", found=str(path), expected="valid base64"
             ) from exc
-
-    # -- Writing -------------------------------------------------------------------------------------
-
-    def _write_atomically(self, path: Path, data: bytes) -> None:
-        """Write ``data`` to ``path`` through a fsynced temporary file and a rename; mode 0600."""
-        temporary: Path | None = None
-        try:
-            descriptor, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=_TEMP_SUFFIX, dir=self._directory)
-            temporary = Path(name)
-            with os.fdopen(descriptor, "wb") as handle:
-                os.fchmod(handle.fileno(), 0o600)
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            self._replace_file(temporary, path)
-            temporary = None
-            self._sync_directory()
-        except OSError as exc:
-            raise ConfigurationError(
-                "cannot write to the key store; reopen it to see what was saved",
-                code="key.store_write_failed",
-                found=f"{path}: {exc.strerror or exc}",
-            ) from exc
-        finally:
-            if temporary is not None:
-                temporary.unlink(missing_ok=True)
-
-    def _replace_file(self, source: Path, target: Path) -> None:
-        """Rename ``source`` over ``target`` atomically (a separate step so tests can make it fail)."""
-        os.replace(source, target)
-
-    def _sync_directory(self) -> None:
-        descriptor = os.open(self._directory, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)

@@ -54,6 +54,7 @@ from vc import (
     HolderBinding,
     Policy,
     Profile,
+    Signer,
     SigningKey,
     StaticStatusResolver,
     StatusList,
@@ -97,7 +98,7 @@ class Ministry:
     revoked: set[int]
     suspended: set[int]
 
-    def signing_key(self) -> SigningKey:
+    def signing_key(self) -> Signer:
         return self.keys.signing_key(at=self.now)
 
     def publish(self, contexts: ContextRegistry) -> dict[str, str]:

@@ -24,7 +24,7 @@ from vc.errors import (
     TawtiqError,
     UpstreamError,
 )
-from vc.jose import KeyResolver, PublicKey, SigningKey, StaticKeyResolver, parse_compact
+from vc.jose import KeyResolver, PublicKey, Signer, SigningKey, StaticKeyResolver, parse_compact
 from vc.policy import HolderBinding, Policy, TrustList
 from vc.profiles import Profile, issue_sd_jwt_vc, issue_w3c
 from vc.report import Check, CheckName, Outcome, StatusInfo, Verdict, VerificationReport
@@ -70,6 +70,7 @@ __all__ = [
     "Policy",
     "Profile",
     "PublicKey",
+    "Signer",
     "SigningKey",
     "StaticKeyResolver",
     "StaticStatusResolver",
@@ -103,7 +104,7 @@ __all__ = [
 def issue(
     document: Mapping[str, Any],
     *,
-    key: SigningKey,
+    key: Signer,
     issued_at: datetime,
     profile: Profile = Profile.VC_SD_JWT,
     contexts: ContextRegistry | None = None,

@@ -170,9 +170,34 @@ class PublicKey:
             ) from None
 
 
+class Signer(Protocol):
+    """What signs a JWS: a key's algorithm, ``kid`` and public half, and the signing operation itself.
+
+    :class:`SigningKey` (a key in memory) is one; a key held in a hardware token is another, so the
+    engine signs without ever holding the private key. ``sign`` returns the JWS signature bytes (raw
+    ``r||s`` for ECDSA, RFC 7518 §3.4).
+    """
+
+    @property
+    def algorithm(self) -> str: ...
+
+    @property
+    def kid(self) -> str | None: ...
+
+    @property
+    def public(self) -> PublicKey: ...
+
+    def sign(self, message: bytes) -> bytes:
+        """Sign ``message`` with the key's algorithm; return the JWS signature."""
+        ...
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class SigningKey:
-    """A private signing key with its algorithm, ``kid`` and public half. Never serialised by the engine."""
+    """A private signing key in memory with its algorithm, ``kid`` and public half: a :class:`Signer`.
+
+    Never serialised by the engine.
+    """
 
     key: PrivateKeyObject = field(repr=False)
     algorithm: str
@@ -373,7 +398,7 @@ def check_header(header: Mapping[str, Any], *, allowed: frozenset[str], what: st
     return alg
 
 
-def sign_compact(*, header: Mapping[str, Any], payload: bytes, key: SigningKey, with_kid: bool = True) -> str:
+def sign_compact(*, header: Mapping[str, Any], payload: bytes, key: Signer, with_kid: bool = True) -> str:
     """Sign ``payload`` as a compact JWS. ``alg`` (and ``kid`` if the key has one) are set from ``key``.
 
     ``with_kid=False`` leaves the ``kid`` out, for tokens that carry their key in ``jwk`` instead (an

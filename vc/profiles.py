@@ -21,7 +21,7 @@ from vc import sdjwt
 from vc.claims import ClaimPath, format_claim_path
 from vc.encoding import json_dumps
 from vc.errors import ConfigurationError
-from vc.jose import PublicKey, SigningKey, sign_compact
+from vc.jose import PublicKey, Signer, sign_compact
 from vc.sdjwt import DEFAULT_DECOYS, DecoyPolicy, RandomBytes
 from vc.statuslist import TokenStatusReference
 from vc.vcdm import ContextRegistry, node_id, validate_credential, validate_presentation
@@ -82,7 +82,7 @@ def issue_w3c(
     document: Mapping[str, Any],
     *,
     profile: Profile,
-    key: SigningKey,
+    key: Signer,
     contexts: ContextRegistry,
     issued_at: datetime,
     disclosable: Iterable[ClaimPath] = (),
@@ -126,7 +126,7 @@ def issue_sd_jwt_vc(
     *,
     issuer: str,
     vct: str,
-    key: SigningKey,
+    key: Signer,
     issued_at: datetime,
     disclosable: Iterable[ClaimPath] = (),
     holder: PublicKey | None = None,

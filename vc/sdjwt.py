@@ -21,7 +21,7 @@ from typing import Any, Final, NamedTuple
 from vc.claims import ClaimPath, format_claim_path, is_prefix, lookup, path_matches
 from vc.encoding import MAX_JSON_DEPTH, b64url_decode, b64url_encode, json_dumps, json_loads
 from vc.errors import ConfigurationError, DisclosureError, FormatError, HolderBindingError, TawtiqError
-from vc.jose import PublicKey, SigningKey, check_header, parse_compact, sign_compact
+from vc.jose import PublicKey, Signer, SigningKey, check_header, parse_compact, sign_compact
 
 #: The only hash algorithm this engine issues and accepts (RFC 9901 §4.1.1, IANA "sha-256").
 HASH_ALGORITHM: Final = "sha-256"
@@ -299,7 +299,7 @@ def serialize(issuer_jwt: str, disclosures: Iterable[Disclosure | str], key_bind
 def issue(
     claims: Mapping[str, Any],
     *,
-    key: SigningKey,
+    key: Signer,
     header: Mapping[str, Any],
     disclosable: Iterable[ClaimPath] = (),
     holder: PublicKey | None = None,

@@ -16,7 +16,7 @@ from typing import Protocol, TypeAlias
 
 from vc.encoding import json_dumps, json_object
 from vc.errors import FormatError, StatusError, UpstreamError
-from vc.jose import KeyResolver, SigningKey, check_header, parse_compact, sign_compact
+from vc.jose import KeyResolver, Signer, check_header, parse_compact, sign_compact
 from vc.profiles import Profile, issue_w3c
 from vc.statuslist import (
     DEFAULT_MAX_DECOMPRESSED_BYTES,
@@ -112,7 +112,7 @@ def issue_bitstring_status_list(
     issuer: str,
     purpose: str,
     status_list: StatusList,
-    key: SigningKey,
+    key: Signer,
     issued_at: datetime,
     contexts: ContextRegistry,
     valid_until: datetime | None = None,
@@ -136,7 +136,7 @@ def issue_token_status_list(
     uri: str,
     issuer: str,
     status_list: StatusList,
-    key: SigningKey,
+    key: Signer,
     issued_at: datetime,
     expires_at: datetime | None = None,
     ttl: timedelta | None = None,

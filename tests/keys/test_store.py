@@ -255,14 +255,14 @@ def test_crash_between_key_and_history_leaves_the_store_loadable(
     file_store: EncryptedFileKeyStore, directory: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     history_before = file_store.history()
-    replace = file_store._replace_file
+    replace = file_store._files._replace_file
 
     def crash_on_history(source: Path, target: Path) -> None:
         if target.name == "history.json":
             raise OSError(5, "simulated crash")
         replace(source, target)
 
-    monkeypatch.setattr(file_store, "_replace_file", crash_on_history)
+    monkeypatch.setattr(file_store._files, "_replace_file", crash_on_history)
     with pytest.raises(ConfigurationError) as caught:
         file_store.rotate(at=ROTATION)
     assert caught.value.code == "key.store_write_failed"

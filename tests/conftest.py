@@ -18,6 +18,8 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
+from tests.keys.softhsm import SoftHsmToken, fresh_token
+
 ROOT = Path(__file__).resolve().parents[1]
 #: Standards test data kept in the repository, with each source, version and licence (tests/conformance/README.md).
 CONFORMANCE = ROOT / "tests" / "conformance"
@@ -28,6 +30,12 @@ POSTGRES_ADMIN_URL = os.environ.get("TAWTIQ_TEST_DATABASE_URL", "postgresql://po
 def load_conformance(relative: str) -> Any:
     """Load a JSON file from tests/conformance."""
     return json.loads((CONFORMANCE / relative).read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def softhsm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SoftHsmToken:
+    """A fresh SoftHSM2 token for this test (see :mod:`tests.keys.softhsm`)."""
+    return fresh_token(tmp_path, monkeypatch)
 
 
 @pytest.fixture

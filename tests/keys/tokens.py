@@ -6,17 +6,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from vc.encoding import json_dumps, json_object
-from vc.jose import DEFAULT_ALGORITHMS, KeyResolver, SigningKey, check_header, parse_compact, sign_compact
+from vc.jose import DEFAULT_ALGORITHMS, KeyResolver, Signer, SigningKey, check_header, parse_compact, sign_compact
 
 ISSUER = "https://bac.example.ma"
 
 
-def sign_token(key: SigningKey, *, signed_at: datetime | None, with_kid: bool = True) -> str:
+def sign_token(key: Signer, *, signed_at: datetime | None, with_kid: bool = True) -> str:
     """A diploma-like JWS whose ``iat`` is ``signed_at`` (none when ``signed_at`` is None)."""
     claims: dict[str, Any] = {"iss": ISSUER, "vct": "https://bac.example.ma/diploma", "given_name": "Salma"}
     if signed_at is not None:
         claims["iat"] = int(signed_at.timestamp())
     if not with_kid:
+        assert isinstance(key, SigningKey)
         key = SigningKey(key=key.key, algorithm=key.algorithm, kid=None, public=key.public)
     return sign_compact(header={"typ": "dc+sd-jwt"}, payload=json_dumps(claims), key=key)
 

@@ -12,13 +12,14 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.keys.softhsm import SoftHsmToken, fresh_token
+if TYPE_CHECKING:
+    from tests.keys.softhsm import SoftHsmToken
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Standards test data kept in the repository, with each source, version and licence (tests/conformance/README.md).
@@ -35,6 +36,8 @@ def load_conformance(relative: str) -> Any:
 @pytest.fixture
 def softhsm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SoftHsmToken:
     """A fresh SoftHSM2 token for this test (see :mod:`tests.keys.softhsm`)."""
+    from tests.keys.softhsm import fresh_token  # python-pkcs11 is loaded only by the tests that use a token
+
     return fresh_token(tmp_path, monkeypatch)
 
 

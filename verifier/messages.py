@@ -427,6 +427,11 @@ PAGE_ERRORS: Final[Mapping[str, T]] = {
         "الملف ليس صورة قابلة للقراءة.", "Le fichier n'est pas une image lisible.", "The file is not a readable image."
     ),
     "qr.image_too_large": _t("الصورة كبيرة جدًا.", "L'image est trop grande.", "The image is too large."),
+    "qr.image_type_unsupported": _t(
+        "نوع الملف غير مقبول. أرسل صورة PNG أو JPEG أو WebP.",
+        "Ce type de fichier n'est pas accepté. Envoyez une image PNG, JPEG ou WebP.",
+        "This type of file is not accepted. Send a PNG, JPEG or WebP image.",
+    ),
     "page.input_empty": _t(
         "الصق رابطًا أو شهادة أولًا.", "Collez d'abord un lien ou un justificatif.", "Paste a link or a credential first."
     ),

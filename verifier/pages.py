@@ -178,7 +178,7 @@ def home_page(*, locale: Locale) -> str:
                     type="file",
                     id="image",
                     name="image",
-                    accept="image/*",
+                    accept="image/png,image/jpeg,image/webp",
                     required=True,
                     aria_describedby="image-hint",
                 ),

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from common.qr import DEFAULT_MAX_PIXELS, MAX_PIXELS_CEILING
 from vc.urls import is_loopback_host
 
 #: Secrets that ship in examples and must never run in production.
@@ -75,8 +76,9 @@ class Settings(BaseSettings):
     #: Largest request body on JSON and form endpoints, and on the QR-image upload.
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     max_upload_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
-    #: Largest image (in pixels) decoded when looking for a QR code.
-    max_upload_pixels: int = Field(default=40_000_000, ge=10_000)
+    #: Largest image (in pixels) decoded when looking for a QR code (why 40 megapixels: see
+    #: :data:`common.qr.DEFAULT_MAX_PIXELS`); at most Pillow's own decompression-bomb bound, which stays behind it.
+    max_upload_pixels: int = Field(default=DEFAULT_MAX_PIXELS, ge=10_000, le=MAX_PIXELS_CEILING)
     #: How recent a key-binding JWT must be when a presentation reaches us.
     presentation_max_age_seconds: int = Field(default=300, ge=10, le=3600)
 

@@ -89,7 +89,7 @@ def diploma_offer(
     ] = None,
 ) -> None:
     """Create an OpenID4VCI credential offer: a QR for the wallet and a PIN (tx_code) to give separately."""
-    import segno
+    from common.qr import qr_png, qr_svg, qr_terminal
 
     from issuer.db import writing
     from issuer.oid4vci import create_offer
@@ -110,15 +110,14 @@ def diploma_offer(
                 now=utcnow(),
                 configuration_ids=configuration,
             )
-    qr = segno.make(offer.offer_uri, error="m")
-    for path in (png, svg):
+    for path, draw in ((png, qr_png), (svg, qr_svg)):
         if path is not None:
-            qr.save(str(path), scale=8, border=4)
+            path.write_bytes(draw(offer.offer_uri, scale=8))
             err(f"QR code written to {path}")
     if json_output:
         typer.echo(json.dumps({"offer_uri": offer.offer_uri, "tx_code": offer.tx_code}))
         return
-    qr.terminal(out=sys.stdout, compact=True)
+    qr_terminal(offer.offer_uri, sys.stdout)
     typer.echo(offer.offer_uri)
     typer.echo(f"expires at {offer.expires_at.isoformat()}; diploma {offer.diploma_id}")
     typer.echo("")

@@ -159,6 +159,26 @@ def test_a_huge_declared_image_is_refused_before_decoding(client):
     assert "L'image est trop grande." in html.unescape(response.text)
 
 
+@pytest.mark.parametrize(
+    ("kind", "status", "message"),
+    [
+        ("GIF", 415, "Ce type de fichier n'est pas accepté. Envoyez une image PNG, JPEG ou WebP."),
+        ("EPS", 415, "Ce type de fichier n'est pas accepté. Envoyez une image PNG, JPEG ou WebP."),
+        ("truncated", 400, "Le fichier n'est pas une image lisible."),
+    ],
+)
+def test_an_upload_of_another_type_or_a_damaged_file_is_refused(client, kind, status, message):
+    out = io.BytesIO()
+    if kind == "EPS":
+        out.write(b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nshowpage\n")
+    else:
+        Image.new("RGB", (300, 200), "white").save(out, "GIF" if kind == "GIF" else "PNG")
+    content = out.getvalue() if kind != "truncated" else out.getvalue()[:-40]
+    response = client.post("/verify/qr", files={"image": ("photo", content, "image/png")}, data={"lang": "fr"})
+    assert response.status_code == status
+    assert message in html.unescape(response.text)
+
+
 def test_security_headers_and_redacted_paths(client):
     response = client.get("/")
     assert response.headers["x-content-type-options"] == "nosniff"

@@ -106,6 +106,27 @@ def test_a_picture_without_a_qr_code_is_refused_clearly(wallet: Wallet, tmp_path
 
 
 @pytest.mark.parametrize(
+    ("kind", "code", "message"),
+    [
+        ("GIF", "qr.image_type_unsupported", "found GIF; expected a PNG, JPEG or WebP image"),
+        ("truncated", "qr.image_unreadable", "the PNG image is truncated or damaged"),
+    ],
+)
+def test_a_picture_that_cannot_be_read_is_a_usage_error(
+    wallet: Wallet, tmp_path: Path, kind: str, code: str, message: str
+) -> None:
+    picture = tmp_path / "offer.img"
+    content = io.BytesIO()
+    Image.new("RGB", (400, 300), (200, 120, 40)).save(content, "GIF" if kind == "GIF" else "PNG")
+    picture.write_bytes(content.getvalue() if kind == "GIF" else content.getvalue()[:-40])
+    with unchanged(wallet):
+        result = wallet("receive", str(picture), "--tx-code", "123456")
+    assert result.exit_code == 2
+    assert code in result.stderr
+    assert message in result.stderr
+
+
+@pytest.mark.parametrize(
     ("link", "exit_code", "message"),
     [
         ("https://bac.example.ma/offers/1", 2, "neither a openid-credential-offer:// link nor an image file"),

@@ -11,9 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 
+from common.qr import qr_png, qr_svg
 from verifier.deps import ClientAddress, OpenID4VPDep
 from verifier.oid4vp import REQUEST_OBJECT_MEDIA_TYPE, OAuthError
-from verifier.qr import qr_png, qr_svg
 
 router = APIRouter(tags=["OpenID4VP"])
 

@@ -26,7 +26,7 @@ from verifier.deps import LANGUAGE_COOKIE, ClientAddress, LocaleDep, ServicesDep
 from verifier.errors import GoneError, NotFoundError, RequestError
 from verifier.fetch import origin_of
 from verifier.messages import UI, Locale, as_locale
-from verifier.qr import decode_qr
+from verifier.qr import decode_upload
 from verifier.services import Services
 from verifier.verification import Expectations
 
@@ -160,7 +160,7 @@ async def verify_photo(request: Request, services: ServicesDep) -> Response:
     try:
         if not form.upload:
             raise RequestError("no image was sent", code="page.image_missing")
-        texts = await run_in_threadpool(decode_qr, form.upload, max_pixels=services.settings.max_upload_pixels)
+        texts = await run_in_threadpool(decode_upload, form.upload, max_pixels=services.settings.max_upload_pixels)
         return await run_in_threadpool(_handle_text, texts[0], services=services, locale=form.locale)
     except RequestError as exc:
         return _error(exc, form.locale)

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from common.qr import qr_png, qr_svg
 from verifier import pages
 from verifier.deps import ClientAddress, LocaleDep, SharesDep
 from verifier.errors import GoneError, NotFoundError, RequestError
-from verifier.qr import qr_png, qr_svg
 from verifier.reporting import verification_response
 
 router = APIRouter(tags=["share links"])

@@ -90,7 +90,6 @@ def diploma_offer(
 ) -> None:
     """Create an OpenID4VCI credential offer: a QR for the wallet and a PIN (tx_code) to give separately."""
     from common.qr import qr_png, qr_svg, qr_terminal
-
     from issuer.db import writing
     from issuer.oid4vci import create_offer
     from issuer.records import resolve

@@ -19,7 +19,9 @@ from pathlib import Path
 from typing import Any, Final
 
 import schemas
-from issuer.cohort import ALL_COLUMNS, ExamSession
+from common.private_files import PrivateFile
+from issuer.cohort_file import ALL_COLUMNS, ExamSession
+from issuer.errors import InputError
 
 MAX_COUNT: Final = 1_000_000
 
@@ -385,14 +387,25 @@ def generate_cohort(*, count: int, seed: int, session: ExamSession) -> Iterator[
 
 
 def write_cohort(path: Path, *, count: int, seed: int, session: ExamSession) -> int:
-    """Write a synthetic cohort to ``path`` (UTF-8 CSV, header first) atomically; returns the row count."""
-    temporary = path.with_name(f".{path.name}.partial")
+    """Write a synthetic cohort to ``path`` (UTF-8 CSV, header first); returns the row count.
+
+    The file holds personal data, even if made up, and is treated as such: written atomically, mode 0600,
+    missing directories created with mode 0700 (:class:`common.private_files.PrivateFile`). Raises
+    :class:`InputError` ``cohort.unwritable`` when the file cannot be written.
+    """
     written = 0
-    with temporary.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(ALL_COLUMNS))
-        writer.writeheader()
-        for row in generate_cohort(count=count, seed=seed, session=session):
-            writer.writerow(row)
-            written += 1
-    temporary.replace(path)
+    try:
+        with PrivateFile(path) as output:
+            writer = csv.DictWriter(output.handle, fieldnames=list(ALL_COLUMNS))
+            writer.writeheader()
+            for row in generate_cohort(count=count, seed=seed, session=session):
+                writer.writerow(row)
+                written += 1
+    except OSError as exc:
+        raise InputError(
+            "cannot write the cohort file",
+            code="cohort.unwritable",
+            found=f"{path}: {exc.strerror or exc}",
+            expected="a path in a directory this user can write to",
+        ) from exc
     return written

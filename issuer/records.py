@@ -35,7 +35,7 @@ from sqlmodel import Session, col
 
 import schemas
 from issuer import audit
-from issuer.cohort import canonical_subject
+from issuer.cohort_file import canonical_subject
 from issuer.db import affected, bind_time, is_sqlite, reading, writing
 from issuer.errors import ConflictError, InputError, NotFoundError
 from issuer.models import ACTIVE, REVOKED, Diploma, Graduate

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import stat
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
 import schemas
-from issuer.cohort import ExamSession, RowChecker
+from issuer.cohort_file import ExamSession, RowChecker
+from issuer.errors import InputError
 from issuer.generate import generate_cohort, write_cohort
 
 SESSION = ExamSession(2024, "normale")
@@ -43,3 +45,19 @@ def test_every_generated_graduate_is_valid_and_unique() -> None:
 def test_counts_are_bounded() -> None:
     with pytest.raises(ValueError, match="between"):
         next(generate_cohort(count=1_000_001, seed=1, session=SESSION))
+
+
+def test_a_generated_cohort_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    path = tmp_path / "exports" / "cohort.csv"
+    assert write_cohort(path, count=5, seed=1, session=SESSION) == 5
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700, "a directory the command creates is private"
+    assert [item.name for item in path.parent.iterdir()] == ["cohort.csv"], "no temporary file is left behind"
+
+
+def test_an_unwritable_output_is_an_input_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("", encoding="utf-8")
+    with pytest.raises(InputError, match="cannot write the cohort file") as refused:
+        write_cohort(blocker / "cohort.csv", count=5, seed=1, session=SESSION)
+    assert refused.value.code == "cohort.unwritable"

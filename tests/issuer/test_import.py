@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -201,3 +202,50 @@ def test_an_unreadable_file_is_an_input_error(tmp_path: Path, engine: Engine, cl
 
     with pytest.raises(InputError, match="cannot read"):
         import_cohort(engine, path=tmp_path / "missing.csv", session=SESSION, actor="test", now=clock())
+
+
+def test_reports_are_readable_by_their_owner_only(tmp_path: Path, engine: Engine, clock: Clock) -> None:
+    rows = cohort_rows(4, seed=5)
+    rows[1]["cnie"] = ""
+    path = write_rows(tmp_path / "c.csv", rows)
+    with pytest.raises(ImportRefusedError) as refused:
+        import_cohort(engine, path=path, session=SESSION, actor="test", now=clock())
+    default_report = refused.value.import_summary.report
+    assert default_report == tmp_path / "c.csv.report.csv"
+    assert stat.S_IMODE(default_report.stat().st_mode) == 0o600
+    chosen = tmp_path / "reports" / "2024" / "problems.json"
+    summary = import_cohort(
+        engine, path=path, session=SESSION, actor="test", now=clock(), skip_invalid=True, report=chosen
+    )
+    assert summary.report == chosen
+    assert stat.S_IMODE(chosen.stat().st_mode) == 0o600
+    for directory in (chosen.parent, chosen.parent.parent):
+        assert stat.S_IMODE(directory.stat().st_mode) == 0o700, "a directory the import creates is private"
+    assert [item.name for item in chosen.parent.iterdir()] == ["problems.json"], "no temporary file is left"
+
+
+def test_an_unwritable_report_is_an_input_error_and_nothing_is_imported(
+    tmp_path: Path, engine: Engine, clock: Clock
+) -> None:
+    from issuer.errors import InputError
+
+    blocker = tmp_path / "file"
+    blocker.write_text("", encoding="utf-8")
+    path = write_rows(tmp_path / "c.csv", cohort_rows(3))
+    with pytest.raises(InputError, match="cannot write the import report") as refused:
+        import_cohort(engine, path=path, session=SESSION, actor="test", now=clock(), report=blocker / "r.csv")
+    assert refused.value.code == "import.report_unwritable"
+    assert _count(engine, "graduate") == 0
+
+
+def test_a_file_broken_midway_is_refused_with_its_rows_counted(tmp_path: Path, engine: Engine, clock: Clock) -> None:
+    path = write_rows(tmp_path / "c.csv", cohort_rows(3))
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write('"' + "x" * 200_000 + "\n")  # an unterminated quote longer than the csv field limit
+    with pytest.raises(ImportRefusedError) as refused:
+        import_cohort(engine, path=path, session=SESSION, actor="test", now=clock(), skip_invalid=True)
+    summary = refused.value.import_summary
+    assert (summary.rows, summary.rejected_rows, summary.valid_rows) == (3, 3, 0)
+    lines = _report(summary.report)  # type: ignore[arg-type]
+    assert [(line["row"], line["expected"]) for line in lines] == [("5", "well-formed CSV")]
+    assert _count(engine, "graduate") == 0

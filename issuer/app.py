@@ -112,7 +112,7 @@ def build_services(
     engine = engine or create_database_engine(settings.resolved_database_url)
     require_current(engine)
     if keyring is None:
-        keyring = Keyring.open(settings.resolved_key_dir, settings.key_passphrase_bytes())
+        keyring = Keyring.from_settings(settings)
     with reading(engine) as db:
         secrets = load_secrets(db)
     publisher = StatusPublisher(engine=engine, settings=settings, keyring=keyring, contexts=pinned_contexts())

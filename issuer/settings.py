@@ -5,7 +5,8 @@ names. Validation happens once, when the object is built: an issuer URL that is 
 a loopback host, for development), a status-list shard smaller than the Bitstring Status List minimum,
 or an impossible OpenID4VCI bound stops the process before it serves anything. The key passphrase is
 checked by :meth:`Settings.key_passphrase_bytes`, which every command that opens the key store calls
-first, so a missing or default passphrase refuses to start the server.
+first, so a missing or default passphrase refuses to start the server. With ``TAWTIQ_KEY_STORE=pkcs11``
+the keys live on a PKCS#11 token instead, and its module, token label and PIN file must all be set.
 
 Variables (all optional except where noted):
 
@@ -15,7 +16,11 @@ Variables (all optional except where noted):
 ``TAWTIQ_DATA_DIR``               where the SQLite database and the keys live (default ``./.tawtiq``)
 ``TAWTIQ_DATABASE_URL``           SQLAlchemy URL; default ``sqlite:///<data dir>/issuer.sqlite3``;
                                   ``postgresql://`` is read as ``postgresql+psycopg://``
-``TAWTIQ_KEY_DIR``                encrypted key store (default ``<data dir>/keys``)
+``TAWTIQ_KEY_STORE``              where private keys live: ``file`` (encrypted files, default) or ``pkcs11``
+``TAWTIQ_KEY_DIR``                encrypted key store, or the key history of a token (default ``<data dir>/keys``)
+``TAWTIQ_PKCS11_MODULE``          with ``pkcs11``: the token's PKCS#11 library (``.so``)
+``TAWTIQ_PKCS11_TOKEN_LABEL``     with ``pkcs11``: the label of the token holding the keys
+``TAWTIQ_PKCS11_PIN_FILE``        with ``pkcs11``: a file holding the token's user PIN (no default)
 ``TAWTIQ_KEY_PASSPHRASE``         the key passphrase, or ``TAWTIQ_KEY_PASSPHRASE_FILE`` naming a file
 ``TAWTIQ_STATUS_LIST_SIZE``       entries per status-list shard (default and minimum 131072)
 ``TAWTIQ_STATUS_MAX_SHARDS``      shards the registry may open before allocation fails (default 10000)
@@ -42,7 +47,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Final
+from typing import Annotated, Final, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -72,6 +77,10 @@ class Settings(BaseSettings):
     key_dir: Path | None = None
     key_passphrase: SecretStr | None = None
     key_passphrase_file: Path | None = None
+    key_store: Literal["file", "pkcs11"] = "file"
+    pkcs11_module: Path | None = None
+    pkcs11_token_label: str | None = None
+    pkcs11_pin_file: Path | None = None
 
     status_list_size: int = Field(default=MIN_STATUS_LIST_SIZE, ge=MIN_STATUS_LIST_SIZE, le=1 << 26)
     status_max_shards: int = Field(default=10_000, ge=1)
@@ -167,6 +176,14 @@ class Settings(BaseSettings):
                 "TAWTIQ_STATUS_VALIDITY_SECONDS must exceed TAWTIQ_STATUS_TTL_SECONDS, or cached lists would "
                 "expire before clients refresh them"
             )
+        if self.key_store == "pkcs11":
+            missing = [
+                f"TAWTIQ_{name.upper()}"
+                for name in ("pkcs11_module", "pkcs11_token_label", "pkcs11_pin_file")
+                if getattr(self, name) is None
+            ]
+            if missing:
+                raise ValueError(f"TAWTIQ_KEY_STORE=pkcs11 needs {', '.join(missing)}; found them unset")
         return self
 
     # -- Derived values ------------------------------------------------------------------------------

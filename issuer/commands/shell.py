@@ -99,10 +99,10 @@ def open_engine(settings: Settings, *, migrated: bool = True) -> Engine:
 
 
 def open_keyring(settings: Settings) -> Keyring:
-    """The key store, unlocked with the passphrase from the settings (refused when missing or weak)."""
+    """The key store the settings select, unlocked with its secret (refused when missing or weak)."""
     from issuer.keyring import Keyring
 
-    return Keyring.open(settings.resolved_key_dir, settings.key_passphrase_bytes())
+    return Keyring.from_settings(settings)
 
 
 def parse_instant(text: str | None) -> datetime:

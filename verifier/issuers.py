@@ -29,13 +29,13 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from common.fetch import FetchError, origin_of
 from keys import KeyHistory
 from vc import PublicKey, TawtiqError, UpstreamError
 from vc.errors import KeyResolutionError
 from verifier.clock import Clock
 from verifier.db import Database
-from verifier.errors import FetchError
-from verifier.fetch import Fetcher, origin_of
+from verifier.fetch import Fetcher
 from verifier.io_context import require_io
 from verifier.models import IssuerMetadataRow
 from verifier.settings import Settings

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from common.fetch import HttpFetcher
 from verifier.clock import Clock, SystemClock
 from verifier.db import Database
 from verifier.fetch import Fetcher, http_client
@@ -44,7 +45,7 @@ class Services:
         clock = clock or SystemClock()
         database = Database(settings.database_url)
         client = http or http_client(settings)
-        fetcher = Fetcher(client=client, total_timeout_seconds=settings.http_total_timeout_seconds)
+        fetcher = Fetcher(HttpFetcher(client, total_timeout_seconds=settings.http_total_timeout_seconds))
         trust = TrustListSource(
             location=settings.trust_list,
             fetcher=fetcher,

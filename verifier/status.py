@@ -31,6 +31,7 @@ from typing import Final
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from common.fetch import FetchError, ResponseTooLargeError, UrlRefusedError, check_fetchable
 from vc import StatusListData, StatusSnapshot, TawtiqError, UpstreamError, verify_status_list_token
 from vc.errors import StatusError
 from vc.jose import DEFAULT_ALGORITHMS
@@ -38,8 +39,7 @@ from vc.status import StatusReference, reference_uri
 from vc.statuslist import BitstringStatusEntry
 from verifier.clock import Clock
 from verifier.db import Database
-from verifier.errors import FetchError, ResponseTooLargeError, UrlRefusedError
-from verifier.fetch import Fetched, Fetcher, check_fetchable
+from verifier.fetch import Fetched, Fetcher
 from verifier.io_context import require_io
 from verifier.issuers import IssuerKeys
 from verifier.models import StatusListRow

@@ -29,10 +29,11 @@ from urllib.parse import unquote
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from common.fetch import check_fetchable, origin_of
 from vc import ConfigurationError, TawtiqError, TrustList
 from verifier.clock import Clock
 from verifier.db import Database
-from verifier.fetch import Fetcher, check_fetchable, origin_of
+from verifier.fetch import Fetcher
 from verifier.io_context import require_io
 from verifier.models import TrustListRow
 

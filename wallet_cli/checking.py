@@ -17,6 +17,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 import schemas
+from common.fetch import same_origin
 from keys import KeyHistory
 from vc import (
     ContextRegistry,
@@ -117,7 +118,7 @@ def fetch_key_history(http: Http, issuer: str) -> KeyHistory:
     jwks = document.get("jwks")
     if jwks is None and isinstance(document.get("jwks_uri"), str):
         uri = document["jwks_uri"]
-        if origin_of(uri) != origin_of(issuer):
+        if not same_origin(uri, issuer):
             raise RefusedError(
                 "the issuer's jwks_uri is on another origin", code="issuer.jwks_origin", found=uri, expected=issuer
             )
@@ -166,7 +167,7 @@ class HttpStatusResolver:
         uri = reference_uri(reference)
         if uri in self._cache:
             return self._cache[uri]
-        if origin_of(uri) != origin_of(self._issuer):
+        if not same_origin(uri, self._issuer):
             raise UpstreamError(
                 "the status list is not on the issuer's own site, so the wallet does not fetch it",
                 code="status.list_untrusted_origin",

@@ -1,28 +1,30 @@
-"""HTTP for the wallet: https only (plain http only to this machine, for development), bounded and explicit.
+"""HTTP for the wallet: the shared bounded fetcher (:mod:`common.fetch`) in the wallet's words.
 
 Every URL the wallet is handed — in an offer, in issuer metadata, in a presentation request — is checked
-by :func:`check_url` before anything is sent to it. Redirects are never followed, answers are size-bounded,
-and failures become :class:`~wallet_cli.errors.NetworkError` (cannot reach, unusable answer) with what
-was asked of whom.
+by :func:`check_url` before anything is sent to it (https, or plain http only to this machine, for development).
+Redirects are never followed, answers are size- and time-bounded, and failures become
+:class:`~wallet_cli.errors.NetworkError` (cannot reach, unusable answer) with what was asked of whom.
 """
 
 from __future__ import annotations
 
 import json
-import ssl
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 
-from vc.urls import is_loopback_host
+from common import fetch
+from vc import ConfigurationError
 from wallet_cli.errors import NetworkError, RefusedError, UsageError
 
 #: Largest answer read from an issuer or verifier (status lists are the largest: a few kilobytes).
 MAX_ANSWER_BYTES: Final = 2 * 1024 * 1024
 USER_AGENT: Final = "tawtiq-wallet/0.1"
+#: Seconds to connect, to wait for each read, and for a whole exchange.
+TIMEOUTS: Final = fetch.Timeouts(connect_seconds=5.0, read_seconds=15.0, total_seconds=30.0)
 
 
 def check_url(url: Any, *, what: str) -> str:
@@ -33,32 +35,32 @@ def check_url(url: Any, *, what: str) -> str:
     if not isinstance(url, str) or not url:
         raise RefusedError(f"the {what} URL is missing", code="url.invalid", found=url, expected="an https URL")
     try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a bad port
-    except ValueError:
-        raise RefusedError(f"the {what} URL is not a valid URL", code="url.invalid", found=url) from None
-    if parts.scheme not in ("https", "http") or not parts.hostname:
+        fetch.check_fetchable(url)
+    except fetch.UrlRefusedError as exc:
+        if exc.code == "fetch.url_insecure":
+            raise RefusedError(
+                f"the {what} URL is plain http: anyone on the network could read or change what is sent",
+                code="url.insecure",
+                found=url,
+                expected="an https URL (http is accepted only for 127.0.0.1/localhost, for development)",
+            ) from None
         raise RefusedError(
-            f"the {what} URL is not an https URL", code="url.invalid", found=url, expected="https://host/..."
-        )
-    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
-        raise RefusedError(
-            f"the {what} URL is plain http: anyone on the network could read or change what is sent",
-            code="url.insecure",
+            f"the {what} URL is not an https URL with a host and without credentials",
+            code="url.invalid",
             found=url,
-            expected="an https URL (http is accepted only for 127.0.0.1/localhost, for development)",
-        )
-    if parts.username or parts.password or parts.fragment:
-        raise RefusedError(
-            f"the {what} URL carries credentials or a fragment", code="url.invalid", found=url, expected="a plain URL"
-        )
+            expected="https://host/...",
+        ) from None
+    if urlsplit(url).fragment:
+        raise RefusedError(f"the {what} URL carries a fragment", code="url.invalid", found=url, expected="a plain URL")
     return url
 
 
 def origin_of(url: str) -> str:
-    """``scheme://host[:port]`` of ``url`` (lower-cased host)."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc.lower()}"
+    """``scheme://host[:port]`` of ``url`` (:func:`common.fetch.origin_of`), or ``url`` itself when it has none.
+
+    For showing; to compare two URLs use :func:`common.fetch.same_origin`.
+    """
+    return fetch.origin_of(url) or url
 
 
 def host_of(url: str) -> str:
@@ -120,29 +122,34 @@ class Http:
         self,
         *,
         ca_file: Path | None = None,
-        timeout_seconds: float = 15.0,
+        timeouts: fetch.Timeouts = TIMEOUTS,
         transport: httpx.BaseTransport | None = None,
+        fetcher: fetch.Fetcher | None = None,
     ) -> None:
-        context = httpx.create_ssl_context()
-        if ca_file is not None:
+        """``fetcher`` replaces HTTP altogether (the shared in-memory fake, in tests)."""
+        self._http: fetch.HttpFetcher | None = None
+        if fetcher is None:
             try:
-                context.load_verify_locations(cafile=str(ca_file))
-            except (OSError, ssl.SSLError) as exc:
+                client = fetch.http_client(
+                    timeouts=timeouts, user_agent=USER_AGENT, ca_file=ca_file, transport=transport
+                )
+            except ConfigurationError as exc:
                 raise UsageError(
-                    f"the CA file {ca_file} cannot be used: {exc}",
+                    exc.summary,
                     code="ca_file.unreadable",
                     expected="a PEM certificate (TAWTIQ_WALLET_CA_FILE / --ca-file)",
                 ) from exc
-        self._client = httpx.Client(
-            verify=context,
-            timeout=httpx.Timeout(timeout_seconds, connect=min(timeout_seconds, 5.0)),
-            follow_redirects=False,
-            headers={"User-Agent": USER_AGENT},
-            transport=transport,
-        )
+            fetcher = self._http = fetch.HttpFetcher(client, total_timeout_seconds=timeouts.total_seconds)
+        self._fetcher: fetch.Fetcher = fetcher
+
+    @property
+    def fetcher(self) -> fetch.Fetcher:
+        """The shared fetcher underneath, for the shared readers (:mod:`common.issuer_keys`)."""
+        return self._fetcher
 
     def close(self) -> None:
-        self._client.close()
+        if self._http is not None:
+            self._http.close()
 
     def __enter__(self) -> Http:
         return self
@@ -162,45 +169,23 @@ class Http:
     ) -> Answer:
         """Send one request to a checked URL and read the whole answer. Raises :class:`NetworkError`."""
         check_url(url, what=what)
+        sent = dict(headers or {})
+        body: bytes | None = None
+        if data is not None:
+            body = urlencode(data).encode("ascii")
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+        elif json_body is not None:
+            body = json.dumps(json_body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            sent["Content-Type"] = "application/json"
         try:
-            with self._client.stream(method, url, data=data, json=json_body, headers=headers) as response:
-                declared = response.headers.get("content-length")
-                if declared is not None and declared.isdigit() and int(declared) > MAX_ANSWER_BYTES:
-                    raise _too_large(what, url)
-                body = bytearray()
-                for chunk in response.iter_bytes():
-                    body += chunk
-                    if len(body) > MAX_ANSWER_BYTES:
-                        raise _too_large(what, url)
-                content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-                status = response.status_code
-        except httpx.ConnectError as exc:
-            certificate = "CERTIFICATE" in str(exc).upper()
-            raise NetworkError(
-                f"cannot reach the {what} at {origin_of(url)}"
-                + (": its TLS certificate is not trusted" if certificate else f": {_reason(exc)}"),
-                code="network.tls" if certificate else "network.unreachable",
-                hint="For a development issuer with a self-signed certificate, pass its certificate with --ca-file "
-                "(or TAWTIQ_WALLET_CA_FILE)."
-                if certificate
-                else "Check the address and your connection, then try again.",
-            ) from exc
-        except httpx.TimeoutException as exc:
-            raise NetworkError(
-                f"the {what} at {origin_of(url)} did not answer in time", code="network.timeout"
-            ) from exc
-        except httpx.HTTPError as exc:
-            raise NetworkError(
-                f"talking to the {what} at {origin_of(url)} failed: {_reason(exc)}", code="network.failed"
-            ) from exc
-        if 300 <= status < 400:
-            raise NetworkError(
-                f"the {what} answered with a redirect, which the wallet does not follow",
-                code="network.redirect",
-                found=f"HTTP {status} to {response.headers.get('location')}",
-                expected="a direct answer",
-            )
-        return Answer(url=url, status=status, content_type=content_type, body=bytes(body), what=what)
+            response = self._fetcher.fetch(url, method=method, headers=sent, body=body, max_bytes=MAX_ANSWER_BYTES)
+        except fetch.FetchError as exc:
+            raise network_error(exc, what=what, url=url) from exc
+        except fetch.UrlRefusedError as exc:  # check_url ran above: kept for a URL only the shared rule refuses
+            raise RefusedError(f"the {what} URL is refused: {exc.summary}", code="url.invalid", found=url) from exc
+        return Answer(
+            url=url, status=response.status, content_type=response.content_type, body=response.body, what=what
+        )
 
     def get(self, url: str, *, what: str, accept: str = "application/json") -> Answer:
         return self.request("GET", url, what=what, headers={"Accept": accept})
@@ -219,18 +204,43 @@ class Http:
         return self.request("DELETE", url, what=what, headers=headers)
 
 
-def _too_large(what: str, url: str) -> NetworkError:
-    return NetworkError(
-        f"the {what} answer is too large",
-        code="network.too_large",
-        found=origin_of(url),
-        expected=f"<= {MAX_ANSWER_BYTES} bytes",
-    )
-
-
-def _reason(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text[:200] if text else type(exc).__name__
+def network_error(exc: fetch.FetchError, *, what: str, url: str) -> NetworkError:
+    """The shared fetcher's error in the wallet's words."""
+    where = origin_of(url)
+    if exc.code == "fetch.tls":
+        return NetworkError(
+            f"cannot reach the {what} at {where}: its TLS certificate is not trusted",
+            code="network.tls",
+            hint="For a development issuer with a self-signed certificate, pass its certificate with --ca-file "
+            "(or TAWTIQ_WALLET_CA_FILE).",
+        )
+    if exc.code == "fetch.unreachable":
+        return NetworkError(
+            f"cannot reach the {what} at {where}: {exc.found}",
+            code="network.unreachable",
+            hint="Check the address and your connection, then try again.",
+        )
+    if exc.code == "fetch.timeout":
+        return NetworkError(f"the {what} at {where} did not answer in time", code="network.timeout")
+    if exc.code == "fetch.redirect":
+        return NetworkError(
+            f"the {what} answered with a redirect, which the wallet does not follow",
+            code="network.redirect",
+            found=exc.found,
+            expected="a direct answer",
+        )
+    if exc.code == "fetch.http_status":
+        return NetworkError(
+            f"the {what} at {where} answered HTTP {exc.found}",
+            code="network.unexpected_answer",
+            found=exc.found,
+            expected=exc.expected,
+        )
+    if exc.code == "fetch.too_large":
+        return NetworkError(
+            f"the {what} answer is too large", code="network.too_large", found=where, expected=exc.expected
+        )
+    return NetworkError(f"talking to the {what} at {where} failed: {exc.summary}", code="network.failed")
 
 
 def unexpected(answer: Answer, *, expected: str) -> NetworkError:

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 from urllib.parse import quote
 
+from common.fetch import same_origin
 from wallet_cli.errors import NetworkError, RefusedError
 from wallet_cli.model import Share
 from wallet_cli.net import Answer, Http, check_url, origin_of, unexpected
@@ -90,7 +91,7 @@ def create_share(http: Http, base: str, *, expires_in: timedelta, present: Prese
     nonce, audience = document.get("nonce"), document.get("audience")
     if not isinstance(nonce, str) or len(nonce) < _MIN_NONCE_CHARS or not isinstance(audience, str):
         raise NetworkError("the verifier's share nonce is malformed", code="network.unexpected_answer", found=document)
-    if origin_of(check_url(audience, what="share audience")) != origin_of(base):
+    if not same_origin(check_url(audience, what="share audience"), base):
         raise RefusedError(
             "the verifier asked for a presentation addressed to another site; it could be replayed there",
             code="share.audience_foreign",
@@ -111,7 +112,7 @@ def create_share(http: Http, base: str, *, expires_in: timedelta, present: Prese
     assert isinstance(identifier, str)
     assert isinstance(url, str)
     assert isinstance(token, str)
-    if origin_of(check_url(url, what="share link")) != origin_of(base):
+    if not same_origin(check_url(url, what="share link"), base):
         raise NetworkError(
             "the share link is on another site than the verifier", code="network.unexpected_answer", found=url
         )

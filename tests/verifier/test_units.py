@@ -12,11 +12,20 @@ import httpx
 import pytest
 
 import schemas
+from common.fetch import (
+    FetchError,
+    HttpFetcher,
+    ResponseTooLargeError,
+    UrlRefusedError,
+    check_fetchable,
+    max_age_of,
+    origin_of,
+)
 from tests.verifier.fake_issuer import CONTEXTS, Answer, FakeIssuer
 from vc import BitOrder, ConfigurationError, Profile, StatusList, issue, issue_bitstring_status_list
 from vc.report import Check, CheckName, Outcome
-from verifier.errors import FetchError, NeedsIOError, ResponseTooLargeError, UrlRefusedError
-from verifier.fetch import Fetcher, check_fetchable, max_age_of, origin_of
+from verifier.errors import NeedsIOError
+from verifier.fetch import Fetcher
 from verifier.html import Markup, escape, tag
 from verifier.io_context import memory_only
 from verifier.issuers import jwt_vc_issuer_metadata_url
@@ -27,7 +36,7 @@ from verifier.verification import Expectations
 
 
 def _fetcher(handler) -> Fetcher:
-    return Fetcher(client=httpx.Client(transport=httpx.MockTransport(handler)), total_timeout_seconds=5)
+    return Fetcher(HttpFetcher(httpx.Client(transport=httpx.MockTransport(handler)), total_timeout_seconds=5))
 
 
 def test_a_streamed_body_is_counted_without_content_length():

@@ -21,10 +21,10 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 
+from common.fetch import origin_of
 from verifier import pages
 from verifier.deps import LANGUAGE_COOKIE, ClientAddress, LocaleDep, ServicesDep
 from verifier.errors import GoneError, NotFoundError, RequestError
-from verifier.fetch import origin_of
 from verifier.messages import UI, Locale, as_locale
 from verifier.qr import decode_upload
 from verifier.services import Services

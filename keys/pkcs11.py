@@ -11,6 +11,7 @@ exactly as for the encrypted file store. The user PIN comes from a file (:func:`
 
 PKCS#11 logs in once per process and token (C_Login applies to every session of the application), so
 stores opened on the same token share one logged-in session; python-pkcs11 serialises operations on it.
+A session that fails (the token was reset or reconnected) is dropped and the next store opened logs in again.
 """
 
 from __future__ import annotations
@@ -93,8 +94,9 @@ class TokenSigner:
         try:
             signature = self.private.sign(digest, mechanism=Mechanism.ECDSA)
         except pkcs11.PKCS11Error as exc:
+            _forget(self.private.session)
             raise UpstreamError(
-                "the PKCS#11 token did not sign; check that it is connected and logged in (restart the service)",
+                "the PKCS#11 token did not sign; check that it is connected, then restart the service",
                 code="key.pkcs11_sign_failed",
                 found=f"{type(exc).__name__} for key {self.kid}",
             ) from exc
@@ -286,7 +288,8 @@ def _logged_in_session(module: Path, token_label: str, pin: str) -> pkcs11.Sessi
             # The PIN that logged in was right: a different one is wrong (PKCS#11 cannot log in twice).
             if not hmac.compare_digest(login.pin_digest, digest):
                 raise _wrong_pin(token_label)
-            return login.session
+            if _alive(login.session):
+                return login.session
         with _translated("log in to the token"):
             try:
                 session = token.open(rw=True, user_pin=pin)
@@ -303,6 +306,23 @@ def _logged_in_session(module: Path, token_label: str, pin: str) -> pkcs11.Sessi
                 session = token.open(rw=True)  # logged in by other code of this process; the login applies
         _logins[(str(module), token.serial)] = _Login(session=session, pin_digest=digest)
         return session
+
+
+def _alive(session: pkcs11.Session) -> bool:
+    """Whether the session still works (a token reset or a reconnected HSM closes every session)."""
+    try:
+        session.generate_random(64)  # a call every token answers, holding no operation state
+    except pkcs11.PKCS11Error:
+        return False
+    return True
+
+
+def _forget(session: pkcs11.Session) -> None:
+    """Drop a session that failed, so the next store opened on its token logs in again."""
+    with _logins_lock:
+        for key, login in list(_logins.items()):
+            if login.session is session:
+                del _logins[key]
 
 
 def _wrong_pin(token_label: str) -> ConfigurationError:

@@ -14,7 +14,7 @@ from keys import KeyHistoryResolver, KeyState
 from keys.pkcs11 import Pkcs11KeyStore, TokenSigner, load_pin
 from tests.keys.softhsm import SoftHsmToken, fresh_token
 from tests.keys.tokens import ISSUER, sign_token, verify_token
-from vc.errors import ConfigurationError, KeyResolutionError
+from vc.errors import ConfigurationError, KeyResolutionError, UpstreamError
 from vc.jose import PublicKey, parse_compact
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -214,3 +214,26 @@ def test_signing_takes_a_fresh_signature_each_time(store: Pkcs11KeyStore) -> Non
     store.create(not_before=START)
     signer = store.signing_key(at=START)
     assert signer.sign(b"message") != signer.sign(b"message")  # ECDSA is randomised on the token
+
+
+def test_a_token_that_went_away_fails_signing_upstream_and_a_reopened_store_logs_in_again(
+    store: Pkcs11KeyStore, softhsm: SoftHsmToken, directory: Path
+) -> None:
+    store.create(not_before=START)
+    signer = store.signing_key(at=SIGNED_2024)
+    pkcs11.lib(str(softhsm.module)).reinitialize()  # as when an HSM restarts: every session is gone
+    with pytest.raises(UpstreamError) as caught:
+        signer.sign(b"message")
+    assert caught.value.code == "key.pkcs11_sign_failed"
+    reopened = open_store(softhsm, directory)
+    token = sign_token(reopened.signing_key(at=SIGNED_2024), signed_at=SIGNED_2024)
+    assert verify_token(token, KeyHistoryResolver({ISSUER: reopened.history()}))
+
+
+def test_a_reopened_store_logs_in_again_after_a_reset_even_without_a_failed_signature(
+    store: Pkcs11KeyStore, softhsm: SoftHsmToken, directory: Path
+) -> None:
+    store.create(not_before=START)
+    pkcs11.lib(str(softhsm.module)).reinitialize()
+    reopened = open_store(softhsm, directory)
+    assert reopened.signing_key(at=SIGNED_2024).sign(b"message")

@@ -25,11 +25,7 @@ from wallet_cli.commands.runtime import (
     shell,
 )
 from wallet_cli.commands.selection import subject_of
-from wallet_cli.errors import (
-    EXIT_ERROR,
-    EXIT_REFUSED,
-    NetworkError,
-)
+from wallet_cli.errors import EXIT_ERROR, EXIT_REFUSED, NetworkError
 from wallet_cli.model import Copy
 
 

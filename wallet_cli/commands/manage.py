@@ -17,17 +17,9 @@ from wallet_cli.commands.runtime import (
     shell,
     store_at,
 )
-from wallet_cli.errors import (
-    RefusedError,
-    UsageError,
-)
+from wallet_cli.errors import RefusedError, UsageError
 from wallet_cli.model import WalletData
-from wallet_cli.store import (
-    export_backup,
-    read_backup,
-    read_limited,
-    write_atomically,
-)
+from wallet_cli.store import export_backup, read_backup, read_limited, write_atomically
 
 
 def init(wallet: WalletOption = None, as_json: JsonOption = False) -> None:

@@ -25,10 +25,7 @@ from wallet_cli.commands.runtime import (
     shell,
 )
 from wallet_cli.commands.selection import count_use, parse_claims, pick_diploma, private_warning, use_copy
-from wallet_cli.errors import (
-    RefusedError,
-    UsageError,
-)
+from wallet_cli.errors import RefusedError, UsageError
 from wallet_cli.model import DC_SD_JWT, Diploma, WalletData
 from wallet_cli.net import origin_of
 

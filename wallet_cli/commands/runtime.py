@@ -22,20 +22,10 @@ from rich.text import Text
 
 from vc import TawtiqError
 from wallet_cli import qr
-from wallet_cli.errors import (
-    EXIT_REFUSED,
-    PassphraseError,
-    UsageError,
-    exit_code_of,
-)
+from wallet_cli.errors import EXIT_REFUSED, PassphraseError, UsageError, exit_code_of
 from wallet_cli.model import DC_SD_JWT, VC_SD_JWT
 from wallet_cli.net import Http
-from wallet_cli.store import (
-    STRONG_KDF,
-    KdfParams,
-    OpenWallet,
-    Store,
-)
+from wallet_cli.store import STRONG_KDF, KdfParams, OpenWallet, Store
 
 APP_NAME: Final = "tawtiq-wallet"
 #: scrypt cost of new stores and backups (tests lower it; files always say what they used).

@@ -16,10 +16,7 @@ from rich.text import Text
 import schemas
 from wallet_cli import checking, render
 from wallet_cli.commands.runtime import Ui
-from wallet_cli.errors import (
-    RefusedError,
-    UsageError,
-)
+from wallet_cli.errors import RefusedError, UsageError
 from wallet_cli.model import Copy, Diploma, Labels, Verifier, WalletData
 
 

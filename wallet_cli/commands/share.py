@@ -28,9 +28,7 @@ from wallet_cli.commands.runtime import (
 )
 from wallet_cli.commands.selection import count_use, parse_claims, pick_diploma, private_warning, use_copy
 from wallet_cli.durations import describe, parse_duration
-from wallet_cli.errors import (
-    UsageError,
-)
+from wallet_cli.errors import UsageError
 from wallet_cli.model import DC_SD_JWT, VC_SD_JWT, Share, WalletData
 from wallet_cli.net import origin_of
 

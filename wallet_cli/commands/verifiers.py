@@ -10,15 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from wallet_cli import shares
-from wallet_cli.commands.runtime import (
-    JsonOption,
-    WalletOption,
-    open_wallet,
-    shell,
-)
-from wallet_cli.errors import (
-    UsageError,
-)
+from wallet_cli.commands.runtime import JsonOption, WalletOption, open_wallet, shell
+from wallet_cli.errors import UsageError
 from wallet_cli.model import Verifier, WalletData
 from wallet_cli.net import origin_of
 

@@ -9,7 +9,7 @@
 each with ``ETag`` (and ``304`` on ``If-None-Match``) and ``Cache-Control: max-age``, as DESIGN §4–§5 describe.
 Every request is counted, lists are re-signed whenever a diploma is revoked or suspended, and any path can be
 overridden with a hand-made answer (an inflating list, a broken document). Diplomas are issued in both profiles
-with :func:`vc.issue` and the :mod:`schemas` builders, exactly as ``tawtiq/demo.py`` does.
+with :func:`vc.issue` and the :mod:`schemas` builders, exactly as ``tawtiq/demo/engine.py`` does.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 #   make demo   set up .venv and walk through the credential loop
 #   make test   set up .venv with the dev tools; lint, type-check, import contracts, tests
 #   make bench  benchmarks; the last line printed is one JSON object of figures and ratios
+#   make bench-engine  the engine's figures only (a minute), the same JSON keys
 
 PYTHON ?= python3
 # The service tests run on SQLite and on this PostgreSQL server (each test gets a database of its own).
@@ -11,7 +12,7 @@ export TAWTIQ_CHROMIUM ?= /usr/bin/chromium
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint typecheck contracts pytest bench clean
+.PHONY: demo test lint typecheck contracts pytest bench bench-engine clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +47,9 @@ test: lint typecheck contracts pytest
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m tawtiq.bench
+
+bench-engine: $(VENV)/.installed-dev
+	$(BIN)/python -m tawtiq.bench engine
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -1,5 +1,5 @@
 """Smaller pieces of the verifier: bounded fetching, URLs and origins, escaping, messages, sealing, trust lists,
-did:web issuers, memory-only verification, and the benchmark's fixture."""
+did:web issuers, memory-only verification."""
 
 from __future__ import annotations
 
@@ -261,24 +261,3 @@ def test_a_trust_list_from_a_url_and_its_stored_copy(make_client, issuer: FakeIs
     issuer.overrides["/trust-list.json"] = Answer(503, b"")
     second = make_client(trust_list=url, database_url=sqlite_url)  # the URL is down: the stored copy is used
     assert second.app.state.services.trust.current().version == "url-7"
-
-
-def test_the_benchmark_fixture_verifies(tmp_path: Path):
-    from verifier import bench
-    from verifier.services import Services
-    from verifier.settings import Settings
-
-    fixture = bench._prepare(tmp_path, port=8999)
-    environment = fixture.environment
-    services = Services.build(
-        Settings(
-            trust_list=environment["TAWTIQ_VERIFIER_TRUST_LIST"],
-            database_url=environment["TAWTIQ_VERIFIER_DATABASE_URL"],
-            secret_key=environment["TAWTIQ_VERIFIER_SECRET_KEY"],
-        )
-    )
-    services.start()
-    try:
-        assert services.verifier.verify(fixture.token, expect=Expectations(holder_binding=False)).verified
-    finally:
-        services.close()

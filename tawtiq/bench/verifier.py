@@ -260,7 +260,3 @@ def run(*, quick: bool) -> dict[str, Any]:
         fixture = _prepare(Path(directory), port=port)
         with _server(fixture.environment, port=port) as (base, pid):
             return asyncio.run(_measure(base, fixture.token, pid=pid, quick=quick))
-
-
-if __name__ == "__main__":  # pragma: no cover - `python -m verifier.bench [--quick]`
-    print(json.dumps(run(quick="--quick" in sys.argv)))

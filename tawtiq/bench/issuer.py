@@ -467,8 +467,3 @@ def run(*, quick: bool) -> dict[str, Any]:
         memory_directory.mkdir()
         results["peak_memory"] = peak_memory(counts=memory_counts, directory=memory_directory)
     return results
-
-
-if __name__ == "__main__":  # pragma: no cover
-    quick_run = os.environ.get("TAWTIQ_BENCH_QUICK", "") not in ("", "0")
-    print(json.dumps(run(quick=quick_run), indent=2))

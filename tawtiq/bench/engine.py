@@ -1,19 +1,14 @@
-"""``make bench``: performance figures as ratios measured in one run on one machine.
+"""The engine's figures: issuing and verifying a diploma against raw ES256 and the ``sd-jwt`` reference.
 
-Absolute times drift on shared machines, so every target is a ratio against a baseline timed in the
-same run, interleaved with it: raw ES256 signatures for the engine, the ``sd-jwt`` reference
-implementation on the same claims, and (from the services' own bench modules) a plain INSERT and a
-trivial endpoint of the same server. Progress goes to stderr; the last line on stdout is one JSON object.
-
-Set ``TAWTIQ_BENCH_QUICK=1`` for a shorter run (smaller cohorts, fewer rounds).
+Every subject is timed in rounds interleaved with its baselines (raw ES256 signatures, the reference
+implementation on the same claims), so the ratios hold on a shared machine. In-process, no services: the
+whole engine run takes seconds.
 """
 
 from __future__ import annotations
 
 import gc
-import importlib
 import json
-import os
 import statistics
 import sys
 import time
@@ -73,7 +68,7 @@ def interleaved(subjects: dict[str, Callable[[], object]], *, rounds: int, per_r
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
-def engine(*, quick: bool) -> dict[str, Any]:
+def run(*, quick: bool) -> dict[str, Any]:
     """Issue and verify costs of a 15-claim diploma against raw ES256 and the sd-jwt reference."""
     from jwcrypto.jwk import JWK
     from sd_jwt.common import SDObj
@@ -171,7 +166,9 @@ def engine(*, quick: bool) -> dict[str, Any]:
         ).get_verified_payload()
 
     message = credential_token.split("~", 1)[0].encode("ascii")
-    der = issuer_key.key.sign(message, ec.ECDSA(hashes.SHA256()))
+    private = issuer_key.key
+    assert isinstance(private, ec.EllipticCurvePrivateKey)  # SigningKey.generate() makes a P-256 key
+    der = private.sign(message, ec.ECDSA(hashes.SHA256()))
     public = issuer_key.public.key
     assert isinstance(public, ec.EllipticCurvePublicKey)
 
@@ -219,24 +216,3 @@ def _private_d(key: SigningKey) -> str:
     assert isinstance(private, ec.EllipticCurvePrivateKey)
     size = (private.curve.key_size + 7) // 8
     return b64url_encode(private.private_numbers().private_value.to_bytes(size, "big"))
-
-
-def main() -> None:
-    quick = os.environ.get("TAWTIQ_BENCH_QUICK", "") not in ("", "0")
-    results: dict[str, Any] = {"quick": quick, "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
-    results["engine"] = engine(quick=quick)
-    _log(json.dumps(results["engine"], indent=2))
-    for service in ("issuer", "verifier"):
-        try:
-            module = importlib.import_module(f"{service}.bench")
-        except ModuleNotFoundError:
-            results[service] = {"skipped": f"{service}.bench is not available"}
-            continue
-        _log(f"{service}: running its benchmark")
-        results[service] = module.run(quick=quick)
-        _log(json.dumps(results[service], indent=2))
-    print(json.dumps(results))
-
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,41 @@
+"""``python -m tawtiq.bench [engine] [verifier] [issuer]``: run the benchmarks named, print one JSON object."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from tawtiq.bench import engine, issuer, verifier
+
+#: The parts in the order they run: seconds for the engine, a minute for the verifier, then the issuer's
+#: 500,000-record runs (many minutes), so the quick figures are out before the long ones start.
+PARTS: dict[str, Callable[..., dict[str, Any]]] = {
+    "engine": engine.run,
+    "verifier": verifier.run,
+    "issuer": issuer.run,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m tawtiq.bench", description=__doc__)
+    parser.add_argument("parts", nargs="*", metavar="PART", help=f"one of {', '.join(PARTS)} (default: all)")
+    chosen = parser.parse_args(argv).parts or list(PARTS)
+    unknown = sorted(set(chosen).difference(PARTS))
+    if unknown:
+        parser.error(f"unknown part {', '.join(unknown)}; expected any of {', '.join(PARTS)}")
+    quick = os.environ.get("TAWTIQ_BENCH_QUICK", "") not in ("", "0")
+    results: dict[str, Any] = {"quick": quick, "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
+    for name, run in PARTS.items():
+        if name in chosen:
+            print(f"{name}: running its benchmark", file=sys.stderr, flush=True)
+            results[name] = run(quick=quick)
+            print(json.dumps(results[name], indent=2), file=sys.stderr, flush=True)
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,8 +1,8 @@
 """The negative corpus: one asset per failure mode of ``vc.verify``, each with its verdict, check and code.
 
-Assets are read as committed (``assets/make_negative_corpus.py`` regenerates them by hand). Every asset
-changes one thing of a valid presentation, so each must fail exactly one check, with the manifest's code,
-and never raise; the controls in ``assets/valid``, built the same way without the change, verify valid.
+Assets are read as committed; ``assets/make_negative_corpus.py`` regenerates them byte for byte (a test checks).
+Every asset changes one thing of a valid presentation, so each must fail exactly one check, with the manifest's
+code, and never raise; the controls in ``assets/valid``, built the same way without the change, verify valid.
 """
 
 from __future__ import annotations
@@ -125,3 +125,17 @@ def test_oversized_input_is_refused_for_its_size_alone() -> None:
     assert refused.profile is None, "nothing was parsed"
     assert keys.requests == []
     assert accepted.verdict is Verdict.VALID
+
+
+def test_the_committed_corpus_is_what_the_script_makes() -> None:
+    from tests.vc.assets.make_negative_corpus import render
+
+    made = render()
+    committed = {
+        f"{directory.name}/{path.name}": path.read_bytes()
+        for directory in (corpus.NEGATIVE_DIR, corpus.VALID_DIR)
+        for path in directory.iterdir()
+    }
+    assert sorted(committed) == sorted(made), "run tests/vc/assets/make_negative_corpus.py and commit what it writes"
+    differing = sorted(path for path, content in made.items() if committed[path] != content)
+    assert not differing, f"{differing} differ from what make_negative_corpus.py makes now; regenerate and commit"

@@ -1260,22 +1260,23 @@ CONTROLS: dict[str, Builder] = {
 }
 
 
-def _write(path: Any, content: str | bytes) -> None:
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content + "\n", encoding="utf-8")
+def _file(content: str | bytes) -> bytes:
+    return content if isinstance(content, bytes) else (content + "\n").encode("utf-8")
 
 
-def main() -> None:
+def render() -> dict[str, bytes]:
+    """Every file of the corpus, by its path under the assets folder: the failure modes, the manifest, the controls.
+
+    Pure and deterministic: the test that the committed assets are what the script makes compares with this.
+    """
     world = World(load_keys())
-    corpus.NEGATIVE_DIR.mkdir(parents=True, exist_ok=True)
-    corpus.VALID_DIR.mkdir(parents=True, exist_ok=True)
     names = [item.asset for item, _ in CASES]
     assert len(set(names)) == len(names), "two failure modes share a name"
+    negative, valid = corpus.NEGATIVE_DIR.name, corpus.VALID_DIR.name
+    files: dict[str, bytes] = {}
     entries = []
     for item, build in CASES:
-        _write(corpus.NEGATIVE_DIR / item.asset, build(world))
+        files[f"{negative}/{item.asset}"] = _file(build(world))
         entry: dict[str, Any] = {
             "asset": item.asset,
             "verdict": item.verdict,
@@ -1286,10 +1287,6 @@ def main() -> None:
         if item.setup:
             entry["setup"] = dict(item.setup)
         entries.append(entry)
-    for stale in corpus.NEGATIVE_DIR.iterdir():
-        if stale.name != corpus.MANIFEST.name and stale.name not in names:
-            stale.unlink()
-            print(f"removed {stale.name}")
     manifest = {
         "about": "One asset per failure mode of vc.verify, made by make_negative_corpus.py; each is verified at "
         "'verified_at' in the set-up of tests/vc/corpus_support.py and must give this verdict, with this check "
@@ -1301,10 +1298,23 @@ def main() -> None:
         },
         "cases": entries,
     }
-    corpus.MANIFEST.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    files[f"{negative}/{corpus.MANIFEST.name}"] = _file(json.dumps(manifest, ensure_ascii=False, indent=2))
     for name, build in CONTROLS.items():
-        _write(corpus.VALID_DIR / f"{name}.txt", build(world))
-    print(f"wrote {len(entries)} failure modes and {len(CONTROLS)} controls under {corpus.ASSETS}")
+        files[f"{valid}/{name}.txt"] = _file(build(world))
+    return files
+
+
+def main() -> None:
+    files = render()
+    for directory in (corpus.NEGATIVE_DIR, corpus.VALID_DIR):
+        directory.mkdir(parents=True, exist_ok=True)
+        for stale in directory.iterdir():
+            if f"{directory.name}/{stale.name}" not in files:
+                stale.unlink()
+                print(f"removed {stale.name}")
+    for path, content in files.items():
+        (corpus.ASSETS / path).write_bytes(content)
+    print(f"wrote {len(CASES)} failure modes and {len(CONTROLS)} controls under {corpus.ASSETS}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 # Tawtiq: one command per chore, the same on a laptop and in CI.
 #   make demo   set up .venv and walk through the credential loop
-#   make test   set up .venv with the dev tools; lint, type-check, import contracts, tests
+#   make test   set up .venv with the dev tools; lint, type-check, import contracts, tests with coverage
+#   make test-fast  the engine and unit tests only, for the inner loop (under a minute)
 #   make bench  benchmarks; the last line printed is one JSON object of figures and ratios
 #   make bench-engine  the engine's figures only (a minute), the same JSON keys
 
@@ -12,7 +13,7 @@ export TAWTIQ_CHROMIUM ?= /usr/bin/chromium
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint typecheck contracts pytest bench bench-engine clean
+.PHONY: demo test test-fast lint typecheck contracts pytest bench bench-engine clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +24,9 @@ $(VENV)/.installed-run: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+# The dev tools are pinned by constraints-dev.txt, so lint and type-check results do not drift.
+$(VENV)/.installed-dev: pyproject.toml constraints-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]' -c constraints-dev.txt
 	touch $(VENV)/.installed-run $@
 
 demo: $(VENV)/.installed-run
@@ -40,10 +42,15 @@ typecheck: $(VENV)/.installed-dev
 contracts: $(VENV)/.installed-dev
 	$(BIN)/lint-imports
 
+# Coverage of vc/ and keys/ with the floor in pyproject.toml ([tool.coverage.report] fail_under).
 pytest: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --cov --cov-report=term $(PYTEST_ARGS)
 
 test: lint typecheck contracts pytest
+
+# The engine, the key layer, the data package and the README's engine example: no services, no browser.
+test-fast: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -q tests/vc tests/keys tests/schemas tests/tawtiq/test_readme.py $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m tawtiq.bench
@@ -52,4 +59,4 @@ bench-engine: $(VENV)/.installed-dev
 	$(BIN)/python -m tawtiq.bench engine
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .coverage build *.egg-info

@@ -1,6 +1,7 @@
 # Tawtiq: one command per chore, the same on a laptop and in CI.
 #   make demo   set up .venv and walk through the credential loop
-#   make test   set up .venv with the dev tools; lint, type-check, import contracts, tests with coverage
+#   make test   set up .venv with the dev tools; lint, type-check every package (mypy --strict), import
+#               contracts, tests with coverage
 #   make test-fast  the engine and unit tests only, for the inner loop (under a minute)
 #   make bench  benchmarks; the last line printed is one JSON object of figures and ratios
 #   make bench-engine  the engine's figures only (a minute), the same JSON keys
@@ -37,7 +38,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .
 
 typecheck: $(VENV)/.installed-dev
-	$(BIN)/mypy --strict vc keys
+	$(BIN)/mypy --strict vc keys schemas common issuer verifier wallet_cli tawtiq
 
 contracts: $(VENV)/.installed-dev
 	$(BIN)/lint-imports

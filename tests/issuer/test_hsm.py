@@ -24,7 +24,8 @@ from tests.issuer.conftest import ISSUER, Clock, Cohort, OfferFactory, environme
 from tests.issuer.verifying import verify_copy
 from tests.issuer.wallet import Wallet
 from tests.keys.softhsm import SoftHsmToken
-from vc import Verdict, parse_compact
+from vc import Verdict
+from vc.jose import parse_compact
 
 
 def token_environment(tmp_path: Path, database_url: str, token: SoftHsmToken, **extra: str) -> dict[str, str]:

@@ -8,9 +8,12 @@ from pathlib import Path
 
 import pkcs11
 import pytest
+from cryptography.hazmat.primitives import serialization
 from pkcs11 import Attribute, ObjectClass
+from pkcs11.util.ec import encode_ec_public_key, encode_named_curve_parameters
 
-from keys import KeyHistoryResolver, KeyState
+from keys import KeyEntry, KeyHistory, KeyHistoryResolver, KeyState
+from keys.directory import KeyDirectory
 from keys.pkcs11 import Pkcs11KeyStore, TokenSigner, load_pin
 from tests.keys.softhsm import SoftHsmToken, fresh_token
 from tests.keys.tokens import ISSUER, sign_token, verify_token
@@ -237,3 +240,43 @@ def test_a_reopened_store_logs_in_again_after_a_reset_even_without_a_failed_sign
     pkcs11.lib(str(softhsm.module)).reinitialize()
     reopened = open_store(softhsm, directory)
     assert reopened.signing_key(at=SIGNED_2024).sign(b"message")
+
+
+def _planted_key_pair(token: SoftHsmToken, directory: Path, *, extractable: bool, label: str | None = None) -> str:
+    """Generate a key pair on the token outside the store and record it in the history; return its kid."""
+    found = pkcs11.lib(str(token.module)).get_token(token_label=token.label)
+    try:
+        session = found.open(rw=True, user_pin=token.pin)
+    except pkcs11.UserAlreadyLoggedIn:  # by a store of this test: the login applies to this session too
+        session = found.open(rw=True)
+    parameters = session.create_domain_parameters(
+        pkcs11.KeyType.EC, {Attribute.EC_PARAMS: encode_named_curve_parameters("secp256r1")}, local=True
+    )
+    public, private = parameters.generate_keypair(
+        store=True, private_template={Attribute.SENSITIVE: not extractable, Attribute.EXTRACTABLE: extractable}
+    )
+    key = PublicKey.from_key(serialization.load_der_public_key(encode_ec_public_key(public)))  # type: ignore[arg-type]
+    for half in (public, private):
+        half[Attribute.LABEL] = label or key.thumbprint()
+    files = KeyDirectory(directory)
+    files.write_history(KeyHistory().with_entry(KeyEntry(key=key, not_before=START)))
+    session.close()
+    return key.thumbprint()
+
+
+def test_a_private_key_that_can_be_exported_is_refused(softhsm: SoftHsmToken, directory: Path) -> None:
+    _planted_key_pair(softhsm, directory, extractable=True)
+    with pytest.raises(ConfigurationError) as caught:
+        open_store(softhsm, directory)
+    assert caught.value.code == "key.pkcs11_key_exportable"
+
+
+def test_a_token_key_that_is_not_the_published_key_is_refused(
+    store: Pkcs11KeyStore, softhsm: SoftHsmToken, directory: Path, tmp_path: Path
+) -> None:
+    entry = store.create(not_before=START)
+    other = tmp_path / "other-history"
+    _planted_key_pair(softhsm, other, extractable=False, label=entry.kid)  # a second pair under the same label
+    with pytest.raises(ConfigurationError) as caught:
+        open_store(softhsm, directory)
+    assert caught.value.code == "key.pkcs11_key_mismatch"

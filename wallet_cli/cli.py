@@ -15,6 +15,8 @@ Environment: ``TAWTIQ_WALLET_DIR`` (the wallet directory), ``TAWTIQ_WALLET_PASSP
 from __future__ import annotations
 
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
+from typing import Annotated, Final
 
 import typer
 
@@ -35,6 +37,31 @@ verifiers_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(verifiers_app, name="verifiers")
+
+#: The installed distribution whose version ``--version`` prints.
+DISTRIBUTION: Final = "tawtiq"
+
+
+def _print_version(wanted: bool) -> None:
+    if not wanted:
+        return
+    try:
+        number = version(DISTRIBUTION)
+    except PackageNotFoundError:
+        number = f"unknown (the {DISTRIBUTION} distribution is not installed)"
+    typer.echo(f"{APP_NAME} {number}")
+    raise typer.Exit
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[
+        bool,
+        typer.Option("--version", is_eager=True, callback=_print_version, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    # No docstring: the app's help stays the one given to typer.Typer above.
+    del show_version
 
 
 app.command()(manage.init)

@@ -6,12 +6,17 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
+import typer
+from typer.core import TyperGroup, TyperOption
 
 from tests.wallet_cli.conftest import PASSPHRASE, Wallet, make_wallet, receive
 from tests.wallet_cli.platform import Platform
+from wallet_cli import cli
 
 COMMANDS = ["init", "receive", "list", "show", "present", "share", "shares", "unshare", "verify", "export", "import"]
 COMMANDS += ["delete", "passphrase", "verifiers"]
@@ -29,6 +34,36 @@ def test_help_explains_every_command(tmp_path: Path) -> None:
         assert "Usage: tawtiq-wallet" in result.stdout
     assert "CNIE" in wallet("present", "--help").stdout
     assert "--tx-code" in wallet("receive", "--help").stdout
+
+
+def test_version_prints_the_installed_version(tmp_path: Path) -> None:
+    result = Wallet(tmp_path / "w")("--version")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == f"tawtiq-wallet {version('tawtiq')}\n"
+    assert not (tmp_path / "w").exists()
+
+
+def _commands(command: object, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], object]]:
+    yield path, command
+    if isinstance(command, TyperGroup):
+        for name, sub in command.commands.items():
+            yield from _commands(sub, (*path, name))
+
+
+def test_boolean_options_are_plain_flags(tmp_path: Path) -> None:
+    wallet = Wallet(tmp_path / "w")
+    flags = 0
+    for path, command in _commands(typer.main.get_command(cli.app)):
+        for option in getattr(command, "params", []):
+            if isinstance(option, TyperOption) and isinstance(option.default, bool):
+                assert option.is_flag, (path, option.opts)
+                assert not option.secondary_opts, (path, option.opts)  # --x, never --x/--no-x
+                flags += 1
+        shown = wallet(*path, "--help")
+        assert shown.exit_code == 0, path
+        assert "BOOLEAN" not in shown.stdout, path
+        assert "--no-" not in shown.stdout, path
+    assert flags >= 10
 
 
 def test_init_asks_for_the_passphrase_twice(tmp_path: Path) -> None:

@@ -22,29 +22,27 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from typing import Final
 
 from sqlalchemy import insert
 from sqlmodel import Session
 
 import schemas
+from common.diploma import diploma_contexts
 from issuer import audit
 from issuer.errors import ConflictError
 from issuer.keyring import Keyring
 from issuer.models import ACTIVE, CredentialCopy, Diploma, table
 from issuer.settings import Settings
 from issuer.status import ListKind, Owner, Slot, allocate, bitstring_url, record_slots, token_list_url
-from vc import ConfigurationError, ContextRegistry, Profile, PublicKey, issue
+from vc import ConfigurationError, Profile, PublicKey, issue
 
 #: The profiles a copy can be issued in.
 COPY_PROFILES: Final = (Profile.DC_SD_JWT, Profile.VC_SD_JWT)
 
 
-@cache
-def pinned_contexts() -> ContextRegistry:
-    """The JSON-LD contexts W3C credentials are checked against (loaded once)."""
-    return ContextRegistry(schemas.pinned_contexts())
+#: The name the application module imports the diploma's contexts by.
+pinned_contexts = diploma_contexts
 
 
 @dataclass(frozen=True)
@@ -111,7 +109,7 @@ def sign_copies(
                 key=key,
                 issued_at=now,
                 profile=Profile.VC_SD_JWT,
-                contexts=pinned_contexts(),
+                contexts=diploma_contexts(),
                 disclosable=schemas.W3C_DISCLOSABLE,
                 holder=holder,
             )

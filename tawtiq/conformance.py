@@ -24,10 +24,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import schemas
+from common.diploma import diploma_contexts
 from vc import (
     ConfigurationError,
-    ContextRegistry,
     FormatError,
     HolderBinding,
     Policy,
@@ -109,10 +108,6 @@ def _read_json(path: Path, *, what: str) -> Any:
         raise ConformanceInputError(f"{what} {path} is not JSON: {exc}") from exc
 
 
-def _contexts() -> ContextRegistry:
-    return ContextRegistry(schemas.pinned_contexts())
-
-
 def run_issue(*, input_path: Path, key_path: Path, feature: Feature, sd: list[str], now: datetime) -> tuple[str, Any]:
     """Sign the input document; ``failure`` when it is not a valid credential or presentation."""
     if feature not in PROFILES:
@@ -127,7 +122,9 @@ def run_issue(*, input_path: Path, key_path: Path, feature: Feature, sd: list[st
     if sd and not profile.selective:
         raise ConformanceInputError(f"--sd is only meaningful for SD-JWT features, not {feature}")
     try:
-        token = issue(document, key=signing, issued_at=now, profile=profile, contexts=_contexts(), disclosable=sd)
+        token = issue(
+            document, key=signing, issued_at=now, profile=profile, contexts=diploma_contexts(), disclosable=sd
+        )
     except (FormatError, ConfigurationError) as exc:
         return "failure", f"[{exc.code}] {exc}"
     return "success", token
@@ -169,7 +166,7 @@ def run_verify(*, input_path: Path, key_path: Path, feature: Feature, at: dateti
         warnings.simplefilter("ignore", UnsafePolicyWarning)
         policy = Policy(
             trust=TrustList.unsafe_trust_everything("w3c-vc-jose-cose-test-suite"),
-            contexts=_contexts(),
+            contexts=diploma_contexts(),
             holder_binding=HolderBinding(required=False),
             unsafe_skip_enveloped_proofs=True,
         )

@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 
 from starlette.concurrency import run_in_threadpool
 
-import schemas
-from vc import ContextRegistry, HolderBinding, Policy, Verdict, VerificationReport, verify
+from common.diploma import diploma_policy
+from vc import HolderBinding, Verdict, VerificationReport, verify
 from vc.claims import ClaimPath
 from vc.report import Check, CheckName, Outcome, verdict_of
 from verifier.clock import Clock
@@ -104,8 +104,6 @@ class Verifier:
         self._status = status
         self._clock = clock
         self._hasher = hasher
-        self._contexts = ContextRegistry(schemas.pinned_contexts())
-        self._schemas = schemas.schema_validators()
         self._max_input_bytes = max_input_bytes
 
     async def verify_async(self, token: str, *, expect: Expectations) -> Verification:
@@ -125,14 +123,12 @@ class Verifier:
         """
         trusted = self._trust.current()
         moment = now or self._clock.now()
-        policy = Policy(
+        policy = diploma_policy(
             trust=trusted.trust,
-            contexts=self._contexts,
             holder_binding=HolderBinding(
                 required=expect.holder_binding, audience=expect.audience, nonce=expect.nonce, max_age=expect.max_age
             ),
             required_disclosures=expect.required_claims,
-            schemas=self._schemas,
             max_input_bytes=self._max_input_bytes,
         )
         report = verify(token, keys=self._keys, status=self._status, policy=policy, now=moment)

@@ -17,10 +17,10 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 import schemas
+from common.diploma import diploma_policy, diploma_trust_list
 from common.fetch import same_origin
 from keys import KeyHistory
 from vc import (
-    ContextRegistry,
     CredentialError,
     HolderBinding,
     Outcome,
@@ -28,7 +28,6 @@ from vc import (
     SigningKey,
     StatusSnapshot,
     TawtiqError,
-    TrustList,
     UpstreamError,
     VerificationReport,
     sdjwt,
@@ -203,15 +202,10 @@ def self_presentation(credential: str, key: SigningKey, *, nonce: str, now: date
 
 def policy_for(issuer: str, *, nonce: str) -> Policy:
     """Trust exactly ``issuer`` for the diploma, require the binding to the wallet's own key."""
-    return Policy(
-        trust=TrustList(
-            version="wallet",
-            issuers={issuer: frozenset({schemas.DIPLOMA_CREDENTIAL_TYPE, schemas.DIPLOMA_VCT})},
-        ),
-        contexts=ContextRegistry(schemas.pinned_contexts()),
+    return diploma_policy(
+        trust=diploma_trust_list(issuer, version="wallet"),
         holder_binding=HolderBinding(required=True, audience=SELF_CHECK_AUDIENCE, nonce=nonce),
         algorithms=ALGORITHMS,
-        schemas=schemas.schema_validators(),
     )
 
 

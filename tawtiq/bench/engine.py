@@ -20,17 +20,15 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
 import schemas
+from common.diploma import diploma_contexts, diploma_policy, diploma_trust_list
 from vc import (
     BitOrder,
-    ContextRegistry,
     HolderBinding,
-    Policy,
     SigningKey,
     StaticKeyResolver,
     StaticStatusResolver,
     StatusList,
     StatusSnapshot,
-    TrustList,
     issue,
     issue_bitstring_status_list,
     present,
@@ -77,7 +75,7 @@ def run(*, quick: bool) -> dict[str, Any]:
     from sd_jwt.verifier import SDJWTVerifier
 
     now = datetime.now(UTC).replace(microsecond=0)
-    contexts = ContextRegistry(schemas.pinned_contexts())
+    contexts = diploma_contexts()
     issuer_key, holder_key = SigningKey.generate(), SigningKey.generate()
     subject = schemas.sample_subject()
     lists = {purpose: f"{ISSUER}/status/bitstring/{purpose[0]}1" for purpose in ("revocation", "suspension")}
@@ -117,12 +115,10 @@ def run(*, quick: bool) -> dict[str, Any]:
         data = verify_status_list_token(token, uri=url, keys=keys, algorithms=frozenset({"ES256"}), now=now)
         snapshots[url] = StatusSnapshot(data=data, fetched_at=now)
     status = StaticStatusResolver(snapshots)
-    trust = TrustList(version="bench", issuers={ISSUER: frozenset({schemas.DIPLOMA_CREDENTIAL_TYPE})})
+    trust = diploma_trust_list(ISSUER, version="bench")
     binding = HolderBinding(required=True, audience=AUDIENCE, nonce=NONCE)
-    policy = Policy(trust=trust, contexts=contexts, holder_binding=binding)
-    policy_with_schema = Policy(
-        trust=trust, contexts=contexts, holder_binding=binding, schemas=schemas.schema_validators()
-    )
+    policy = diploma_policy(trust=trust, holder_binding=binding, check_schemas=False)
+    policy_with_schema = diploma_policy(trust=trust, holder_binding=binding)
     report = verify(presentation, keys=keys, status=status, policy=policy, now=now)
     if not report.valid:
         raise RuntimeError(f"benchmark presentation does not verify: {report.to_dict()}")

@@ -32,8 +32,9 @@ from typing import Any, Final
 import httpx
 
 import schemas
+from common.diploma import diploma_contexts
 from keys import InMemoryKeyStore
-from vc import BitOrder, ContextRegistry, Profile, SigningKey, StatusList, issue, issue_bitstring_status_list
+from vc import BitOrder, Profile, SigningKey, StatusList, issue, issue_bitstring_status_list
 from verifier.db import Database
 from verifier.models import IssuerMetadataRow, StatusListRow
 
@@ -51,7 +52,7 @@ class _Fixture:
 def _prepare(directory: Path, *, port: int) -> _Fixture:
     """Keys, a diploma, its status lists, a trust list, and a database whose caches already hold them."""
     now = datetime.now(UTC).replace(microsecond=0)
-    contexts = ContextRegistry(schemas.pinned_contexts())
+    contexts = diploma_contexts()
     keys = InMemoryKeyStore()
     keys.create(not_before=now - timedelta(days=1))
     key = keys.signing_key(at=now)

@@ -16,20 +16,19 @@ from rich.console import Console
 from rich.panel import Panel
 
 import schemas
+from common.diploma import diploma_contexts, diploma_policy, diploma_trust_list
 from keys import InMemoryKeyStore, KeyHistoryResolver
 from tawtiq.demo.display import VERDICT_STYLE, claims_table, report_table
 from vc import (
     BitOrder,
     ContextRegistry,
     HolderBinding,
-    Policy,
     Profile,
     Signer,
     SigningKey,
     StaticStatusResolver,
     StatusList,
     StatusSnapshot,
-    TrustList,
     VerificationReport,
     issue,
     issue_bitstring_status_list,
@@ -103,7 +102,7 @@ def run_engine(console: Console | None = None, *, now: datetime | None = None) -
     """Walk the engine's loop in-process and return the reports it printed (the test checks them)."""
     console = console or Console()
     now = now or datetime.now(UTC).replace(microsecond=0)
-    contexts = ContextRegistry(schemas.pinned_contexts())
+    contexts = diploma_contexts()
 
     console.rule("[bold]Tawtiq — توثيق[/]: the credential loop")
 
@@ -188,14 +187,9 @@ def run_engine(console: Console | None = None, *, now: datetime | None = None) -
     )
 
     # 4. The university verifies both presentations.
-    policy = Policy(
-        trust=TrustList(
-            version="demo-2026-1",
-            issuers={ISSUER: frozenset({schemas.DIPLOMA_CREDENTIAL_TYPE, schemas.DIPLOMA_VCT})},
-        ),
-        contexts=contexts,
+    policy = diploma_policy(
+        trust=diploma_trust_list(ISSUER, version="demo-2026-1"),
         holder_binding=HolderBinding(required=True, audience=UNIVERSITY, nonce=nonce),
-        schemas=schemas.schema_validators(),
     )
 
     def check_all(step: str, title: str) -> list[VerificationReport]:

@@ -10,12 +10,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 import schemas
+from common.diploma import diploma_policy, diploma_trust_list
 from issuer.apitokens import create_token, list_tokens, revoke_token
 from issuer.db import reading
 from tests.issuer.conftest import ISSUER, Clock, Cohort
 from tests.issuer.verifying import fetch_list, key_resolver
 from tests.issuer.wallet import Wallet
-from vc import ContextRegistry, HolderBinding, Policy, StaticStatusResolver, StatusSnapshot, TrustList, Verdict, verify
+from vc import HolderBinding, StaticStatusResolver, StatusSnapshot, Verdict, verify
 
 
 def _token(engine: Engine, clock: Clock, role: str) -> dict[str, str]:
@@ -46,10 +47,10 @@ def _verify_unbound(client: TestClient, token: str, clock: Clock) -> Any:
         )
         for url in urls
     }
-    policy = Policy(
-        trust=TrustList(version="t", issuers={ISSUER: frozenset({schemas.DIPLOMA_CREDENTIAL_TYPE})}),
-        contexts=ContextRegistry(schemas.pinned_contexts()),
+    policy = diploma_policy(
+        trust=diploma_trust_list(ISSUER, version="t", types=frozenset({schemas.DIPLOMA_CREDENTIAL_TYPE})),
         holder_binding=HolderBinding(required=False),
+        check_schemas=False,
     )
     return verify(token, keys=keys, status=StaticStatusResolver(snapshots), policy=policy, now=clock())
 

@@ -6,18 +6,15 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-import schemas
+from common.diploma import diploma_policy, diploma_trust_list
 from keys import KeyHistory, KeyHistoryResolver
 from tests.issuer.wallet import HttpClient, path_of
 from vc import (
-    ContextRegistry,
     HolderBinding,
-    Policy,
     SigningKey,
     StaticStatusResolver,
     StatusListData,
     StatusSnapshot,
-    TrustList,
     VerificationReport,
     present,
     verify,
@@ -76,13 +73,9 @@ def verify_copy(
     w3c = '"vc+sd-jwt"' in _header_text(credential)
     paths: list[Any] = [("credentialSubject", name) if w3c else (name,) for name in disclose]
     presentation = present(credential, disclose=paths, key=holder, audience=AUDIENCE, nonce=nonce, now=now)
-    policy = Policy(
-        trust=TrustList(
-            version="test", issuers={issuer: frozenset({schemas.DIPLOMA_CREDENTIAL_TYPE, schemas.DIPLOMA_VCT})}
-        ),
-        contexts=ContextRegistry(schemas.pinned_contexts()),
+    policy = diploma_policy(
+        trust=diploma_trust_list(issuer, version="test"),
         holder_binding=HolderBinding(required=True, audience=AUDIENCE, nonce=nonce),
-        schemas=schemas.schema_validators(),
     )
     return verify(presentation, keys=keys, status=StaticStatusResolver(snapshots), policy=policy, now=now)
 

@@ -35,10 +35,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 import schemas
+from common.diploma import diploma_contexts
 from keys import InMemoryKeyStore
 from vc import (
     BitOrder,
-    ContextRegistry,
     Profile,
     SigningKey,
     StatusList,
@@ -49,7 +49,7 @@ from vc import (
 from vc.statuslist import STATUS_INVALID, STATUS_SUSPENDED
 
 LIST_SIZE = 131_072
-CONTEXTS = ContextRegistry(schemas.pinned_contexts())
+CONTEXTS = diploma_contexts()
 
 
 class MovableClock:

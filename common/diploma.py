@@ -1,0 +1,64 @@
+"""The baccalaureate diploma's verification set-up, built once for every party: the pinned JSON-LD contexts, the
+schema validators, a trust list for the diploma's types, and the policy that puts them together.
+
+The engine (:mod:`vc.policy`) knows nothing of the diploma and :mod:`schemas` nothing of the engine; this module
+joins them, so the issuer, the verifier, the wallet, the demo and the benchmarks check a diploma the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import cache
+from types import MappingProxyType
+from typing import Final
+
+import schemas
+from vc.claims import ClaimPath
+from vc.jose import DEFAULT_ALGORITHMS
+from vc.policy import DEFAULT_MAX_INPUT_BYTES, HolderBinding, Policy, SchemaValidator, TrustList
+from vc.vcdm import ContextRegistry
+
+#: The diploma's credential types in both profiles: the W3C ``type`` and the SD-JWT VC ``vct``.
+DIPLOMA_TYPES: Final = frozenset({schemas.DIPLOMA_CREDENTIAL_TYPE, schemas.DIPLOMA_VCT})
+
+
+@cache
+def diploma_contexts() -> ContextRegistry:
+    """The JSON-LD contexts a W3C diploma is issued and checked against (credentials v2, examples, ours)."""
+    return ContextRegistry(schemas.pinned_contexts())
+
+
+@cache
+def diploma_validators() -> Mapping[str, SchemaValidator]:
+    """The diploma's schema validators for a policy, keyed by W3C ``type`` and by ``vct`` (read-only, built once)."""
+    return MappingProxyType(schemas.schema_validators())
+
+
+def diploma_trust_list(issuer: str, *, version: str, types: frozenset[str] = DIPLOMA_TYPES) -> TrustList:
+    """A trust list naming one issuer, trusted for the diploma in both profiles (or for ``types``)."""
+    return TrustList(version=version, issuers={issuer: types})
+
+
+def diploma_policy(
+    *,
+    trust: TrustList,
+    holder_binding: HolderBinding,
+    required_disclosures: Sequence[ClaimPath] = (),
+    algorithms: frozenset[str] = DEFAULT_ALGORITHMS,
+    max_input_bytes: int = DEFAULT_MAX_INPUT_BYTES,
+    check_schemas: bool = True,
+) -> Policy:
+    """The policy that accepts a diploma from ``trust``: the pinned contexts, the diploma's schemas (unless
+    ``check_schemas`` is false), and the caller's holder binding, required disclosures, algorithms and input bound.
+
+    Raises :class:`~vc.errors.ConfigurationError` for algorithms the engine does not support.
+    """
+    return Policy(
+        trust=trust,
+        contexts=diploma_contexts(),
+        holder_binding=holder_binding,
+        algorithms=algorithms,
+        required_disclosures=tuple(required_disclosures),
+        schemas=diploma_validators() if check_schemas else {},
+        max_input_bytes=max_input_bytes,
+    )

@@ -57,7 +57,6 @@ The wire protocol a wallet follows (every URL is relative to the issuer identifi
 
 from __future__ import annotations
 
-import base64
 import hmac
 import json
 import secrets as random
@@ -81,7 +80,8 @@ from issuer.models import ACTIVE, AccessToken, CredentialOffer, Diploma, NonceUs
 from issuer.proofs import NonceError, ProofError, ProofRules, ValidProof, check_jwt_proof
 from issuer.secrets import IssuerSecrets, sha256_hex
 from issuer.settings import Settings
-from vc import Profile, PublicKey
+from vc import FormatError, Profile, PublicKey
+from vc.encoding import b64url_decode, b64url_encode
 
 PRE_AUTHORIZED_GRANT: Final = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 OFFER_SCHEME: Final = "openid-credential-offer://"
@@ -373,15 +373,15 @@ def new_nonce(*, secrets: IssuerSecrets, settings: Settings, now: datetime) -> s
     """A fresh, unpredictable ``c_nonce``: expiry and 128 random bits, MAC-protected (no state)."""
     expiry = int((now + timedelta(seconds=settings.nonce_ttl_seconds)).timestamp())
     payload = struct.pack(">Q", expiry) + random.token_bytes(16)
-    return f"{_b64(payload)}.{_b64(secrets.nonce_mac(payload))}"
+    return f"{b64url_encode(payload)}.{b64url_encode(secrets.nonce_mac(payload))}"
 
 
 def check_nonce(nonce: str, *, secrets: IssuerSecrets, now: datetime) -> datetime:
     """Check a nonce's MAC and expiry; return its expiry. Raises :class:`NonceError` (not its use count)."""
     try:
         encoded_payload, encoded_mac = nonce.split(".")
-        payload, mac = _unb64(encoded_payload), _unb64(encoded_mac)
-    except ValueError:
+        payload, mac = b64url_decode(encoded_payload), b64url_decode(encoded_mac)
+    except (ValueError, FormatError):
         raise NonceError("the proof nonce was not issued by this issuer; get one from the nonce endpoint") from None
     if len(payload) != 24 or not hmac.compare_digest(mac, secrets.nonce_mac(payload)):
         raise NonceError("the proof nonce was not issued by this issuer; get one from the nonce endpoint")
@@ -389,16 +389,6 @@ def check_nonce(nonce: str, *, secrets: IssuerSecrets, now: datetime) -> datetim
     if now >= expiry:
         raise NonceError("the proof nonce has expired; get a fresh one from the nonce endpoint")
     return expiry
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _unb64(text: str) -> bytes:
-    if not text or len(text) > 64 or not all(ch.isalnum() or ch in "-_" for ch in text):
-        raise ValueError("not base64url")
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 # ------------------------------------------------------------------------------------------ credential

@@ -23,6 +23,7 @@ from functools import cached_property
 from sqlmodel import Session, select
 
 from issuer.models import SECRET_NAMES, IssuerSecret
+from vc.encoding import b64url_encode
 from vc.errors import ConfigurationError
 
 
@@ -65,10 +66,8 @@ class IssuerSecrets:
 
     def offer_code(self, offer_id: str) -> str:
         """The pre-authorized code of offer ``offer_id`` (43 base64url characters)."""
-        import base64
-
         digest = hmac.new(self.offer, b"pre-authorized_code\x00" + offer_id.encode(), hashlib.sha256).digest()
-        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+        return b64url_encode(digest)
 
     def tx_code_hash(self, offer_id: str, tx_code: str) -> str:
         """The keyed hash stored for the transaction code of an offer."""

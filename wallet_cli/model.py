@@ -7,7 +7,6 @@ parses it back strictly, so a store written by a newer or broken program is refu
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -16,7 +15,8 @@ from typing import Any, Final, TypeAlias
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
-from vc import SigningKey
+from vc import FormatError, SigningKey
+from vc.encoding import b64url_decode, b64url_encode
 from wallet_cli.errors import StoreCorruptError, UsageError
 
 #: Version of the JSON form inside the encrypted store and backups.
@@ -95,15 +95,15 @@ def export_private_key(key: SigningKey) -> str:
     der = key.key.private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    return base64.urlsafe_b64encode(der).decode("ascii").rstrip("=")
+    return b64url_encode(der)
 
 
 def import_private_key(encoded: str) -> SigningKey:
     """The holder key stored by :func:`export_private_key`. Raises :class:`StoreCorruptError`."""
     try:
-        der = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+        der = b64url_decode(encoded, what="the holder key")
         private = serialization.load_der_private_key(der, password=None)
-    except (ValueError, TypeError) as exc:
+    except (FormatError, ValueError, TypeError) as exc:
         raise _bad("a holder key cannot be read") from exc
     if not isinstance(private, ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey):
         raise _bad("a holder key has an unsupported type")

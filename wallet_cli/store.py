@@ -29,8 +29,6 @@ changes. A store that does not open is never overwritten.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
 import hashlib
 import hmac
@@ -49,6 +47,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from vc.encoding import b64url_decode, b64url_encode
+from vc.errors import FormatError
 from wallet_cli.errors import PassphraseError, StoreCorruptError, UsageError
 from wallet_cli.model import WalletData
 
@@ -104,16 +104,12 @@ MIN_KDF: Final = KdfParams(n=2**14, r=8, p=1)
 MAX_KDF_MEMORY_BYTES: Final = 1024 * 1024 * 1024
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
-
-
 def _unb64(text: Any, what: str) -> bytes:
     if not isinstance(text, str):
         raise _damaged(f"'{what}' is missing")
     try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError):
+        return b64url_decode(text, what=what)
+    except FormatError:
         raise _damaged(f"'{what}' is not base64url") from None
 
 
@@ -143,9 +139,9 @@ def _header(file_format: str, keys: DerivedKeys) -> dict[str, Any]:
     return {
         "format": file_format,
         "version": ENVELOPE_VERSION,
-        "kdf": {"name": "scrypt", "n": keys.kdf.n, "r": keys.kdf.r, "p": keys.kdf.p, "salt": _b64(keys.salt)},
+        "kdf": {"name": "scrypt", "n": keys.kdf.n, "r": keys.kdf.r, "p": keys.kdf.p, "salt": b64url_encode(keys.salt)},
         "cipher": CIPHER,
-        "check": _b64(keys.check_value()),
+        "check": b64url_encode(keys.check_value()),
     }
 
 
@@ -159,7 +155,7 @@ def seal(data: WalletData, keys: DerivedKeys, *, file_format: str) -> bytes:
     nonce = secrets.token_bytes(_NONCE_BYTES)
     plaintext = json.dumps(data.to_json(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     ciphertext = AESGCM(keys.content).encrypt(nonce, plaintext, _aad(header))
-    envelope = {**header, "nonce": _b64(nonce), "ciphertext": _b64(ciphertext)}
+    envelope = {**header, "nonce": b64url_encode(nonce), "ciphertext": b64url_encode(ciphertext)}
     return (json.dumps(envelope, indent=1) + "\n").encode("ascii")
 
 

@@ -262,6 +262,8 @@ def _proof_cases(clock: Clock, nonce: str) -> list[tuple[str, str, str]]:
         ("no iat", make_proof(key, audience=ISSUER, nonce=nonce, issued_at=now, claims={"iat": None}), "invalid_proof"),
         ("no nonce", make_proof(key, audience=ISSUER, nonce=None, issued_at=now), "invalid_proof"),
         ("foreign nonce", make_proof(key, audience=ISSUER, nonce="AAAA.BBBB", issued_at=now), "invalid_nonce"),
+        ("padded nonce", make_proof(key, audience=ISSUER, nonce=nonce + "=", issued_at=now), "invalid_nonce"),
+        ("nonce not base64url", make_proof(key, audience=ISSUER, nonce="AA+A.BB/B", issued_at=now), "invalid_nonce"),
         (
             "wrong typ",
             make_proof(key, audience=ISSUER, nonce=nonce, issued_at=now, header={"typ": "JWT"}),

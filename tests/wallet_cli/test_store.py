@@ -113,6 +113,8 @@ def rewrite(store: Store, change: Any) -> None:
         ("weaken the kdf", "store.kdf_invalid"),
         ("an absurd kdf", "store.kdf_too_heavy"),
         ("an extra member", "store.corrupt"),
+        ("a padded nonce", "store.corrupt"),
+        ("a salt not base64url", "store.corrupt"),
         ("change the cipher", "store.version_unknown"),
     ],
 )
@@ -141,6 +143,10 @@ def test_damage_and_tampering_are_detected_and_the_file_is_left_alone(store: Sto
         rewrite(store, lambda e: e["kdf"].update(n=2**30))
     elif damage == "an extra member":
         rewrite(store, lambda e: e.update(note="hello"))
+    elif damage == "a padded nonce":
+        rewrite(store, lambda e: e.update(nonce=e["nonce"] + "="))
+    elif damage == "a salt not base64url":
+        rewrite(store, lambda e: e["kdf"].update(salt="c2FsdA+/"))
     elif damage == "change the cipher":
         rewrite(store, lambda e: e.update(cipher="AES-128-CBC"))
     damaged = store.path.read_bytes()

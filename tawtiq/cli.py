@@ -6,6 +6,7 @@ credential was refused, 2 the command could not run (bad arguments, unreadable f
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +21,9 @@ app = typer.Typer(
     help="Tawtiq (توثيق): baccalaureate diplomas as verifiable credentials.",
     no_args_is_help=True,
     add_completion=False,
+    # Click's plain help: it shows a flag as a flag (`--json`), where Typer's rich panels print `<bool>`
+    # beside every boolean option as if it took a value.
+    rich_markup_mode=None,
 )
 conformance_app = typer.Typer(
     help="The W3C VC-JOSE-COSE test-suite contract: issue|verify --input --key --feature [--sd] --output.",
@@ -31,6 +35,27 @@ app.add_typer(serve_app, name="serve")
 
 EXIT_REFUSED = 1
 EXIT_ERROR = 2
+
+
+def _print_version(wanted: bool) -> None:
+    if not wanted:
+        return
+    try:
+        version = importlib.metadata.version("tawtiq")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - run from a source tree never installed
+        version = "(not installed: run `pip install -e .`)"
+    typer.echo(f"tawtiq {version}")
+    raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool, typer.Option("--version", help="Print the version and exit.", callback=_print_version, is_eager=True)
+    ] = False,
+) -> None:
+    """Options that come before the command."""
+
 
 InputOption = Annotated[Path, typer.Option("--input", help="The credential or presentation file.")]
 KeyOption = Annotated[Path, typer.Option("--key", help="A JsonWebKey verification-method file.")]

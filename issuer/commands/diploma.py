@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from issuer.commands.confirm import YesOption, changed_claims, confirm_final, whose
 from issuer.commands.shell import (
     EXIT_ERROR,
     JsonOption,
@@ -25,7 +26,9 @@ from issuer.commands.shell import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    pass
+    from sqlalchemy import Engine
+
+    from issuer.records import RecordView
 
 
 diploma_app = typer.Typer(
@@ -88,13 +91,22 @@ def diploma_offer(
         list[str] | None, typer.Option("--configuration", help="Offer only these credential configurations.")
     ] = None,
 ) -> None:
-    """Create an OpenID4VCI credential offer: a QR for the wallet and a PIN (tx_code) to give separately."""
+    """Create an OpenID4VCI credential offer: a QR for the wallet and a PIN (tx_code) to give separately.
+
+    The QR files are checked before the offer is made (a name without an extension gets .png or .svg);
+    if one still cannot be written, the offer and its PIN are printed all the same and the exit code is 2.
+    """
     from common.qr import qr_png, qr_svg, qr_terminal
     from issuer.db import writing
     from issuer.oid4vci import create_offer
-    from issuer.records import resolve
+    from issuer.records import resolve, view
     from issuer.secrets import load_secrets
 
+    targets = [
+        (path, draw)
+        for path, draw in ((_qr_file(png, ".png"), qr_png), (_qr_file(svg, ".svg"), qr_svg))
+        if path is not None
+    ]
     with handled_errors():
         settings = current_settings()
         engine = open_engine(settings)
@@ -109,34 +121,80 @@ def diploma_offer(
                 now=utcnow(),
                 configuration_ids=configuration,
             )
-    for path, draw in ((png, qr_png), (svg, qr_svg)):
-        if path is not None:
+            graduate = whose(view(db, diploma))
+    unwritten = []
+    for path, draw in targets:
+        try:
             path.write_bytes(draw(offer.offer_uri, scale=8))
+        except OSError as exc:
+            unwritten.append(f"{path}: {exc}")
+        else:
             err(f"QR code written to {path}")
     if json_output:
+        err(f"offer for {graduate}")
         typer.echo(json.dumps({"offer_uri": offer.offer_uri, "tx_code": offer.tx_code}))
-        return
-    qr_terminal(offer.offer_uri, sys.stdout)
-    typer.echo(offer.offer_uri)
-    typer.echo(f"expires at {offer.expires_at.isoformat()}; diploma {offer.diploma_id}")
-    typer.echo("")
-    typer.echo(f"Transaction code (give it to the graduate separately, not with the QR code): {offer.tx_code}")
+    else:
+        typer.echo(f"Offer for {graduate}")
+        qr_terminal(offer.offer_uri, sys.stdout)
+        typer.echo(offer.offer_uri)
+        typer.echo(f"expires at {offer.expires_at.isoformat()}; diploma {offer.diploma_id}")
+        typer.echo("")
+        typer.echo(f"Transaction code (give it to the graduate separately, not with the QR code): {offer.tx_code}")
+    if unwritten:
+        fail(
+            "error: the offer is made and valid (its link and PIN are printed), but the QR code could not be "
+            "written to " + "; ".join(unwritten),
+            EXIT_ERROR,
+        )
 
 
-def _change_status(action: str, identifier: str, reason: str, session: str | None, json_output: bool) -> None:
+def _qr_file(path: Path | None, extension: str) -> Path | None:
+    """Where to write a QR code: ``extension`` added to a bare name; refused (exit 2) before any offer is made."""
+    if path is None:
+        return None
+    option = f"--{extension[1:]}"
+    if not path.suffix:
+        path = path.with_name(path.name + extension)
+    elif path.suffix.lower() != extension:
+        fail(f"error: {option} {path}: expected a file name ending in {extension}, found {path.suffix!r}", EXIT_ERROR)
+    if not path.parent.is_dir():
+        fail(f"error: {option} {path}: the directory {path.parent} does not exist; no offer was made", EXIT_ERROR)
+    return path
+
+
+def _current(engine: Engine, identifier: str, session: str | None) -> RecordView:
+    """The record ``identifier`` names, as shown to the operator before a change."""
+    from issuer.db import reading
+    from issuer.records import resolve, view
+
+    with reading(engine) as db:
+        return view(db, resolve(db, identifier, session_name=session))
+
+
+def _change_status(
+    action: str, identifier: str, reason: str, session: str | None, json_output: bool, *, yes: bool = True
+) -> None:
+    """Show whose diploma it is, confirm a revocation (unless ``yes``), then change the status of that record."""
     from issuer.db import writing
-    from issuer.records import resolve
+    from issuer.models import REVOKED
     from issuer.status import StatusAction, change_status
 
     if not reason.strip():
         fail("error: --reason must say why", EXIT_ERROR)
     with handled_errors():
         engine = open_engine(current_settings())
+        record = _current(engine, identifier, session)
+        err(f"diploma of {whose(record)}")
+        if action == "revoke" and record.status != REVOKED:
+            confirm_final(
+                f"Revoke this diploma and its {record.copies} signed copies? Revocation is final.",
+                yes=yes,
+                action=action,
+            )
         with writing(engine) as db:
-            diploma = resolve(db, identifier, session_name=session)
             change = change_status(
                 db,
-                diploma_id=diploma.id,
+                diploma_id=record.id,
                 action=StatusAction(action),
                 reason=reason.strip(),
                 actor=actor(),
@@ -167,9 +225,13 @@ def diploma_revoke(
     reason: ReasonOption,
     session: OptionalSession = None,
     json_output: JsonOption = False,
+    yes: YesOption = False,
 ) -> None:
-    """Revoke a diploma and every signed copy of it. Final: a revoked diploma cannot be reinstated."""
-    _change_status("revoke", identifier, reason, session, json_output)
+    """Revoke a diploma and every signed copy of it. Final: a revoked diploma cannot be reinstated.
+
+    Shows whose diploma it is and asks for confirmation, unless --yes.
+    """
+    _change_status("revoke", identifier, reason, session, json_output, yes=yes)
 
 
 @diploma_app.command("suspend")
@@ -200,9 +262,14 @@ def diploma_supersede(
     subject: Annotated[Path, typer.Option("--subject", help="JSON file with the complete corrected subject.")],
     reason: ReasonOption,
     json_output: JsonOption = False,
+    yes: YesOption = False,
 ) -> None:
-    """Revoke a record and issue its corrected version in one step (links: replaces / replaced_by)."""
+    """Revoke a record and issue its corrected version in one step (links: replaces / replaced_by).
+
+    Shows whose diploma it is and which claims change, and asks for confirmation, unless --yes.
+    """
     from issuer.errors import InputError
+    from issuer.models import REVOKED
     from issuer.records import supersede
 
     with handled_errors():
@@ -215,10 +282,19 @@ def diploma_supersede(
         if not isinstance(corrected, dict):
             raise InputError("the corrected subject must be a JSON object", code="diploma.correction_invalid")
         settings = current_settings()
+        engine = open_engine(settings)
+        record = _current(engine, identifier, None)
+        err(f"diploma of {whose(record)}")
+        if record.status != REVOKED and record.replaced_by is None:  # otherwise supersede refuses it below
+            changes = changed_claims(record.claims, corrected)
+            err("the correction changes " + ("; ".join(changes) if changes else "no claim"))
+            confirm_final(
+                "Revoke this record (final) and issue the corrected one in its place?", yes=yes, action="supersede"
+            )
         old_id, new_id = supersede(
-            open_engine(settings),
+            engine,
             settings=settings,
-            identifier=identifier,
+            identifier=record.id,
             subject=corrected,
             reason=reason,
             actor=actor(),

@@ -306,6 +306,7 @@ def _walk_through(walk: Walk) -> PlatformResult:
             graduate["cnie"],
             "--reason",
             "demo: diploma obtained by fraud",
+            "--yes",
         )
         time.sleep(DEMO_STATUS_TTL_SECONDS + 0.5)
 

@@ -70,7 +70,7 @@ def test_the_registrar_workflow_from_the_command_line(run: Any, tmp_path: Path) 
     suspended = json.loads(run("diploma", "suspend", cnie, "--reason", "exam board review", "--json").stdout)
     assert (suspended["before"], suspended["after"], suspended["changed"]) == ("active", "suspended", True)
     run("diploma", "reinstate", record["id"], "--reason", "cleared")
-    run("diploma", "revoke", record["id"], "--reason", "fraud")
+    run("diploma", "revoke", record["id"], "--reason", "fraud", "--yes")
     final = run("diploma", "reinstate", record["id"], "--reason", "oops", code=1)
     assert "revocation is final" in final.stderr
     assert "already revoked" in run("diploma", "revoke", record["id"], "--reason", "again").stdout
@@ -143,7 +143,15 @@ def test_refusals_and_failures_have_exit_codes(run: Any, tmp_path: Path, monkeyp
     )
     swapped = json.loads(
         run(
-            "diploma", "supersede", record["id"], "--subject", str(corrected), "--reason", "mark fixed", "--json"
+            "diploma",
+            "supersede",
+            record["id"],
+            "--subject",
+            str(corrected),
+            "--reason",
+            "mark fixed",
+            "--json",
+            "--yes",
         ).stdout
     )
     assert swapped["revoked"] == record["id"]

@@ -1,7 +1,8 @@
 """The passphrase that encrypts the issuer's private keys, read from the environment or a secret file.
 
-The service must refuse to start without one, or with one that ships in examples and tutorials, so every
-refusal is a :class:`~vc.errors.ConfigurationError` whose message names the variables to set.
+The service must refuse to start without one, with one that ships in examples and tutorials, or with one
+that an attacker holding a key file would guess (judged by :mod:`keys.strength`, not by a word list), so
+every refusal is a :class:`~vc.errors.ConfigurationError` whose message names the variables to set.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
 
+from keys.strength import HOW_TO_MAKE, STRETCHED_PASSPHRASE, estimate_weakness
 from vc.errors import ConfigurationError
 
 #: Shortest passphrase accepted, in characters (in bytes for a passphrase that is not UTF-8 text).
@@ -55,7 +57,8 @@ def load_passphrase(
     * ``key.passphrase_file_unreadable`` — the file cannot be read;
     * ``key.passphrase_empty`` — the passphrase is empty or only white space;
     * ``key.passphrase_default`` — it is a well-known default such as ``changeme``;
-    * ``key.passphrase_weak`` — it is shorter than :data:`MIN_PASSPHRASE_LENGTH` characters.
+    * ``key.passphrase_weak`` — it is shorter than :data:`MIN_PASSPHRASE_LENGTH` characters, or zxcvbn
+      estimates it needs fewer than :data:`~keys.strength.STRETCHED_PASSPHRASE` asks.
     """
     either = f"set {variable} to the passphrase, or {file_variable} to the path of a file holding it"
     if variable in environ and file_variable in environ:
@@ -114,14 +117,14 @@ def _check_strength(secret: bytes, *, source: str) -> None:
         raise ConfigurationError(
             f"the key passphrase from {source} is empty",
             code="key.passphrase_empty",
-            expected=f"a secret of at least {MIN_PASSPHRASE_LENGTH} characters",
+            expected=HOW_TO_MAKE,
         )
     if text is not None and _is_well_known(text):
         raise ConfigurationError(
             f"the key passphrase from {source} is a well-known default",
             code="key.passphrase_default",
             found="a value published in examples and tutorials",
-            expected="a secret generated for this deployment (e.g. `openssl rand -base64 32`)",
+            expected=f"a secret generated for this deployment: {HOW_TO_MAKE}",
         )
     length = len(text) if text is not None else len(secret)
     if length < MIN_PASSPHRASE_LENGTH:
@@ -129,7 +132,17 @@ def _check_strength(secret: bytes, *, source: str) -> None:
             f"the key passphrase from {source} is too short",
             code="key.passphrase_weak",
             found=f"{length} characters",
-            expected=f"at least {MIN_PASSPHRASE_LENGTH} characters",
+            expected=f"at least {MIN_PASSPHRASE_LENGTH} characters: {HOW_TO_MAKE}",
+        )
+    if text is None:
+        return  # random bytes from a secret file: only the length can be judged
+    weakness = estimate_weakness(text, bound=STRETCHED_PASSPHRASE)
+    if weakness is not None:
+        raise ConfigurationError(
+            f"the key passphrase from {source} is too easy to guess",
+            code="key.passphrase_weak",
+            found=weakness.found(),
+            expected=f"{STRETCHED_PASSPHRASE.describe()}: {HOW_TO_MAKE}",
         )
 
 

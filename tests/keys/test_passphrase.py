@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import random
+import secrets
 from pathlib import Path
 
 import pytest
@@ -139,6 +142,66 @@ def test_default_from_a_file(tmp_path: Path) -> None:
     assert refused({FILE_VARIABLE: str(secret)}).code == "key.passphrase_default"
 
 
-@pytest.mark.parametrize("value", ["correct horse battery staple", "my-secret-is-long-and-mine", "123456789013x"])
+@pytest.mark.parametrize("value", ["correct horse battery staple", "my-secret-is-long-and-mine"])
 def test_reasonable_passphrases_pass(value: str) -> None:
+    assert load_passphrase({VARIABLE: value}) == value.encode()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "motdepasse123",  # French "password": not in zxcvbn's English dictionaries, given as a user input
+        "Maroc2025!Maroc",
+        "123456789013x",
+        "baccalaureat-maroc-2025",
+        "Tawtiq-Ministere-Bac",
+        "azertyuiop123456",
+    ],
+)
+def test_easily_guessed_passphrases_are_refused_with_the_estimate(value: str) -> None:
+    error = refused({VARIABLE: value})
+    assert error.code == "key.passphrase_weak"
+    assert VARIABLE in error.message
+    assert "too easy to guess" in error.message
+    assert "crackable in" in str(error.found)
+    assert "10^14 guesses" in str(error.expected)
+    assert "openssl rand -base64 32" in str(error.expected)
+    assert value not in error.message
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("Maroc2025!", "key.passphrase_weak"),  # too short before anything else
+        ("aaaaaaaaaaaaaaaaaaaaaaaa", "key.passphrase_default"),
+        ("Password1234567890", "key.passphrase_default"),
+    ],
+)
+def test_other_weak_passphrases_are_refused(value: str, code: str) -> None:
+    error = refused({VARIABLE: value})
+    assert error.code == code
+    assert "openssl rand -base64 32" in str(error.expected)
+
+
+def test_the_pattern_zxcvbn_saw_is_named() -> None:
+    assert "Repeats" in str(refused({VARIABLE: "ab1!ab1!ab1!ab1!ab1!"}).found)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_random_base64_of_32_bytes_passes(seed: int) -> None:
+    value = base64.b64encode(random.Random(seed).randbytes(32)).decode("ascii")
+    assert load_passphrase({VARIABLE: value}) == value.encode()
+
+
+def test_openssl_output_in_a_file_passes(tmp_path: Path) -> None:
+    """What the README tells an operator to run: `openssl rand -base64 32 > FILE` (with its newline)."""
+    secret = tmp_path / "passphrase"
+    secret.write_text(base64.b64encode(secrets.token_bytes(32)).decode("ascii") + "\n", encoding="ascii")
+    assert len(load_passphrase({FILE_VARIABLE: str(secret)})) == 44
+
+
+def test_a_long_passphrase_is_judged_by_its_beginning() -> None:
+    """zxcvbn judges at most 72 characters; a weak beginning is enough to refuse."""
+    assert refused({VARIABLE: "a" * 72 + secrets.token_urlsafe(32)}).code == "key.passphrase_weak"
+    value = secrets.token_urlsafe(96)
     assert load_passphrase({VARIABLE: value}) == value.encode()

@@ -29,6 +29,7 @@ from typing import Any, Final
 from sqlalchemy import Engine, delete, insert, select, text
 from sqlmodel import Session, col
 
+import schemas
 from issuer import audit
 from issuer.cohort_file import (
     ALL_COLUMNS,
@@ -238,7 +239,7 @@ def _import(
         return result
 
 
-def _valid_subjects(run: _ImportRun, header: Header) -> Iterator[tuple[int, dict[str, Any]]]:
+def _valid_subjects(run: _ImportRun, header: Header) -> Iterator[tuple[int, schemas.DiplomaSubject]]:
     """Check each data row; report its problems and yield ``(row number, subject)`` for the valid ones."""
     checker = RowChecker(run.session)
     for row_number, row in data_rows(run.source, header):
@@ -257,7 +258,7 @@ def _stage(
     db: Session,
     *,
     import_id: int,
-    subjects: Iterable[tuple[int, dict[str, Any]]],
+    subjects: Iterable[tuple[int, schemas.DiplomaSubject]],
     run: _ImportRun,
     progress: Callable[[int], None] | None,
 ) -> None:
@@ -268,8 +269,8 @@ def _stage(
             {
                 "import_id": import_id,
                 "row_number": row_number,
-                "cnie": subject["cnie"],
-                "massar_code": subject["massarCode"],
+                "cnie": str(subject.cnie),
+                "massar_code": str(subject.massar_code),
                 "subject": canonical_subject(subject),
             }
         )

@@ -27,7 +27,7 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import IO, Any, Final
+from typing import IO, Any, Final, Self
 
 import orjson
 
@@ -66,35 +66,29 @@ REQUIRED_COLUMNS: Final = (
 #: Columns a file may add; when present they must agree with ``--session``.
 OPTIONAL_COLUMNS: Final = ("session.year", "session.type")
 ALL_COLUMNS: Final = (*REQUIRED_COLUMNS[:13], *OPTIONAL_COLUMNS, *REQUIRED_COLUMNS[13:])
-_SESSION_NAME: Final = re.compile(r"([0-9]{4})-(normale|rattrapage)")
 _DELIMITERS: Final = (",", ";", "\t")
 
 
-@dataclass(frozen=True, slots=True)
-class ExamSession:
-    """An exam session, written ``2024-normale`` or ``2024-rattrapage``."""
+class ExamSession(schemas.ExamSession):
+    """An exam session as the issuer's commands name it: :meth:`parse` refuses a bad name with an :class:`InputError`.
 
-    year: int
-    type: str
+    The value itself is :class:`schemas.ExamSession` (equal to it by value); only the error differs.
+    """
+
+    __slots__ = ()
 
     @classmethod
-    def parse(cls, text: str) -> ExamSession:
+    def parse(cls, text: str) -> Self:
         """Parse ``YYYY-normale|rattrapage``. Raises :class:`InputError` ``session.invalid``."""
-        match = _SESSION_NAME.fullmatch(text.strip().lower())
-        if match is None or not 1950 <= int(match.group(1)) <= 2100:
+        try:
+            return super().parse(text)
+        except schemas.SubjectError as exc:
             raise InputError(
                 "the session is not a year and a session type",
                 code="session.invalid",
                 found=text[:40],
                 expected="YYYY-normale or YYYY-rattrapage, e.g. 2024-normale",
-            )
-        return cls(int(match.group(1)), match.group(2))
-
-    def __str__(self) -> str:
-        return f"{self.year}-{self.type}"
-
-    def claim(self) -> dict[str, Any]:
-        return {"year": self.year, "type": self.type}
+            ) from exc
 
 
 class UnusableFileError(Exception):
@@ -272,17 +266,14 @@ def _mention_code(value: str) -> str:
     return _MENTION_CODES.get(_fold(value), value)
 
 
-def _identifier(value: str) -> str:
-    return re.sub(r"\s+", "", value).upper()
-
-
 class RowChecker:
-    """Turns one CSV row into a diploma subject and the list of its problems."""
+    """Turns one CSV row into a :class:`schemas.DiplomaSubject`, or the list of its problems."""
 
     def __init__(self, session: ExamSession) -> None:
         self.session = session
 
-    def check(self, row_number: int, cells: dict[str, str]) -> tuple[dict[str, Any] | None, list[RowProblem]]:
+    def check(self, row_number: int, cells: dict[str, str]) -> tuple[schemas.DiplomaSubject | None, list[RowProblem]]:
+        """The row's subject (``None`` if it has a problem) and its problems, each naming the column to fix."""
         problems: list[RowProblem] = []
         handled: set[str] = set()
 
@@ -312,9 +303,9 @@ class RowChecker:
         if cnie is None:
             problem("cnie", "nothing", "the graduate's CNIE number: no CNIE, no diploma")
         else:
-            subject["cnie"] = _identifier(cnie)
+            subject["cnie"] = schemas.normalise_identifier(cnie)
         if "massarCode" in subject:
-            subject["massarCode"] = _identifier(subject["massarCode"])
+            subject["massarCode"] = schemas.normalise_identifier(subject["massarCode"])
         if "mention" in subject:
             subject["mention"] = _mention_code(subject["mention"])
         if "optionLanguage" in subject:
@@ -343,7 +334,12 @@ class RowChecker:
                         f"the number {average}",
                         "an average of at least 10.00: only admitted candidates get a diploma",
                     )
-        for schema_problem in schemas.validate_subject(subject, complete=True):
+        try:
+            parsed: schemas.DiplomaSubject | None = schemas.DiplomaSubject.parse(subject)
+            schema_problems: list[schemas.SchemaProblem] = []
+        except schemas.SubjectError as exc:
+            parsed, schema_problems = None, exc.problems
+        for schema_problem in schema_problems:
             head = schema_problem.path.split(".")[0]
             if head in handled or schema_problem.path in handled:
                 continue
@@ -363,7 +359,7 @@ class RowChecker:
                     schema_problem.message,
                 )
             )
-        return (subject if not problems else None), problems
+        return (parsed if not problems else None), problems
 
     def _session_claim(self, values: dict[str, str], problem: Callable[[str, str, str], None]) -> dict[str, Any]:
         expected = self.session.claim()
@@ -379,7 +375,6 @@ class RowChecker:
         return expected
 
 
-def canonical_subject(subject: dict[str, Any]) -> str:
+def canonical_subject(subject: schemas.DiplomaSubject) -> str:
     """The stored form of a subject: compact UTF-8 JSON, claims in display order (the snapshot's exact bytes)."""
-    ordered = {name: subject[name] for name in schemas.SUBJECT_CLAIMS if name in subject}
-    return orjson.dumps(ordered).decode("utf-8")
+    return orjson.dumps(subject.claims()).decode("utf-8")

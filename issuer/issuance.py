@@ -55,6 +55,23 @@ class SignedCopy:
     profile: Profile
 
 
+def recorded_subject(diploma: Diploma) -> schemas.DiplomaSubject:
+    """The subject of a record, parsed from its claims snapshot.
+
+    Raises :class:`ConfigurationError` ``diploma.snapshot_invalid`` when the stored snapshot is no longer
+    a valid subject (it was validated when stored: the database or the schema changed since).
+    """
+    try:
+        return schemas.DiplomaSubject.parse(json.loads(diploma.claims))
+    except schemas.SubjectError as exc:
+        raise ConfigurationError(
+            "the record's claims snapshot is not a valid diploma subject; nothing can be signed from it",
+            code="diploma.snapshot_invalid",
+            found=[f"{diploma.id}: {problem.message}" for problem in exc.problems],
+            expected="the complete subject stored by the cohort import or a correction",
+        ) from exc
+
+
 def sign_copies(
     db: Session,
     *,
@@ -86,13 +103,13 @@ def sign_copies(
             "unsupported copy profile", code="issue.profile", found=profile, expected=COPY_PROFILES
         )
     key = keyring.signing_key(at=now)
-    claims = json.loads(diploma.claims)
+    subject = recorded_subject(diploma)
     slots = allocate(db, len(holders), settings=settings, now=now)
     copies: list[SignedCopy] = []
     for holder, slot in zip(holders, slots, strict=True):
         if profile is Profile.VC_SD_JWT:
             document = schemas.w3c_credential(
-                claims,
+                subject,
                 issuer=settings.issuer_url,
                 credential_id=diploma.id,
                 status=[
@@ -115,7 +132,7 @@ def sign_copies(
             )
         else:
             document = schemas.sd_jwt_vc_claims(
-                claims,
+                subject,
                 issuer=settings.issuer_url,
                 status_index=slot.index,
                 status_uri=token_list_url(settings, slot.shard),

@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -244,16 +244,12 @@ def view(db: Session, diploma: Diploma) -> RecordView:
     )
 
 
-def normalise_cnie(value: str) -> str:
-    return re.sub(r"\s+", "", value).upper()
-
-
 def records_of(db: Session, *, cnie: str, session_name: str | None = None) -> list[Diploma]:
     """Every record (all versions, all sessions unless one is named) of a CNIE number, newest first."""
     statement = (
         select(Diploma)
         .join(Graduate, col(Graduate.id) == col(Diploma.graduate_id))
-        .where(col(Graduate.cnie) == normalise_cnie(cnie))
+        .where(col(Graduate.cnie) == schemas.normalise_identifier(cnie))
         .order_by(col(Diploma.session).desc(), col(Diploma.version).desc())
     )
     if session_name is not None:
@@ -308,25 +304,19 @@ def supersede(
     *,
     settings: Settings,
     identifier: str,
-    subject: dict[str, Any],
+    subject: schemas.DiplomaSubject | Mapping[str, Any],
     reason: str,
     actor: str,
     now: datetime,
 ) -> tuple[str, str]:
     """Revoke a record and create its corrected version in one transaction; returns ``(old_id, new_id)``.
 
-    ``subject`` is the complete corrected subject; it must validate and keep the graduate's CNIE number
-    and session. Raises :class:`InputError` ``diploma.correction_invalid`` (with the schema problems),
-    :class:`ConflictError` ``status.revoked_final`` if the record is already revoked or superseded.
+    ``subject`` is the complete corrected subject, typed or as claims (parsed here); it must keep the
+    graduate's CNIE number and session. Raises :class:`InputError` ``diploma.correction_invalid`` (with the
+    schema problems), :class:`ConflictError` ``status.revoked_final`` if the record is already revoked or
+    superseded.
     """
-    problems = schemas.validate_subject(subject, complete=True)
-    if problems:
-        raise InputError(
-            "the corrected diploma does not validate",
-            code="diploma.correction_invalid",
-            found=[problem.message for problem in problems],
-            expected="a complete, valid diploma subject",
-        )
+    corrected = _corrected_subject(subject)
     with writing(engine) as db:
         secrets: IssuerSecrets = load_secrets(db)
         old = resolve(db, identifier, lock=True)
@@ -340,18 +330,18 @@ def supersede(
                 found=old.status,
                 expected=old.replaced_by or "an active or suspended record",
             )
-        if normalise_cnie(str(subject.get("cnie", ""))) != graduate.cnie:
+        if str(corrected.cnie) != graduate.cnie:
             raise InputError(
                 "a correction cannot change the CNIE number",
                 code="diploma.correction_invalid",
                 found="another CNIE number (value withheld)",
                 expected="the graduate's CNIE number",
             )
-        if subject.get("session") != json.loads(old.claims).get("session"):
+        if corrected.session.claim() != json.loads(old.claims).get("session"):
             raise InputError(
                 "a correction cannot change the session",
                 code="diploma.correction_invalid",
-                found=subject.get("session"),
+                found=corrected.session.claim(),
                 expected=json.loads(old.claims).get("session"),
             )
         version = (
@@ -368,7 +358,7 @@ def supersede(
             graduate_id=graduate.id,  # type: ignore[arg-type]
             session=old.session,
             version=version,
-            claims=canonical_subject(subject),
+            claims=canonical_subject(corrected),
             status=ACTIVE,
             replaces=old.id,
             created_at=now,
@@ -397,3 +387,17 @@ def supersede(
             details={"replaces": old.id, "version": version, "graduate": secrets.pseudonym_of(graduate.cnie)},
         )
         return old.id, new_id
+
+
+def _corrected_subject(subject: schemas.DiplomaSubject | Mapping[str, Any]) -> schemas.DiplomaSubject:
+    if isinstance(subject, schemas.DiplomaSubject):
+        return subject
+    try:
+        return schemas.DiplomaSubject.parse(subject)
+    except schemas.SubjectError as exc:
+        raise InputError(
+            "the corrected diploma does not validate",
+            code="diploma.correction_invalid",
+            found=[problem.message for problem in exc.problems],
+            expected="a complete, valid diploma subject",
+        ) from exc

@@ -48,7 +48,7 @@ from issuer.errors import ConflictError, InputError, NotFoundError
 from issuer.issuance import sign_copies
 from issuer.keyring import Keyring
 from issuer.models import REVOKED, Diploma, Graduate
-from issuer.records import normalise_cnie, resolve
+from issuer.records import resolve
 from issuer.settings import Settings
 from issuer.status import StatusAction, change_status
 from vc import Profile
@@ -113,7 +113,9 @@ def issue_credential(
     session_name = f"{session.get('year')}-{session.get('type')}"
     with writing(engine) as db:
         graduate = db.execute(
-            select(Graduate).where(col(Graduate.session) == session_name, col(Graduate.cnie) == normalise_cnie(cnie))
+            select(Graduate).where(
+                col(Graduate.session) == session_name, col(Graduate.cnie) == schemas.normalise_identifier(cnie)
+            )
         ).scalar_one_or_none()
         if graduate is None:
             raise NotFoundError(

@@ -9,6 +9,9 @@ below are binding: the engine, the issuer, the verifier and the wallet use them.
   disclosed by default) and :data:`DEFAULT_DISCLOSED_CLAIMS` (the other eleven).
 * Documents: :func:`pinned_contexts`, :func:`diploma_type_metadata`, :func:`subject_schema`,
   :func:`credential_schema`, :func:`reference_data`.
+* Typed values (parsed once at the edge, passed inward): :class:`DiplomaSubject`, :class:`Cnie`,
+  :class:`MassarCode`, :class:`ExamSession`, :class:`BilingualName`, :class:`CodedEntry`, raising
+  :class:`SubjectError`; :func:`normalise_identifier`.
 * Checks: :func:`validate_subject`, :func:`validate_credential` (lists of :class:`SchemaProblem`),
   :func:`mention_for`.
 * Display: :func:`claim_label`, :func:`value_label`.
@@ -55,6 +58,16 @@ from schemas.resources import (
     reference_data,
     subject_schema,
 )
+from schemas.subject import (
+    BilingualName,
+    Cnie,
+    CodedEntry,
+    DiplomaSubject,
+    ExamSession,
+    MassarCode,
+    SubjectError,
+    normalise_identifier,
+)
 from schemas.validation import SchemaProblem, validate_credential, validate_subject
 
 __all__ = [
@@ -76,13 +89,21 @@ __all__ = [
     "SUBJECT_CLAIMS",
     "SUBJECT_SCHEMA_ID",
     "W3C_DISCLOSABLE",
+    "BilingualName",
     "BitstringEntry",
+    "Cnie",
+    "CodedEntry",
+    "DiplomaSubject",
+    "ExamSession",
+    "MassarCode",
     "SchemaProblem",
+    "SubjectError",
     "claim_label",
     "credential_schema",
     "diploma_type_metadata",
     "display_value",
     "mention_for",
+    "normalise_identifier",
     "pinned_contexts",
     "reference_data",
     "sample_subject",

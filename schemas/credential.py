@@ -22,12 +22,21 @@ from schemas.diploma import (
 )
 from schemas.labels import value_label
 from schemas.resources import CREDENTIALS_V2_CONTEXT_URL
+from schemas.subject import DiplomaSubject
 from schemas.validation import validate_credential, validate_subject
 
 #: Claim paths (as tuples) of the W3C profile that are selectively disclosable: every subject claim.
 W3C_DISCLOSABLE: Final[tuple[tuple[str, ...], ...]] = tuple(("credentialSubject", name) for name in SUBJECT_CLAIMS)
 #: Claim paths of the SD-JWT VC profile that are selectively disclosable: every subject claim.
 SD_JWT_VC_DISCLOSABLE: Final[tuple[tuple[str, ...], ...]] = tuple((name,) for name in SUBJECT_CLAIMS)
+
+#: A subject as the builders take it: the typed value, or its claims (a verifier's or a test's document).
+Subject = DiplomaSubject | Mapping[str, Any]
+
+
+def subject_claims(subject: Subject) -> Mapping[str, Any]:
+    """The claims of ``subject``: a :class:`DiplomaSubject` becomes claims here, where credentials are built."""
+    return subject.claims() if isinstance(subject, DiplomaSubject) else subject
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,39 +57,43 @@ class BitstringEntry:
         }
 
 
-def valid_from(subject: Mapping[str, Any]) -> str:
+def valid_from(subject: Subject) -> str:
     """The credential's ``validFrom``: the start (UTC) of the deliberation day."""
+    if isinstance(subject, DiplomaSubject):
+        return f"{subject.deliberation_date.isoformat()}T00:00:00Z"
     return f"{date.fromisoformat(subject['deliberationDate']).isoformat()}T00:00:00Z"
 
 
 def w3c_credential(
-    subject: Mapping[str, Any],
+    subject: Subject,
     *,
     issuer: str,
     credential_id: str,
     status: Sequence[BitstringEntry],
 ) -> dict[str, Any]:
     """The unsecured W3C VCDM 2.0 diploma credential (diplomas have no ``validUntil``)."""
+    claims = subject_claims(subject)
     return {
         "@context": [CREDENTIALS_V2_CONTEXT_URL, DIPLOMA_CONTEXT_URL],
         "id": credential_id,
         "type": ["VerifiableCredential", DIPLOMA_CREDENTIAL_TYPE],
         "issuer": issuer,
         "validFrom": valid_from(subject),
-        "credentialSubject": {"type": DIPLOMA_SUBJECT_TYPE, **{k: v for k, v in subject.items() if k != "type"}},
+        "credentialSubject": {"type": DIPLOMA_SUBJECT_TYPE, **{k: v for k, v in claims.items() if k != "type"}},
         "credentialStatus": [entry.as_json() for entry in status],
         "credentialSchema": {"id": DIPLOMA_SCHEMA_URL, "type": "JsonSchema"},
     }
 
 
 def sd_jwt_vc_claims(
-    subject: Mapping[str, Any], *, issuer: str, status_index: int | None = None, status_uri: str | None = None
+    subject: Subject, *, issuer: str, status_index: int | None = None, status_uri: str | None = None
 ) -> dict[str, Any]:
     """The SD-JWT VC claim set: ``iss``, ``vct``, optional Token Status List reference, then the claims."""
     claims: dict[str, Any] = {"iss": issuer, "vct": DIPLOMA_VCT}
     if status_index is not None and status_uri is not None:
         claims["status"] = {"status_list": {"idx": status_index, "uri": status_uri}}
-    claims.update({name: subject[name] for name in SUBJECT_CLAIMS if name in subject})
+    given = subject_claims(subject)
+    claims.update({name: given[name] for name in SUBJECT_CLAIMS if name in given})
     return claims
 
 

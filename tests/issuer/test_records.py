@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,13 +12,17 @@ from sqlalchemy import Engine, text, update
 from sqlmodel import col
 
 from issuer.cohort import import_cohort
+from issuer.cohort_file import canonical_subject
 from issuer.db import reading, writing
 from issuer.errors import ConflictError, InputError, NotFoundError, StatusAllocationError
-from issuer.models import StatusShard
+from issuer.issuance import recorded_subject
+from issuer.models import Diploma, StatusShard
 from issuer.records import issue_cohort, records_of, resolve, supersede, view
 from issuer.secrets import load_secrets
 from issuer.settings import Settings
+from schemas import DiplomaSubject, ExamSession
 from tests.issuer.conftest import SESSION, Clock, Cohort, cohort_rows, write_rows
+from vc import ConfigurationError
 
 
 def _rows(engine: Engine, sql: str) -> list[tuple[object, ...]]:
@@ -144,3 +150,38 @@ def test_supersede_revokes_the_old_record_and_links_the_corrected_one(
     invalid = dict(corrected, mention="passable")
     with pytest.raises(InputError, match="does not validate"):
         supersede(engine, settings=settings, identifier=new_id, subject=invalid, reason="x", actor="test", now=clock())
+
+
+def test_a_correction_may_come_as_a_typed_subject(
+    engine: Engine, settings: Settings, clock: Clock, cohort: Cohort
+) -> None:
+    with reading(engine) as db:
+        old = resolve(db, cohort.cnies[2])
+    corrected = DiplomaSubject.parse(dict(json.loads(old.claims), generalAverage=16, mention="tres_bien"))
+    _, new_id = supersede(
+        engine, settings=settings, identifier=old.id, subject=corrected, reason="recount", actor="test", now=clock()
+    )
+    with reading(engine) as db:
+        new = resolve(db, new_id)
+    assert new.claims == canonical_subject(corrected)
+    assert json.loads(new.claims)["generalAverage"] == 16
+    other_session = dataclasses.replace(corrected, session=ExamSession(2024, "rattrapage"))
+    with pytest.raises(InputError, match="session"):
+        supersede(
+            engine, settings=settings, identifier=new_id, subject=other_session, reason="x", actor="test", now=clock()
+        )
+
+
+def test_a_stored_snapshot_that_is_no_longer_a_subject_is_never_signed() -> None:
+    damaged = Diploma(
+        id="urn:uuid:00000000-0000-4000-8000-000000000000",
+        graduate_id=1,
+        session="2024-normale",
+        claims='{"cnie": "BE123456"}',
+        created_at=datetime(2024, 7, 1, tzinfo=UTC),
+        actor="test",
+    )
+    with pytest.raises(ConfigurationError) as refused:
+        recorded_subject(damaged)
+    assert refused.value.code == "diploma.snapshot_invalid"
+    assert all("BE123456" not in problem for problem in refused.value.found)

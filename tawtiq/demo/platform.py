@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import segno
 from rich.console import Console
 from rich.padding import Padding
 from rich.panel import Panel
@@ -32,6 +31,7 @@ from rich.table import Table
 from rich.text import Text
 
 import schemas
+from common.qr import qr_terminal
 from tawtiq.demo.display import copies_table, verdict_line, verdict_table
 from tawtiq.demo.walk import DEMO_STATUS_TTL_SECONDS, DemoError, Walk
 
@@ -243,7 +243,7 @@ def _walk_through(walk: Walk) -> PlatformResult:
             raise DemoError(f"the verifier refused to create a request: {created.status_code} {created.text[:200]}")
         request = created.json()
         code = io.StringIO()
-        segno.make(request["authorization_request"], error="m").terminal(out=code, compact=True)
+        qr_terminal(request["authorization_request"], code)
         console.print(Padding(Text(code.getvalue()), (0, 0, 0, 2)))
         console.print(Text(request["authorization_request"], style="dim"), soft_wrap=True)
         walk.run(

@@ -9,7 +9,7 @@ import zlib
 
 import pytest
 import segno
-from PIL import Image
+from PIL import Image, ImageFile
 
 from common.qr import (
     DEFAULT_MAX_PIXELS,
@@ -120,7 +120,14 @@ def test_an_eps_never_reaches_a_decoder(monkeypatch: pytest.MonkeyPatch) -> None
     [(7_000, 7_000), (100_000, 100_000), (2**31 - 1, 2**31 - 1)],
     ids=["above-our-bound", "above-pillows-bound", "largest-declarable"],
 )
-def test_an_over_large_header_is_refused_without_allocating(width: int, height: int) -> None:
+def test_an_over_large_header_is_refused_without_allocating(
+    width: int, height: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_pixels(*args: object, **kwargs: object) -> None:  # pragma: no cover - must not be reached
+        raise AssertionError("no pixel buffer may be made for a refused header")
+
+    # Pillow makes the pixel buffer in load_prepare (C memory, which tracemalloc cannot see): it must not run.
+    monkeypatch.setattr(ImageFile.ImageFile, "load_prepare", no_pixels)
     header = _png_header(width, height)
     assert len(header) < 100
     tracemalloc.start()

@@ -4,6 +4,7 @@ A key verifies a token only if the token was signed inside the key's validity wi
 keeps verifying what it signed and a compromised key fails everything signed after its compromise.
 """
 
+from keys.foreign import foreign_key_history
 from keys.history import KeyEntry, KeyHistory, KeyHistoryResolver, KeyState
 from keys.passphrase import load_passphrase
 from keys.store import EncryptedFileKeyStore, InMemoryKeyStore, KeyStore
@@ -16,5 +17,6 @@ __all__ = [
     "KeyHistoryResolver",
     "KeyState",
     "KeyStore",
+    "foreign_key_history",
     "load_passphrase",
 ]

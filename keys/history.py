@@ -105,6 +105,8 @@ class KeyEntry:
     All times are aware, UTC, whole seconds. ``retired_at`` and ``compromised_at`` are each at or after
     ``not_before``; a key may be compromised after (or before) it was retired. The key's ``kid`` is its
     RFC 7638 thumbprint; a ``PublicKey`` without a ``kid`` gets it, one with another ``kid`` is refused.
+    A ``foreign`` entry (another issuer's key, read by :func:`keys.foreign.foreign_key_history`) keeps the
+    ``kid`` its issuer gave it, any string (its thumbprint when it has none).
     Raises :class:`ConfigurationError` (``key.time_naive``, ``key.time_precision``,
     ``key.window_invalid``, ``key.kid_mismatch``).
 
@@ -115,6 +117,7 @@ class KeyEntry:
     not_before: datetime
     retired_at: datetime | None = None
     compromised_at: datetime | None = None
+    foreign: bool = field(default=False, kw_only=True)
     _kid: str = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -123,7 +126,9 @@ class KeyEntry:
                 "a key entry needs a vc.jose.PublicKey", code="key.invalid", found=type(self.key).__name__
             )
         kid = self.key.thumbprint()
-        if self.key.kid is not None and self.key.kid != kid:
+        if self.foreign and self.key.kid is not None:
+            kid = self.key.kid
+        elif self.key.kid is not None and self.key.kid != kid:
             raise ConfigurationError(
                 "the key's kid is not its RFC 7638 thumbprint",
                 code="key.kid_mismatch",
@@ -253,6 +258,9 @@ class KeyHistory:
     """
 
     entries: tuple[KeyEntry, ...] = ()
+    #: Keys another issuer publishes that may not verify signatures here, ``(kid, why)``: read from a foreign
+    #: key set (:func:`keys.foreign.foreign_key_history`) so that a token naming one is told why.
+    unusable: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         entries = tuple(self.entries)
@@ -358,6 +366,14 @@ class KeyHistory:
         if kid is not None:
             found = next((entry for entry in self.entries if entry.kid == kid), None)
             if found is None:
+                reason = dict(self.unusable).get(kid)
+                if reason is not None:
+                    raise KeyResolutionError(
+                        "the issuer's key with this kid may not verify signatures",
+                        code="key.unusable",
+                        found=f"kid {kid}: {reason}",
+                        expected="a signature key (no 'use', or 'use': 'sig') of a supported type and algorithm",
+                    )
                 raise KeyResolutionError(
                     "the issuer has no key with this kid",
                     code="key.unknown_kid",
@@ -443,6 +459,7 @@ class KeyHistory:
             not_before=entry.not_before,
             retired_at=retired_at if retired_at is not None else entry.retired_at,
             compromised_at=compromised_at if compromised_at is not None else entry.compromised_at,
+            foreign=entry.foreign,
         )
         return KeyHistory(tuple(updated if item.kid == entry.kid else item for item in self.entries))
 
@@ -560,7 +577,7 @@ class KeyHistoryResolver:
     def resolve(self, *, issuer: str, kid: str | None, algorithm: str, signed_at: datetime | None) -> PublicKey:
         """Return the issuer's key for ``kid`` if it may verify a token signed at ``signed_at``."""
         history = self.histories.get(issuer)
-        if history is None or not history.entries:
+        if history is None or not (history.entries or history.unusable):
             raise KeyResolutionError(
                 "no keys are known for this issuer",
                 code="key.unknown_issuer",

@@ -1,10 +1,10 @@
 """Issuer keys from the trusted issuers' own metadata: the verifier's :class:`vc.KeyResolver`.
 
-For an https issuer the keys come from its SD-JWT VC issuer metadata, ``/.well-known/jwt-vc-issuer`` (inserted
-between host and path, SD-JWT VC §5), as ``jwks`` or a same-origin ``jwks_uri``; for a ``did:web`` issuer from
-its DID document's ``publicKeyJwk`` verification methods. Either way the JWK Set is read strictly as a key
-history (:meth:`keys.KeyHistory.from_jwks`), so a retired key still verifies what it signed while active and a
-compromised key fails everything signed after its compromise.
+The keys are found and read by the shared reader (:mod:`common.issuer_keys`): for an https issuer its SD-JWT VC
+issuer metadata, ``/.well-known/jwt-vc-issuer``, with ``jwks`` or a same-origin ``jwks_uri``; for a ``did:web``
+issuer its DID document. The JWK Set is read as RFC 7517 defines it (:func:`keys.foreign_key_history`) into a
+key history, so a retired key still verifies what it signed while active and a compromised key fails everything
+signed after its compromise, when the issuer publishes those windows.
 
 Three layers answer, fastest first: this process's memory, the database (shared by replicas, kept across
 restarts), the issuer. A copy is reused until it is ``metadata_ttl_seconds`` old (or the issuer's
@@ -24,12 +24,12 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any, Final
-from urllib.parse import urlsplit
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from common.fetch import FetchError, origin_of
+from common.fetch import FetchError
+from common.issuer_keys import fetch_issuer_keys, jwt_vc_issuer_metadata_url, local_kid, read_key_set
 from keys import KeyHistory
 from vc import PublicKey, TawtiqError, UpstreamError
 from vc.errors import KeyResolutionError
@@ -39,24 +39,18 @@ from verifier.fetch import Fetcher
 from verifier.io_context import require_io
 from verifier.models import IssuerMetadataRow
 from verifier.settings import Settings
-from verifier.trust import TrustListSource, did_web_document_url
+from verifier.trust import TrustListSource
 
 log = logging.getLogger(__name__)
 
-JWT_VC_ISSUER_PATH: Final = "/.well-known/jwt-vc-issuer"
-_JSON: Final = "application/json"
-
-
-def jwt_vc_issuer_metadata_url(issuer: str) -> str:
-    """``https://host/.well-known/jwt-vc-issuer/<path>`` for issuer ``https://host/<path>`` (SD-JWT VC §5.1)."""
-    parts = urlsplit(issuer)
-    path = parts.path.rstrip("/")
-    return f"{parts.scheme}://{parts.netloc}{JWT_VC_ISSUER_PATH}{path}"
+__all__ = ["IssuerKeys", "jwt_vc_issuer_metadata_url"]
 
 
 @dataclass(frozen=True, slots=True)
 class _Cached:
     history: KeyHistory
+    #: The JWK Set as the issuer published it, kept (and stored) as received.
+    jwks: Mapping[str, Any]
     digest: str
     etag: str | None
     fetched_at: datetime
@@ -93,29 +87,20 @@ class IssuerKeys:
                 code="key.untrusted_issuer",
                 found=issuer,
             )
-        local_kid = self._local_kid(issuer, kid)
+        wanted = local_kid(issuer, kid)
         cached = self._cached(issuer)
         try:
-            return cached.history.key_for(kid=local_kid, algorithm=algorithm, signed_at=signed_at)
+            return cached.history.key_for(kid=wanted, algorithm=algorithm, signed_at=signed_at)
         except KeyResolutionError as exc:
             if exc.code != "key.unknown_kid" or not self._may_force(cached):
                 raise
         log.info("unknown kid for issuer %s: fetching its keys again", issuer)
         cached = self._cached(issuer, force=True)
-        return cached.history.key_for(kid=local_kid, algorithm=algorithm, signed_at=signed_at)
+        return cached.history.key_for(kid=wanted, algorithm=algorithm, signed_at=signed_at)
 
     def history(self, issuer: str) -> KeyHistory:
         """The issuer's current key history (for the operator's trust-list check)."""
         return self._cached(issuer).history
-
-    @staticmethod
-    def _local_kid(issuer: str, kid: str | None) -> str | None:
-        # A did:web issuer may name its key by DID URL: did:web:host#<thumbprint>.
-        if kid is not None and issuer.startswith("did:") and kid.startswith(issuer + "#"):
-            return kid[len(issuer) + 1 :]
-        if kid is not None and issuer.startswith("did:") and kid.startswith("#"):
-            return kid[1:]
-        return kid
 
     def _may_force(self, cached: _Cached) -> bool:
         age = (self._clock.now() - cached.fetched_at).total_seconds()
@@ -191,19 +176,20 @@ class IssuerKeys:
             return None
         digest = hashlib.sha256(row.jwks.encode("utf-8")).hexdigest()
         if memory is not None and memory.digest == digest:
-            history = memory.history
+            history, jwks = memory.history, memory.jwks
         else:
             try:
-                history = KeyHistory.from_jwks(json.loads(row.jwks))
+                jwks = json.loads(row.jwks)
+                history = read_key_set(jwks, issuer=issuer)
             except (TawtiqError, ValueError) as exc:
                 log.error("stored keys of issuer %s are unreadable (%s); fetching again", issuer, exc)
                 return None
-        return _Cached(history, digest, row.etag, row.fetched_at, row.fresh_until)
+        return _Cached(history, jwks, digest, row.etag, row.fetched_at, row.fresh_until)
 
     def _store(self, issuer: str, cached: _Cached) -> None:
         row = IssuerMetadataRow(
             issuer=issuer,
-            jwks=json.dumps(cached.history.to_jwks(), sort_keys=True),
+            jwks=_canonical(cached.jwks),
             etag=cached.etag,
             fetched_at=cached.fetched_at,
             fresh_until=cached.fresh_until,
@@ -220,96 +206,21 @@ class IssuerKeys:
         return now + timedelta(seconds=lifetime)
 
     def _fetch(self, issuer: str, previous: _Cached | None, now: datetime) -> _Cached:
-        did_document = did_web_document_url(issuer)
-        url = did_document if did_document is not None else jwt_vc_issuer_metadata_url(issuer)
-        fetched = self._fetcher.get(
-            url,
-            accept=_JSON,
+        found = fetch_issuer_keys(
+            self._fetcher.bounded,
+            issuer,
             max_bytes=self._settings.metadata_max_bytes,
             etag=previous.etag if previous is not None else None,
         )
-        if fetched.status == 304 and previous is not None:
-            return _Cached(
-                previous.history, previous.digest, fetched.etag, now, self._fresh_until(now, fetched.max_age_seconds)
-            )
-        document = _json_object(fetched.body, url)
-        jwks = self._did_jwks(issuer, document, url) if did_document else self._metadata_jwks(issuer, document, url)
-        try:
-            history = KeyHistory.from_jwks(jwks)
-        except TawtiqError as exc:
-            raise FetchError(
-                f"the key set of issuer {issuer} is not a valid key history: {exc.summary}",
-                code="key.metadata_invalid",
-                found=exc.found,
-                expected=exc.expected,
-            ) from exc
-        digest = hashlib.sha256(json.dumps(history.to_jwks(), sort_keys=True).encode("utf-8")).hexdigest()
-        log.info("fetched keys of issuer %s: %d key(s)", issuer, len(history.entries))
-        return _Cached(history, digest, fetched.etag, now, self._fresh_until(now, fetched.max_age_seconds))
-
-    def _metadata_jwks(self, issuer: str, document: Mapping[str, Any], url: str) -> Mapping[str, Any]:
-        # SD-JWT VC §5.3: the metadata's issuer must be identical to the identifier we looked up.
-        if document.get("issuer") != issuer:
-            raise FetchError(
-                "issuer metadata names another issuer",
-                code="key.metadata_invalid",
-                found=document.get("issuer"),
-                expected=issuer,
-            )
-        if "jwks" in document and "jwks_uri" in document:
-            raise FetchError("issuer metadata has both jwks and jwks_uri", code="key.metadata_invalid", found=url)
-        jwks = document.get("jwks")
-        if isinstance(jwks, Mapping):
-            return jwks
-        jwks_uri = document.get("jwks_uri")
-        if not isinstance(jwks_uri, str) or origin_of(jwks_uri) != origin_of(issuer):
-            raise FetchError(
-                "issuer metadata has no jwks, nor a jwks_uri on the issuer's own origin",
-                code="key.metadata_invalid",
-                found=jwks_uri,
-                expected=f"jwks, or a jwks_uri under {origin_of(issuer)}",
-            )
-        fetched = self._fetcher.get(
-            jwks_uri, accept="application/jwk-set+json, application/json", max_bytes=self._settings.metadata_max_bytes
-        )
-        return _json_object(fetched.body, jwks_uri)
-
-    @staticmethod
-    def _did_jwks(issuer: str, document: Mapping[str, Any], url: str) -> Mapping[str, Any]:
-        if document.get("id") != issuer:
-            raise FetchError(
-                "DID document is for another DID",
-                code="key.metadata_invalid",
-                found=document.get("id"),
-                expected=issuer,
-            )
-        methods = document.get("verificationMethod")
-        assertion = document.get("assertionMethod")
-        if not isinstance(methods, list) or not isinstance(assertion, list):
-            raise FetchError(
-                "DID document lacks verificationMethod/assertionMethod", code="key.metadata_invalid", found=url
-            )
-
-        def absolute(reference: str) -> str:
-            return issuer + reference if reference.startswith("#") else reference
-
-        allowed = {absolute(reference) for reference in assertion if isinstance(reference, str)}
-        keys = [
-            method["publicKeyJwk"]
-            for method in methods
-            if isinstance(method, Mapping)
-            and isinstance(method.get("id"), str)
-            and absolute(method["id"]) in allowed
-            and isinstance(method.get("publicKeyJwk"), Mapping)
-        ]
-        return {"keys": keys}
+        fresh_until = self._fresh_until(now, found.max_age_seconds)
+        if found.history is None or found.jwks is None:
+            if previous is None:  # a 304 to a request without an ETag: not an answer to anything we asked
+                raise FetchError(f"issuer {issuer} answered 304 unasked", code="fetch.http_status", found=304)
+            return _Cached(previous.history, previous.jwks, previous.digest, found.etag, now, fresh_until)
+        digest = hashlib.sha256(_canonical(found.jwks).encode("utf-8")).hexdigest()
+        log.info("fetched keys of issuer %s: %d key(s)", issuer, len(found.history.entries))
+        return _Cached(found.history, found.jwks, digest, found.etag, now, fresh_until)
 
 
-def _json_object(body: bytes, url: str) -> Mapping[str, Any]:
-    try:
-        value = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise FetchError(f"{url} did not send JSON", code="key.metadata_invalid", found=str(exc)) from exc
-    if not isinstance(value, Mapping):
-        raise FetchError(f"{url} did not send a JSON object", code="key.metadata_invalid", found=type(value).__name__)
-    return value
+def _canonical(jwks: Mapping[str, Any]) -> str:
+    return json.dumps(jwks, sort_keys=True)

@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import unquote
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from common.fetch import check_fetchable, origin_of
+from common.issuer_keys import did_web_document_url
 from vc import ConfigurationError, TawtiqError, TrustList
 from verifier.clock import Clock
 from verifier.db import Database
@@ -41,18 +41,6 @@ log = logging.getLogger(__name__)
 
 _FILE_POLL_SECONDS: Final = 2.0
 _MAX_TRUST_LIST_BYTES: Final = 1024 * 1024
-
-
-def did_web_document_url(did: str) -> str | None:
-    """The https URL of a ``did:web`` DID document (did:web method §3.2), or None if ``did`` is not did:web."""
-    if not did.startswith("did:web:"):
-        return None
-    segments = did[len("did:web:") :].split(":")
-    if not segments or not segments[0] or "/" in did or "?" in did or "#" in did:
-        return None
-    host = unquote(segments[0])
-    path = "/".join(segments[1:])
-    return f"https://{host}/{path}/did.json" if path else f"https://{host}/.well-known/did.json"
 
 
 def issuer_origin(identifier: str) -> str | None:

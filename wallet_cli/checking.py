@@ -14,11 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
-from urllib.parse import urlsplit
 
 import schemas
 from common.diploma import diploma_policy, diploma_trust_list
-from common.fetch import same_origin
+from common.fetch import FetchError, UrlRefusedError, same_origin
+from common.issuer_keys import IssuerKeysError, fetch_issuer_keys, key_document_url
 from keys import KeyHistory
 from vc import (
     CredentialError,
@@ -27,7 +27,6 @@ from vc import (
     Policy,
     SigningKey,
     StatusSnapshot,
-    TawtiqError,
     UpstreamError,
     VerificationReport,
     sdjwt,
@@ -40,7 +39,7 @@ from vc.report import CheckName
 from vc.status import StatusReference, reference_uri
 from wallet_cli.errors import NetworkError, RefusedError
 from wallet_cli.model import DC_SD_JWT, PROFILES, VC_SD_JWT
-from wallet_cli.net import Http, origin_of, unexpected
+from wallet_cli.net import MAX_ANSWER_BYTES, Http, network_error, origin_of
 
 #: The audience of the presentation the wallet makes to itself to check a copy (never sent anywhere).
 SELF_CHECK_AUDIENCE: Final = "urn:tawtiq:wallet:self-check"
@@ -56,13 +55,6 @@ class CopyFacts:
     issuer: str | None
     holder_thumbprint: str | None
     subject: dict[str, Any]
-
-
-def jwt_vc_issuer_url(issuer: str) -> str:
-    """Where SD-JWT VC issuer metadata lives: ``/.well-known/jwt-vc-issuer`` inserted before the issuer's path."""
-    parts = urlsplit(issuer)
-    path = parts.path.rstrip("/")
-    return f"{parts.scheme}://{parts.netloc}/.well-known/jwt-vc-issuer{path}"
 
 
 def read_copy(credential: str) -> CopyFacts:
@@ -99,40 +91,30 @@ def read_copy(credential: str) -> CopyFacts:
 
 
 def fetch_key_history(http: Http, issuer: str) -> KeyHistory:
-    """The issuer's key history from its SD-JWT VC issuer metadata (``jwks``, or a same-origin ``jwks_uri``).
+    """The issuer's key history, found and read by the shared reader (:mod:`common.issuer_keys`): SD-JWT VC issuer
+    metadata with ``jwks`` or a same-origin ``jwks_uri`` (or a did:web document), the key set read as RFC 7517
+    defines it.
 
-    Raises :class:`NetworkError` when it cannot be fetched and :class:`RefusedError` when it is not usable.
+    Raises :class:`NetworkError` when it cannot be fetched or the issuer's publication is not usable (the copy
+    may be fine: its issuer's site is not), and :class:`RefusedError` for an issuer URL the wallet may not ask.
     """
-    answer = http.get(jwt_vc_issuer_url(issuer), what="issuer's key metadata")
-    if answer.status != 200:
-        raise unexpected(answer, expected="HTTP 200 with the issuer's keys")
-    document = answer.json_object()
-    if document.get("issuer") != issuer:
-        raise RefusedError(
-            "the issuer's key metadata names another issuer",
-            code="issuer.metadata_mismatch",
-            found=document.get("issuer"),
-            expected=issuer,
-        )
-    jwks = document.get("jwks")
-    if jwks is None and isinstance(document.get("jwks_uri"), str):
-        uri = document["jwks_uri"]
-        if not same_origin(uri, issuer):
-            raise RefusedError(
-                "the issuer's jwks_uri is on another origin", code="issuer.jwks_origin", found=uri, expected=issuer
-            )
-        keys_answer = http.get(uri, what="issuer's key set")
-        if keys_answer.status != 200:
-            raise unexpected(keys_answer, expected="HTTP 200 with a JWK Set")
-        jwks = keys_answer.json_object()
-    if not isinstance(jwks, Mapping):
-        raise RefusedError("the issuer publishes no keys", code="issuer.keys_missing", expected="'jwks'")
     try:
-        return KeyHistory.from_jwks(jwks)
-    except TawtiqError as exc:
-        raise RefusedError(
-            f"the issuer's published keys cannot be read: {exc.summary}", code="issuer.keys_invalid", found=exc.found
+        found = fetch_issuer_keys(http.fetcher, issuer, max_bytes=MAX_ANSWER_BYTES)
+    except IssuerKeysError as exc:
+        raise NetworkError(
+            f"the issuer's published keys cannot be used: {exc.summary}",
+            code=exc.code,
+            found=exc.found,
+            expected=exc.expected,
         ) from exc
+    except FetchError as exc:
+        raise network_error(exc, what="issuer's key metadata", url=key_document_url(issuer)) from exc
+    except UrlRefusedError as exc:
+        raise RefusedError(
+            f"the issuer's address may not be asked: {exc.summary}", code="url.invalid", found=issuer
+        ) from exc
+    assert found.history is not None  # asked without an ETag, so never "not modified"
+    return found.history
 
 
 class UnavailableKeys:

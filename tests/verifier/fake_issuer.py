@@ -40,6 +40,7 @@ from keys import InMemoryKeyStore
 from vc import (
     BitOrder,
     Profile,
+    Signer,
     SigningKey,
     StatusList,
     issue,
@@ -227,6 +228,8 @@ class FakeIssuer(_Origin):
         self.suspended: set[int] = set()
         self.overrides: dict[str, Answer] = {}
         self.published: dict[str, str] = {}
+        #: A standard SD-JWT VC issuer's key and the JWK it publishes for it (see :meth:`use_plain_key`).
+        self.plain: tuple[Signer, dict[str, Any]] | None = None
         super().__init__(tls=tls)
         self.identifier = self.origin
         self.lists = {
@@ -238,10 +241,20 @@ class FakeIssuer(_Origin):
 
     # ------------------------------------------------------------------------------------------- the documents
 
-    def signing_key(self) -> SigningKey:
+    def use_plain_key(self, key: Signer, jwk: dict[str, Any]) -> None:
+        """From now on sign everything with ``key`` and publish only ``jwk`` for it, as a standard SD-JWT VC issuer
+        would: a plain RFC 7517 key set, without our window members."""
+        self.plain = (key, jwk)
+        self.publish()
+
+    def signing_key(self) -> Signer:
+        if self.plain is not None:
+            return self.plain[0]
         return self.keys.signing_key(at=self.clock.now())
 
     def metadata(self) -> dict[str, Any]:
+        if self.plain is not None:
+            return {"issuer": self.identifier, "jwks": {"keys": [self.plain[1]]}}
         return {"issuer": self.identifier, "jwks": self.keys.history().to_jwks()}
 
     def publish(self) -> None:
@@ -305,7 +318,7 @@ class FakeIssuer(_Origin):
     # ------------------------------------------------------------------------------------------- diplomas
 
     def issue_w3c(
-        self, holder: SigningKey, *, status_lists: dict[str, str] | None = None, key: SigningKey | None = None
+        self, holder: SigningKey, *, status_lists: dict[str, str] | None = None, key: Signer | None = None
     ) -> Diploma:
         """A ``vc+sd-jwt`` diploma with revocation and suspension entries (Bitstring Status List)."""
         lists = status_lists or self.lists

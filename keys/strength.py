@@ -140,3 +140,14 @@ def estimate_weakness(secret: str, *, bound: GuessBound) -> Weakness | None:
         crack_time=str(display_time(guesses / bound.guesses_per_second)),
         warning=str(result["feedback"]["warning"] or ""),
     )
+
+
+def guessable_secret_problem(secret: str, *, variable: str, bound: GuessBound) -> str | None:
+    """A settings validator's refusal when ``secret`` (the value of ``variable``) needs too few guesses, else ``None``.
+
+    The text names the variable, what the estimate found and how to make a good value; never the secret.
+    """
+    weakness = estimate_weakness(secret, bound=bound)
+    if weakness is None:
+        return None
+    return f"{variable} is too easy to guess: found {weakness.found()}; expected {bound.describe()}: {HOW_TO_MAKE}"

@@ -17,6 +17,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from common.qr import DEFAULT_MAX_PIXELS, MAX_PIXELS_CEILING
+from keys.strength import HMAC_KEY, guessable_secret_problem
 from vc.urls import is_loopback_host
 
 #: Secrets that ship in examples and must never run in production.
@@ -137,7 +138,13 @@ class Settings(BaseSettings):
         if self.secret_key is not None:
             secret = self.secret_key.get_secret_value()
             if len(secret) < _MIN_SECRET_CHARS or secret.lower() in _PLACEHOLDER_SECRETS:
-                raise ValueError(f"secret_key must be a random string of at least {_MIN_SECRET_CHARS} characters")
+                raise ValueError(
+                    f"TAWTIQ_VERIFIER_SECRET_KEY must be a random string of at least {_MIN_SECRET_CHARS} characters, "
+                    f"found {len(secret)} characters; make one with `openssl rand -base64 32`"
+                )
+            problem = guessable_secret_problem(secret, variable="TAWTIQ_VERIFIER_SECRET_KEY", bound=HMAC_KEY)
+            if problem is not None:
+                raise ValueError(problem)
         elif self.environment == "production":
             raise ValueError(
                 "TAWTIQ_VERIFIER_SECRET_KEY is required in production (at least 32 random characters, e.g. "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 from pathlib import Path
@@ -99,6 +100,27 @@ def test_unsafe_settings_are_refused(overrides, message):
     values: dict[str, Any] = {"trust_list": "trust.json", "secret_key": secrets.token_urlsafe(32), **overrides}
     with pytest.raises(ValidationError, match=message.replace("(", r"\(").replace(")", r"\)")):
         Settings(**values)
+
+
+@pytest.mark.parametrize(
+    "secret_key",
+    ["a" * 32, "motdepasse-motdepasse-motdepasse", "Maroc2025!Maroc2025!Maroc2025!Maroc2025!", "0123456789" * 4],
+)
+def test_a_guessable_secret_key_is_refused_with_the_estimate(secret_key):
+    with pytest.raises(ValidationError) as caught:
+        Settings(trust_list="trust.json", secret_key=secret_key)
+    message = str(caught.value)
+    assert "TAWTIQ_VERIFIER_SECRET_KEY is too easy to guess" in message
+    assert "crackable in" in message
+    assert "10^20 guesses" in message
+    assert "openssl rand -base64 32" in message
+    assert secret_key not in message
+
+
+def test_a_random_secret_key_is_accepted():
+    for _ in range(10):
+        Settings(trust_list="trust.json", secret_key=secrets.token_urlsafe(32))
+        Settings(trust_list="trust.json", secret_key=base64.b64encode(secrets.token_bytes(32)).decode())
 
 
 def test_development_allows_an_ephemeral_secret_and_loopback_http():

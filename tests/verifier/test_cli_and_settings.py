@@ -117,6 +117,15 @@ def test_a_guessable_secret_key_is_refused_with_the_estimate(secret_key):
     assert secret_key not in message
 
 
+def test_serve_refuses_to_start_with_a_guessable_secret_key(trust_file, sqlite_url, monkeypatch):
+    monkeypatch.setattr("uvicorn.run", lambda app, **options: pytest.fail("the server must not start"))
+    env = _env(trust_file, sqlite_url, TAWTIQ_VERIFIER_SECRET_KEY="a" * 32)
+    result = CliRunner().invoke(_app(), ["serve", "verifier", "--port", "8201"], env=env)
+    assert result.exit_code == 2
+    assert "TAWTIQ_VERIFIER_SECRET_KEY is too easy to guess" in result.stderr
+    assert "openssl rand -base64 32" in result.stderr
+
+
 def test_a_random_secret_key_is_accepted():
     for _ in range(10):
         Settings(trust_list="trust.json", secret_key=secrets.token_urlsafe(32))

@@ -11,7 +11,7 @@ below are binding: the engine, the issuer, the verifier and the wallet use them.
   :func:`credential_schema`, :func:`reference_data`.
 * Typed values (parsed once at the edge, passed inward): :class:`DiplomaSubject`, :class:`Cnie`,
   :class:`MassarCode`, :class:`ExamSession`, :class:`BilingualName`, :class:`CodedEntry`, raising
-  :class:`SubjectError`; :func:`normalise_identifier`.
+  :class:`SubjectError`; :func:`normalise_identifier`, :func:`mask_identifier`.
 * Checks: :func:`validate_subject`, :func:`validate_credential` (lists of :class:`SchemaProblem`),
   :func:`mention_for`.
 * Display: :func:`claim_label`, :func:`value_label`.
@@ -66,6 +66,7 @@ from schemas.subject import (
     ExamSession,
     MassarCode,
     SubjectError,
+    mask_identifier,
     normalise_identifier,
 )
 from schemas.validation import SchemaProblem, validate_credential, validate_subject
@@ -102,6 +103,7 @@ __all__ = [
     "credential_schema",
     "diploma_type_metadata",
     "display_value",
+    "mask_identifier",
     "mention_for",
     "normalise_identifier",
     "pinned_contexts",

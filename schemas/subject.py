@@ -3,12 +3,13 @@
 A subject is parsed once, where it enters (an import row, a correction, a stored snapshot), travels inward
 as a frozen :class:`DiplomaSubject`, and becomes claims (:meth:`DiplomaSubject.claims`) only where the
 credential is built. Parsing validates against the diploma's schema (:func:`schemas.validate_subject`) and
-raises :class:`SubjectError` with every problem. Identifiers are validated loosely (DESIGN §11): a CNIE is
+raises :class:`SubjectError` with every problem. Identifiers are validated loosely: a CNIE is
 1 or 2 Latin letters and digits (``BE123456``), a Massar code 1 letter and 9 digits; spaces and lower case
 are normalised away; official spellings of names are kept as given.
 
-No value here shows a personal identifier in its ``repr``: a CNIE prints masked (``Cnie('BE****56')``) and
-the subject's ``repr`` leaves out names, birth date, birth place and identifiers, so logging one leaks nothing.
+No value here shows a personal identifier in its ``repr``: identifiers print masked (``Cnie('BE****56')``,
+:func:`mask_identifier`) and the subject's ``repr`` leaves out names, birth date and birth place, so logging
+one leaks nothing.
 """
 
 from __future__ import annotations
@@ -46,6 +47,17 @@ def normalise_identifier(text: str) -> str:
     return _SPACES.sub("", text).upper()
 
 
+def mask_identifier(text: str) -> str:
+    """An identifier fit for display: two characters kept at each end (``BE123456`` → ``BE****56``).
+
+    Enough to tell two graduates apart, not enough to copy the number; four characters or fewer are hidden
+    whole. Any string is accepted, so a malformed identifier can be shown masked too.
+    """
+    if len(text) <= 4:
+        return "*" * len(text)
+    return text[:2] + "*" * (len(text) - 4) + text[-2:]
+
+
 def _withheld(text: str) -> str:
     return f"a string of {len(text)} characters (value withheld)"
 
@@ -79,12 +91,8 @@ class Cnie:
         return cls(normalise_identifier(text))
 
     def masked(self) -> str:
-        """The number with its digits hidden but the last two (``BE****56``; all hidden when there are few)."""
-        match = _CNIE.fullmatch(self.value)
-        assert match is not None  # checked when built
-        letters, digits = match.groups()
-        shown = 2 if len(digits) > 4 else 0
-        return letters + "*" * (len(digits) - shown) + digits[len(digits) - shown :]
+        """The number fit for display: ``BE****56`` (see :func:`mask_identifier`)."""
+        return mask_identifier(self.value)
 
     def __str__(self) -> str:
         return self.value
@@ -122,7 +130,7 @@ class MassarCode:
         return self.value
 
     def __repr__(self) -> str:
-        return f"MassarCode('{self.value[:1]}{'*' * (len(self.value) - 1)}')"
+        return f"MassarCode({mask_identifier(self.value)!r})"
 
 
 @dataclass(frozen=True, slots=True, eq=False)

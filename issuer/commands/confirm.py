@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import click
 import typer
 
+import schemas
 from issuer.commands.shell import EXIT_ERROR, EXIT_REFUSED, fail
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -29,9 +30,7 @@ PERSONAL_CLAIMS = frozenset({"cnie", "massarCode", "birthDate", "birthPlace"})
 
 def mask_cnie(cnie: str) -> str:
     """``BE123456`` → ``BE****56``: enough to tell two graduates apart, not enough to copy the number."""
-    if len(cnie) <= 4:
-        return "*" * len(cnie)
-    return cnie[:2] + "*" * (len(cnie) - 4) + cnie[-2:]
+    return schemas.mask_identifier(cnie)
 
 
 def _full_name(claims: dict[str, Any], script: str) -> str:

@@ -6,13 +6,12 @@ issuer its DID document. The JWK Set is read as RFC 7517 defines it (:func:`keys
 key history, so a retired key still verifies what it signed while active and a compromised key fails everything
 signed after its compromise, when the issuer publishes those windows.
 
-Three layers answer, fastest first: this process's memory, the database (shared by replicas, kept across
-restarts), the issuer. A copy is reused until it is ``metadata_ttl_seconds`` old (or the issuer's
-``Cache-Control: max-age``, if shorter); an unknown ``kid`` forces one early refresh (at most one per
-``metadata_refresh_floor_seconds``) so that a freshly rotated key is found. When the issuer cannot be reached a
-copy up to ``metadata_max_stale_seconds`` old stands in; without one the answer is
-:class:`~vc.UpstreamError` and the verdict ``indeterminate``. Untrusted issuers are refused before anything is
-fetched.
+The keys are held in the verifier's layered cache (:mod:`verifier.cache`: memory, database, issuer). A copy is
+reused until it is ``metadata_ttl_seconds`` old (or the issuer's ``Cache-Control: max-age``, if shorter); an
+unknown ``kid`` forces one early refresh (at most one per ``metadata_refresh_floor_seconds``) so that a freshly
+rotated key is found. When the issuer cannot be reached a copy up to ``metadata_max_stale_seconds`` old stands in;
+without one the answer is :class:`~vc.UpstreamError` and the verdict ``indeterminate``. Untrusted issuers are
+refused before anything is fetched.
 """
 
 from __future__ import annotations
@@ -20,9 +19,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,10 +31,10 @@ from common.issuer_keys import fetch_issuer_keys, jwt_vc_issuer_metadata_url, lo
 from keys import KeyHistory
 from vc import PublicKey, TawtiqError, UpstreamError
 from vc.errors import KeyResolutionError
+from verifier.cache import Entry, LayeredCache
 from verifier.clock import Clock
 from verifier.db import Database
 from verifier.fetch import Fetcher
-from verifier.io_context import require_io
 from verifier.models import IssuerMetadataRow
 from verifier.settings import Settings
 from verifier.trust import TrustListSource
@@ -47,16 +45,66 @@ __all__ = ["IssuerKeys", "jwt_vc_issuer_metadata_url"]
 
 
 @dataclass(frozen=True, slots=True)
-class _Cached:
+class PublishedKeys:
+    """An issuer's keys as cached: the key history and the JWK Set as the issuer published it (also stored)."""
+
     history: KeyHistory
-    #: The JWK Set as the issuer published it, kept (and stored) as received.
     jwks: Mapping[str, Any]
-    digest: str
-    etag: str | None
-    fetched_at: datetime
-    fresh_until: datetime
-    #: After a failed refresh, the stale copy is used without asking the issuer again until then.
-    retry_at: datetime | None = None
+
+
+class _KeysLayer:
+    """The cache's layer for issuer keys: rows of ``issuer_metadata``, stale up to ``metadata_max_stale_seconds``."""
+
+    def __init__(self, *, database: Database, settings: Settings) -> None:
+        self._database = database
+        self._settings = settings
+
+    def usable_stale(self, entry: Entry[PublishedKeys], now: datetime) -> bool:
+        return now - entry.fetched_at <= timedelta(seconds=self._settings.metadata_max_stale_seconds)
+
+    def failure(
+        self, key: str, previous: Entry[PublishedKeys] | None, error: TawtiqError, now: datetime
+    ) -> TawtiqError:
+        return UpstreamError(
+            f"the keys of issuer {key} cannot be obtained: {error.summary}",
+            code="key.issuer_unreachable",
+            found=error.found,
+            expected="the issuer's metadata over https",
+        )
+
+    def load(self, key: str, memory: Entry[PublishedKeys] | None, now: datetime) -> Entry[PublishedKeys] | None:
+        try:
+            with self._database.session() as session:
+                row = session.get(IssuerMetadataRow, key)
+        except SQLAlchemyError as exc:
+            log.error("could not read the stored keys of issuer %s: %s", key, type(exc).__name__)
+            return None
+        if row is None:
+            return None
+        digest = hashlib.sha256(row.jwks.encode("utf-8")).hexdigest()
+        if memory is not None and memory.digest == digest:
+            value = memory.value
+        else:
+            try:
+                jwks = json.loads(row.jwks)
+                value = PublishedKeys(read_key_set(jwks, issuer=key), jwks)
+            except (TawtiqError, ValueError) as exc:
+                log.error("stored keys of issuer %s are unreadable (%s); fetching again", key, exc)
+                return None
+        return Entry(value, digest, row.etag, row.fetched_at, row.fresh_until)
+
+    def store(self, key: str, entry: Entry[PublishedKeys]) -> None:
+        row = IssuerMetadataRow(
+            issuer=key,
+            jwks=_canonical(entry.value.jwks),
+            etag=entry.etag,
+            fetched_at=entry.fetched_at,
+            fresh_until=entry.fresh_until,
+        )
+        try:
+            self._database.upsert(row, key=("issuer",))
+        except SQLAlchemyError as exc:  # the database is a cache here: verification goes on without it
+            log.error("could not store the keys of issuer %s: %s", key, type(exc).__name__)
 
 
 class IssuerKeys:
@@ -67,13 +115,13 @@ class IssuerKeys:
     ) -> None:
         self._trust = trust
         self._fetcher = fetcher
-        self._database = database
         self._clock = clock
         self._settings = settings
-        self._memory: dict[str, _Cached] = {}
-        self._failures: dict[str, tuple[datetime, UpstreamError]] = {}
-        self._locks: dict[str, threading.Lock] = {}
-        self._locks_guard = threading.Lock()
+        self._cache: LayeredCache[PublishedKeys] = LayeredCache(
+            layer=_KeysLayer(database=database, settings=settings),
+            what="keys of issuer",
+            retry_seconds=settings.upstream_retry_seconds,
+        )
 
     def resolve(self, *, issuer: str, kid: str | None, algorithm: str, signed_at: datetime | None) -> PublicKey:
         """The :class:`vc.KeyResolver` contract. Raises :class:`KeyResolutionError` (no acceptable key) or
@@ -90,114 +138,26 @@ class IssuerKeys:
         wanted = local_kid(issuer, kid)
         cached = self._cached(issuer)
         try:
-            return cached.history.key_for(kid=wanted, algorithm=algorithm, signed_at=signed_at)
+            return cached.value.history.key_for(kid=wanted, algorithm=algorithm, signed_at=signed_at)
         except KeyResolutionError as exc:
             if exc.code != "key.unknown_kid" or not self._may_force(cached):
                 raise
         log.info("unknown kid for issuer %s: fetching its keys again", issuer)
         cached = self._cached(issuer, force=True)
-        return cached.history.key_for(kid=wanted, algorithm=algorithm, signed_at=signed_at)
+        return cached.value.history.key_for(kid=wanted, algorithm=algorithm, signed_at=signed_at)
 
     def history(self, issuer: str) -> KeyHistory:
         """The issuer's current key history (for the operator's trust-list check)."""
-        return self._cached(issuer).history
+        return self._cached(issuer).value.history
 
-    def _may_force(self, cached: _Cached) -> bool:
+    def _cached(self, issuer: str, *, force: bool = False) -> Entry[PublishedKeys]:
+        return self._cache.get(
+            issuer, fetch=lambda previous, now: self._fetch(issuer, previous, now), now=self._clock.now(), force=force
+        )
+
+    def _may_force(self, cached: Entry[PublishedKeys]) -> bool:
         age = (self._clock.now() - cached.fetched_at).total_seconds()
         return age >= self._settings.metadata_refresh_floor_seconds
-
-    def _lock(self, issuer: str) -> threading.Lock:
-        with self._locks_guard:
-            return self._locks.setdefault(issuer, threading.Lock())
-
-    def _answer_from_memory(self, issuer: str, now: datetime) -> _Cached | None:
-        memory = self._memory.get(issuer)
-        if memory is not None and (now < memory.fresh_until or (memory.retry_at is not None and now < memory.retry_at)):
-            return memory
-        failure = self._failures.get(issuer)
-        if failure is not None and now < failure[0]:
-            error = failure[1]
-            raise UpstreamError(error.summary, code=error.code, found=error.found, expected=error.expected)
-        return None
-
-    def _cached(self, issuer: str, *, force: bool = False) -> _Cached:
-        now = self._clock.now()
-        if not force and (answer := self._answer_from_memory(issuer, now)) is not None:
-            return answer
-        require_io(f"keys of {issuer}")
-        with self._lock(issuer):
-            if not force and (answer := self._answer_from_memory(issuer, now)) is not None:
-                return answer
-            memory = self._memory.get(issuer)
-            stored = self._from_database(issuer, memory)
-            if stored is not None and not force and now < stored.fresh_until:
-                self._memory[issuer] = stored
-                return stored
-            previous = stored or memory
-            try:
-                fresh = self._fetch(issuer, previous, now)
-            except TawtiqError as exc:
-                return self._stale_or_raise(issuer, previous, exc, now)
-            self._memory[issuer] = fresh
-            self._failures.pop(issuer, None)
-            self._store(issuer, fresh)
-            return fresh
-
-    def _stale_or_raise(self, issuer: str, previous: _Cached | None, exc: TawtiqError, now: datetime) -> _Cached:
-        limit = timedelta(seconds=self._settings.metadata_max_stale_seconds)
-        retry_at = now + timedelta(seconds=self._settings.upstream_retry_seconds)
-        if previous is not None and now - previous.fetched_at <= limit:
-            log.warning(
-                "issuer %s keys could not be refreshed (%s); using a copy from %s",
-                issuer,
-                exc.code,
-                previous.fetched_at.isoformat(),
-            )
-            stale = replace(previous, retry_at=retry_at)
-            self._memory[issuer] = stale
-            return stale
-        error = UpstreamError(
-            f"the keys of issuer {issuer} cannot be obtained: {exc.summary}",
-            code="key.issuer_unreachable",
-            found=exc.found,
-            expected="the issuer's metadata over https",
-        )
-        self._failures[issuer] = (retry_at, error)
-        raise error from exc
-
-    def _from_database(self, issuer: str, memory: _Cached | None) -> _Cached | None:
-        try:
-            with self._database.session() as session:
-                row = session.get(IssuerMetadataRow, issuer)
-        except SQLAlchemyError as exc:
-            log.error("could not read the stored keys of issuer %s: %s", issuer, type(exc).__name__)
-            return None
-        if row is None:
-            return None
-        digest = hashlib.sha256(row.jwks.encode("utf-8")).hexdigest()
-        if memory is not None and memory.digest == digest:
-            history, jwks = memory.history, memory.jwks
-        else:
-            try:
-                jwks = json.loads(row.jwks)
-                history = read_key_set(jwks, issuer=issuer)
-            except (TawtiqError, ValueError) as exc:
-                log.error("stored keys of issuer %s are unreadable (%s); fetching again", issuer, exc)
-                return None
-        return _Cached(history, jwks, digest, row.etag, row.fetched_at, row.fresh_until)
-
-    def _store(self, issuer: str, cached: _Cached) -> None:
-        row = IssuerMetadataRow(
-            issuer=issuer,
-            jwks=_canonical(cached.jwks),
-            etag=cached.etag,
-            fetched_at=cached.fetched_at,
-            fresh_until=cached.fresh_until,
-        )
-        try:
-            self._database.upsert(row, key=("issuer",))
-        except SQLAlchemyError as exc:  # the database is a cache here: verification goes on without it
-            log.error("could not store the keys of issuer %s: %s", issuer, type(exc).__name__)
 
     def _fresh_until(self, now: datetime, max_age: int | None) -> datetime:
         lifetime = self._settings.metadata_ttl_seconds
@@ -205,7 +165,7 @@ class IssuerKeys:
             lifetime = max(0, min(lifetime, max_age))
         return now + timedelta(seconds=lifetime)
 
-    def _fetch(self, issuer: str, previous: _Cached | None, now: datetime) -> _Cached:
+    def _fetch(self, issuer: str, previous: Entry[PublishedKeys] | None, now: datetime) -> Entry[PublishedKeys]:
         found = fetch_issuer_keys(
             self._fetcher.bounded,
             issuer,
@@ -216,10 +176,10 @@ class IssuerKeys:
         if found.history is None or found.jwks is None:
             if previous is None:  # a 304 to a request without an ETag: not an answer to anything we asked
                 raise FetchError(f"issuer {issuer} answered 304 unasked", code="fetch.http_status", found=304)
-            return _Cached(previous.history, previous.jwks, previous.digest, found.etag, now, fresh_until)
+            return Entry(previous.value, previous.digest, found.etag, now, fresh_until)
         digest = hashlib.sha256(_canonical(found.jwks).encode("utf-8")).hexdigest()
         log.info("fetched keys of issuer %s: %d key(s)", issuer, len(found.history.entries))
-        return _Cached(found.history, found.jwks, digest, found.etag, now, fresh_until)
+        return Entry(PublishedKeys(found.history, found.jwks), digest, found.etag, now, fresh_until)
 
 
 def _canonical(jwks: Mapping[str, Any]) -> str:

@@ -442,7 +442,7 @@ def _invalid_token(description: str) -> OAuthError:
     return OAuthError(
         "invalid_token",
         description,
-        status=401,
+        status_code=401,
         headers={"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{description}"'},
     )
 
@@ -465,7 +465,7 @@ def issue_credentials(
     """
     if not access_token:
         raise OAuthError(
-            "invalid_token", "an access token is required", status=401, headers={"WWW-Authenticate": "Bearer"}
+            "invalid_token", "an access token is required", status_code=401, headers={"WWW-Authenticate": "Bearer"}
         )
     token_hash = sha256_hex(access_token)
     with reading(engine) as db:

@@ -1,12 +1,14 @@
 """The issuer's settings: one validated object built from ``TAWTIQ_*`` environment variables.
 
 Everything the service and its commands need to know about their deployment is here, with units in the
-names. Validation happens once, when the object is built: an issuer URL that is not ``https`` (except on
-a loopback host, for development), a status-list shard smaller than the Bitstring Status List minimum,
-or an impossible OpenID4VCI bound stops the process before it serves anything. The key passphrase is
-checked by :meth:`Settings.key_passphrase_bytes`, which every command that opens the key store calls
-first, so a missing or default passphrase refuses to start the server. With ``TAWTIQ_KEY_STORE=pkcs11``
-the keys live on a PKCS#11 token instead, and its module, token label and PIN file must all be set.
+names; the fields every service has (database, body bound, migration policy, log level) come from
+:class:`common.service.ServiceSettings`. Validation happens once, when the object is built: an issuer URL
+that is not ``https`` (except on a loopback host, for development), a status-list shard smaller than the
+Bitstring Status List minimum, or an impossible OpenID4VCI bound stops the process before it serves anything.
+The key passphrase is checked by :meth:`Settings.key_passphrase_bytes`, which every command that opens the
+key store calls first, so a missing or default passphrase refuses to start the server. With
+``TAWTIQ_KEY_STORE=pkcs11`` the keys live on a PKCS#11 token instead, and its module, token label and PIN file
+must all be set.
 
 Variables (all optional except where noted):
 
@@ -38,7 +40,9 @@ Variables (all optional except where noted):
 ``TAWTIQ_PROOF_ALGORITHMS``       proof algorithms, ``ES256,EdDSA`` or a JSON list (default ES256, ES384, ES512, EdDSA)
 ``TAWTIQ_MAX_BODY_BYTES``         largest HTTP request body accepted (default 65536)
 ``TAWTIQ_COHORT_BATCH_SIZE``      records created per transaction by ``cohort issue`` (default 2000)
-``TAWTIQ_AUTO_MIGRATE``           apply migrations when ``tawtiq serve issuer`` starts (default true)
+``TAWTIQ_AUTO_MIGRATE``           apply pending migrations when the service starts (default true); false:
+                                  refuse an out-of-date database, naming ``tawtiq db upgrade``
+``TAWTIQ_LOG_LEVEL``              DEBUG, INFO, WARNING or ERROR (default INFO)
 ================================  ===============================================================
 """
 
@@ -53,6 +57,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
+from common.service.settings import ServiceSettings
 from keys import load_passphrase
 from vc.urls import is_loopback_host
 
@@ -66,14 +71,13 @@ SUPPORTED_PROOF_ALGORITHMS: Final = frozenset({"ES256", "ES384", "ES512", "EdDSA
 PositiveSeconds = Annotated[int, Field(ge=1, le=366 * 24 * 3600)]
 
 
-class Settings(BaseSettings):
+class Settings(ServiceSettings):
     """The issuer's deployment settings (see the module docstring for the variables). Immutable."""
 
     model_config = SettingsConfigDict(env_prefix="TAWTIQ_", frozen=True, extra="ignore", env_ignore_empty=True)
 
     issuer_url: str = "http://127.0.0.1:8100"
     data_dir: Path = Path(".tawtiq")
-    database_url: str | None = None
     key_dir: Path | None = None
     key_passphrase: SecretStr | None = None
     key_passphrase_file: Path | None = None
@@ -98,9 +102,7 @@ class Settings(BaseSettings):
     max_copies_per_token: int = Field(default=20, ge=1, le=1000)
     proof_algorithms: Annotated[tuple[str, ...], NoDecode] = DEFAULT_PROOF_ALGORITHMS
 
-    max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
     cohort_batch_size: int = Field(default=2_000, ge=1, le=100_000)
-    auto_migrate: bool = True
 
     @field_validator("issuer_url")
     @classmethod
@@ -121,21 +123,6 @@ class Settings(BaseSettings):
                 f"(the issuer identifier), e.g. https://bac.example.ma; found {value!r}"
             )
         return f"{parts.scheme}://{parts.netloc.lower()}"
-
-    @field_validator("database_url")
-    @classmethod
-    def _check_database_url(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        value = value.strip()
-        if value.startswith(("postgresql://", "postgres://")):
-            value = "postgresql+psycopg://" + value.split("://", 1)[1]
-        if not (value.startswith(("postgresql+psycopg://", "sqlite:///"))):
-            raise ValueError(
-                f"TAWTIQ_DATABASE_URL must be a PostgreSQL (postgresql://...) or SQLite (sqlite:///path) URL; "
-                f"found a {value.split(':', 1)[0]!r} URL"
-            )
-        return value
 
     @field_validator("proof_algorithms", mode="before")
     @classmethod

@@ -101,14 +101,20 @@ class Answer:
         return value
 
     def oauth_error(self) -> tuple[str, str]:
-        """``(error, error_description)`` of an OAuth-style error answer, or placeholders."""
+        """``(error, description)`` of an error answer, or placeholders.
+
+        Reads an OAuth error object (``error``, ``error_description``) and an RFC 9457 problem detail (``code``,
+        ``detail``) alike: the issuer answers with the first on its OAuth and OpenID4VCI endpoints and with the
+        second elsewhere (the credential offer, the back office).
+        """
         try:
             document = json.loads(self.body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
             return f"http_{self.status}", self.text[:200]
         if not isinstance(document, dict):
             return f"http_{self.status}", ""
-        error, description = document.get("error"), document.get("error_description") or document.get("detail")
+        error = document.get("error") or document.get("code")
+        description = document.get("error_description") or document.get("detail")
         return (
             error if isinstance(error, str) else f"http_{self.status}",
             description if isinstance(description, str) else "",

@@ -1,12 +1,12 @@
-"""Back-office routes beyond VCALM: create an offer for a graduate, read a record, health checks.
+"""Back-office routes beyond VCALM: create an offer for a graduate, read a record.
 
 ``POST /admin/offers`` (role ``issuer``) with ``{"cnie": "BE123456", "session": "2024-normale"}``
 (``session`` needed only if the graduate has records in several sessions; optional
 ``credential_configuration_ids``) answers 201 with ``{"offer_uri", "credential_offer_uri", "tx_code",
 "expires_at", "credential_id", "credential_configuration_ids"}``: a school or results portal shows the
 offer as a QR code and sends the transaction code by another channel. ``GET /admin/diplomas/{id}``
-(role ``reader``) returns a record with its claims, status and slots. ``GET /health`` is a trivial
-liveness probe; ``GET /health/ready`` checks the database and the signing key.
+(role ``reader``) returns a record with its claims, status and slots. The health endpoints are the common
+ones (:mod:`common.service.health`); the issuer's readiness checks are in :mod:`issuer.app`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
 from issuer import oid4vci
 from issuer.api.deps import JsonBody, Now, Offering, Reading, Services
@@ -72,27 +71,3 @@ def show_diploma(credential_id: str, principal: Reading, services: Services) -> 
     if record is None:
         raise InputError("not a credential id", code="request.invalid", found=credential_id[:40])
     return JSONResponse(record.as_dict(), headers={"Cache-Control": "no-store"})
-
-
-@router.get("/health")
-def health() -> dict[str, str]:
-    """Liveness: answers as soon as the process serves requests."""
-    return {"status": "ok"}
-
-
-@router.get("/health/ready")
-def ready(services: Services, now: Now) -> JSONResponse:
-    """Readiness: the database answers and a key can sign now."""
-    checks: dict[str, str] = {}
-    try:
-        with reading(services.engine) as db:
-            db.execute(text("SELECT 1"))
-        checks["database"] = "ok"
-    except Exception as exc:
-        checks["database"] = f"unavailable: {type(exc).__name__}"
-    try:
-        checks["signing_key"] = services.keyring.signing_key(at=now).kid or "ok"
-    except Exception as exc:
-        checks["signing_key"] = f"unavailable: {getattr(exc, 'code', type(exc).__name__)}"
-    ok = checks["database"] == "ok" and not checks["signing_key"].startswith("unavailable")
-    return JSONResponse({"status": "ok" if ok else "unavailable", **checks}, status_code=200 if ok else 503)

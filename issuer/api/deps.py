@@ -1,9 +1,9 @@
 """Dependencies of the routes, as ``Annotated`` aliases so a route's signature says what it needs.
 
 Bodies are read and parsed here, never in the routes: :data:`JsonBody` for the issuer's own endpoints
-(errors in the issuer's JSON error body), :data:`CredentialRequestBody` and :data:`TokenForm` for the
-OpenID4VCI endpoints (errors as OAuth error objects). Each refuses a wrong ``Content-Type`` and malformed
-input with a 400, and a body over ``TAWTIQ_MAX_BODY_BYTES`` with a 413 (see :class:`issuer.app.BodyLimit`).
+(errors as problem details), :data:`CredentialRequestBody` and :data:`TokenForm` for the OpenID4VCI
+endpoints (errors as OAuth error objects). Each refuses a wrong ``Content-Type`` and malformed input with a
+400; a body over ``TAWTIQ_MAX_BODY_BYTES`` never gets here (413, :class:`common.service.BodyLimit`).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import orjson
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 
+from common.service.clock import Clock
 from issuer.apitokens import Permission, Principal, authenticate
 from issuer.errors import InputError, OAuthError
 from issuer.keyring import Keyring
@@ -35,7 +36,7 @@ class IssuerServices:
     keyring: Keyring
     secrets: IssuerSecrets
     publisher: StatusPublisher
-    clock: Callable[[], datetime]
+    clock: Clock
 
 
 def _services(request: Request) -> IssuerServices:
@@ -44,7 +45,7 @@ def _services(request: Request) -> IssuerServices:
 
 
 def _now(request: Request) -> datetime:
-    return _services(request).clock()
+    return _services(request).clock.now()
 
 
 Services = Annotated[IssuerServices, Depends(_services)]
@@ -111,7 +112,7 @@ def require(permission: Permission) -> Callable[[Request], Principal]:
     def dependency(request: Request) -> Principal:
         services = _services(request)
         return authenticate(
-            services.engine, request.headers.get("authorization"), permission=permission, now=services.clock()
+            services.engine, request.headers.get("authorization"), permission=permission, now=services.clock.now()
         )
 
     return dependency

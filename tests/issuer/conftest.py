@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from common.service import FixedClock
 from issuer.app import create_app
 from issuer.cohort import ALL_COLUMNS, ExamSession, import_cohort
 from issuer.db import create_database_engine, upgrade, writing
@@ -30,18 +31,11 @@ PASSPHRASE = "a long and random passphrase 8c1f"
 SESSION = ExamSession(2024, "normale")
 
 
-class Clock:
-    """A settable clock: tests move time forward."""
-
-    def __init__(self, start: datetime) -> None:
-        self.current = start
+class Clock(FixedClock):
+    """The common test clock, also callable for the functions that take ``clock=`` as a callable (issue_cohort)."""
 
     def __call__(self) -> datetime:
-        return self.current
-
-    def advance(self, **delta: float) -> datetime:
-        self.current += timedelta(**delta)
-        return self.current
+        return self.now()
 
 
 def environment(tmp_path: Path, database_url: str, **extra: str) -> dict[str, str]:

@@ -59,13 +59,24 @@ GET_ENDPOINTS = [
 ]
 
 
+#: The OAuth and OpenID4VCI endpoints, which answer errors with OAuth error objects; the others with problem details.
+OAUTH_ENDPOINTS = {"/token", "/nonce", "/credential"}
+
+
 def _assert_clean(response: Any, what: str) -> None:
     assert response.status_code < 500, (what, response.status_code, response.text[:300])
     if response.status_code >= 400:
         body = response.json()
-        assert isinstance(body.get("error"), str), (what, body)
-        assert body["error"], (what, body)
-        assert isinstance(body.get("error_description", ""), str)
+        if response.headers["content-type"] == "application/problem+json":
+            assert body["status"] == response.status_code, (what, body)
+            for member in ("type", "title", "detail", "code"):
+                assert isinstance(body.get(member), str), (what, member, body)
+                assert body[member], (what, member, body)
+        else:
+            assert what.split()[1] in OAUTH_ENDPOINTS, (what, body)
+            assert isinstance(body.get("error"), str), (what, body)
+            assert body["error"], (what, body)
+            assert isinstance(body.get("error_description", ""), str)
 
 
 def test_post_endpoints_answer_garbage_with_4xx_json(
@@ -95,7 +106,9 @@ def test_bodies_over_the_bound_are_refused_with_413(client: TestClient, cohort: 
     for endpoint in POST_ENDPOINTS:
         response = client.post(endpoint, content=big, headers={"Content-Type": "application/json"})
         assert response.status_code == 413, endpoint
-        assert response.json()["error"] == "request.too_large"
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["code"] == "request.too_large"
+        assert response.json()["expected"] == "at most 65536 bytes"
 
     def chunks() -> Any:
         for _ in range(100):
@@ -103,7 +116,7 @@ def test_bodies_over_the_bound_are_refused_with_413(client: TestClient, cohort: 
 
     streamed = client.post("/credential", content=chunks(), headers={"Content-Type": "application/json"})
     assert streamed.status_code == 413, "a body without Content-Length is counted as it arrives"
-    assert streamed.json()["error"] == "request.too_large"
+    assert streamed.json()["code"] == "request.too_large"
 
 
 json_values = st.recursive(

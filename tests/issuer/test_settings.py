@@ -87,15 +87,17 @@ def test_the_passphrase_can_come_from_a_file(tmp_path: Path) -> None:
     )
 
 
-def test_the_app_refuses_to_start_without_a_migrated_database_or_a_passphrase(tmp_path: Path) -> None:
+def test_the_app_migrates_at_start_or_refuses_naming_the_command_and_needs_a_passphrase(tmp_path: Path) -> None:
     from issuer.app import create_app
-    from issuer.db import create_database_engine, upgrade
+    from issuer.db import create_database_engine, current_revision, head_revision
 
-    settings = load_settings({"TAWTIQ_DATA_DIR": str(tmp_path)})
+    manual = load_settings({"TAWTIQ_DATA_DIR": str(tmp_path), "TAWTIQ_AUTO_MIGRATE": "false"})
     with pytest.raises(ConfigurationError) as not_migrated:
-        create_app(settings)
+        create_app(manual)
     assert not_migrated.value.code == "db.not_migrated"
-    upgrade(create_database_engine(settings.resolved_database_url))
+    assert "tawtiq db upgrade" in str(not_migrated.value)
+    settings = load_settings({"TAWTIQ_DATA_DIR": str(tmp_path)})
     with pytest.raises(ConfigurationError) as no_passphrase:
         create_app(settings)
     assert no_passphrase.value.code == "key.passphrase_missing"
+    assert current_revision(create_database_engine(settings.resolved_database_url)) == head_revision()

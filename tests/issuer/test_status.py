@@ -192,4 +192,4 @@ def test_lists_are_cacheable_with_etags_and_expire(
 def test_unknown_lists_are_404(client: TestClient, cohort: Cohort, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 404
-    assert response.json()["error"] in ("status.list_unknown", "not_found")
+    assert response.json()["code"] in ("status.list_unknown", "request.not_found")

@@ -83,9 +83,9 @@ def test_vcalm_issue_signs_the_registered_diploma_and_status_revokes_it(
     assert changed.json() == {"credentialId": record_id, "status": "revoked", "changed": True, "copies": 1}
     assert _verify_unbound(client, token, clock).verdict is Verdict.INVALID
     final = client.post("/credentials/status", json={**body, "status": False}, headers=status)
-    assert (final.status_code, final.json()["error"]) == (409, "status.revoked_final")
+    assert (final.status_code, final.json()["code"]) == (409, "status.revoked_final")
     again = client.post("/credentials/issue", json=_issue_body(cohort), headers=issuer)
-    assert (again.status_code, again.json()["error"]) == (409, "diploma.not_active")
+    assert (again.status_code, again.json()["code"]) == (409, "diploma.not_active")
 
 
 def test_vcalm_suspension_is_reversible(client: TestClient, engine: Engine, cohort: Cohort, clock: Clock) -> None:
@@ -134,7 +134,10 @@ def test_vcalm_issue_refuses_what_the_registry_does_not_hold(
     body = _issue_body(cohort, 2)
     change(body)
     response = client.post("/credentials/issue", json=body, headers=_token(engine, clock, "issuer"))
-    assert (response.status_code, response.json()["error"]) == (status_code, error), response.text
+    assert (response.status_code, response.json()["code"]) == (status_code, error), response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["status"] == status_code
+    assert response.json()["type"] == f"https://tawtiq.ma/ns/problems#{error}"
     if error == "vcalm.claims_mismatch":
         assert response.json()["found"] == ["generalAverage"], "names the claim, never its value"
 
@@ -160,7 +163,7 @@ def test_roles_guard_the_back_office(client: TestClient, engine: Engine, cohort:
         == 401
     )
     forbidden = client.post("/credentials/issue", json=_issue_body(cohort), headers=reader)
-    assert (forbidden.status_code, forbidden.json()["error"]) == (403, "auth.forbidden")
+    assert (forbidden.status_code, forbidden.json()["code"]) == (403, "auth.forbidden")
     assert (
         client.post("/credentials/status", json=status_body, headers=_token(engine, clock, "issuer")).status_code == 403
     )
@@ -173,7 +176,7 @@ def test_roles_guard_the_back_office(client: TestClient, engine: Engine, cohort:
     assert client.post("/admin/offers", json={"cnie": cohort.cnies[3]}, headers=headers).status_code == 201
     revoke_token(engine, token_id=info.id, actor="test", now=clock())
     refused = client.post("/admin/offers", json={"cnie": cohort.cnies[3]}, headers=headers)
-    assert (refused.status_code, refused.json()["error"]) == (401, "auth.revoked")
+    assert (refused.status_code, refused.json()["code"]) == (401, "auth.revoked")
     with reading(engine) as db:
         stored = db.execute(text("SELECT secret_hash FROM api_token WHERE id = :i"), {"i": info.id}).scalar_one()
     assert token.split("_", 2)[2] not in json.dumps(stored), "only a hash is stored"

@@ -63,3 +63,23 @@ def test_a_pin_is_checked_before_it_is_sent() -> None:
         with pytest.raises(UsageError):
             code.check(wrong)
     assert TxCode("text", None, None).check("a-b") == "a-b"
+
+
+def test_error_answers_are_read_as_oauth_objects_and_as_problem_details() -> None:
+    from wallet_cli.net import Answer
+
+    def answer(status: int, body: bytes, content_type: str) -> Answer:
+        return Answer(
+            url="https://bac.example.ma/x", status=status, content_type=content_type, body=body, what="issuer"
+        )
+
+    oauth = answer(400, b'{"error": "invalid_grant", "error_description": "wrong code"}', "application/json")
+    assert oauth.oauth_error() == ("invalid_grant", "wrong code")
+    problem = answer(
+        410,
+        b'{"type": "https://tawtiq.ma/ns/problems#offer.expired", "title": "the offer has expired", "status": 410,'
+        b' "detail": "the offer has expired; found 2026-07-01", "code": "offer.expired"}',
+        "application/problem+json",
+    )
+    assert problem.oauth_error() == ("offer.expired", "the offer has expired; found 2026-07-01")
+    assert answer(502, b"<html>", "text/html").oauth_error() == ("http_502", "<html>")

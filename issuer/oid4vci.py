@@ -13,7 +13,8 @@ The wire protocol a wallet follows (every URL is relative to the issuer identifi
             "pre-authorized_code": "<code>",
             "tx_code": {"input_mode": "numeric", "length": 6, "description": "..."}}}}
 
-   An unknown offer is 404, an expired, used or locked one 410 (``{"error": ..., "error_description": ...}``).
+   An unknown offer is 404, an expired, used or locked one 410 (RFC 9457 problem details, ``code``
+   ``offer.unknown`` / ``offer.gone``: this endpoint is not an OAuth one).
 
 2. **Metadata.** ``GET ISS/.well-known/openid-credential-issuer`` and
    ``GET ISS/.well-known/oauth-authorization-server`` (see :mod:`issuer.metadata`).

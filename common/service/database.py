@@ -32,6 +32,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import URL, Connection, CursorResult, Engine, Result, make_url
 from sqlmodel import Session
 
+from common.private_files import PRIVATE_FILE_MODE, make_private_directories
 from vc.errors import ConfigurationError
 
 _WRITE_OPTION: Final = "tawtiq_write"
@@ -80,15 +81,9 @@ def create_database_engine(url: str | URL, *, pool_size: int = 10) -> Engine:
 
 def _create_private_file(path: Path) -> None:
     """Create missing directories ``0700`` and the database file ``0600`` (SQLite gives its WAL the same mode)."""
-    missing: list[Path] = []
-    directory = path.absolute().parent
-    while not directory.exists():
-        missing.append(directory)
-        directory = directory.parent
-    for created in reversed(missing):
-        created.mkdir(mode=0o700, exist_ok=True)
+    make_private_directories(path.absolute().parent)
     if not path.exists():
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE_MODE))
 
 
 def _configure_sqlite(engine: Engine) -> None:

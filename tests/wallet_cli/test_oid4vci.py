@@ -77,9 +77,9 @@ def test_error_answers_are_read_as_oauth_objects_and_as_problem_details() -> Non
     assert oauth.oauth_error() == ("invalid_grant", "wrong code")
     problem = answer(
         410,
-        b'{"type": "https://tawtiq.ma/ns/problems#offer.expired", "title": "the offer has expired", "status": 410,'
-        b' "detail": "the offer has expired; found 2026-07-01", "code": "offer.expired"}',
+        b'{"type": "https://tawtiq.ma/ns/problems#offer.gone", "title": "the offer has expired", "status": 410,'
+        b' "detail": "the offer has expired; found 2026-07-01", "code": "offer.gone"}',
         "application/problem+json",
     )
-    assert problem.oauth_error() == ("offer.expired", "the offer has expired; found 2026-07-01")
+    assert problem.oauth_error() == ("offer.gone", "the offer has expired; found 2026-07-01")
     assert answer(502, b"<html>", "text/html").oauth_error() == ("http_502", "<html>")

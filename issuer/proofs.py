@@ -13,7 +13,10 @@ issuer handed out and is still unused is checked by :mod:`issuer.oid4vci`, which
 Accepted key types follow the configured algorithms (``TAWTIQ_PROOF_ALGORITHMS``; by default ES256 on
 P-256, ES384, ES512 and EdDSA): the key's curve must match ``alg``. The key must be given as ``jwk``
 (the only binding method this issuer advertises); ``kid``, ``x5c``, ``key_attestation`` and
-``trust_chain`` are refused, and so are private key members.
+``trust_chain`` are refused, and so are private key members. The key handed back, and so the ``cnf.jwk``
+the ministry signs, holds only the public members its key type defines (:data:`PUBLIC_MEMBERS`), re-encoded
+from the key itself: whatever else the wallet put in its ``jwk`` (``kid``, ``alg``, ``use``, ``ext``, private
+extensions) never reaches a signed credential.
 """
 
 from __future__ import annotations
@@ -29,6 +32,10 @@ from vc.jose import REFUSED_ALGORITHMS, parse_compact
 
 PROOF_TYPE: Final = "openid4vci-proof+jwt"
 MAX_PROOF_LENGTH: Final = 8_192
+#: The public members of each key type (RFC 7518 §6.2.1, §6.3.1; RFC 8037 §2): all that ``cnf.jwk`` carries.
+PUBLIC_MEMBERS: Final = {"EC": ("kty", "crv", "x", "y"), "OKP": ("kty", "crv", "x"), "RSA": ("kty", "n", "e")}
+#: Members that only a private or symmetric key has (RFC 7518 §6.2.2, §6.3.2, §6.4.1; RFC 8037 §2).
+PRIVATE_MEMBERS: Final = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 
 
 class ProofError(Exception):
@@ -90,9 +97,16 @@ def check_jwt_proof(proof: Any, *, rules: ProofRules, now: datetime) -> ValidPro
     jwk = header.get("jwk")
     if not isinstance(jwk, Mapping):
         raise ProofError("the proof header has no 'jwk' object with the holder's public key")
-    # (5) §F.4: no private key in the header; a supported key type matching 'alg'.
+    # (5) §F.4: no private key in the header; a supported key type matching 'alg'; only its public members kept.
+    private = sorted(name for name in jwk if name in PRIVATE_MEMBERS)
+    if private:
+        public = PUBLIC_MEMBERS.get(str(jwk.get("kty")), PUBLIC_MEMBERS["EC"])
+        raise ProofError(
+            f"the proof 'jwk' carries private key members {private}; send only the public key "
+            f"({', '.join(public)}) and keep the private key on the device"
+        )
     try:
-        key = PublicKey.from_jwk(jwk)
+        key = PublicKey.from_key(PublicKey.from_jwk(jwk).key)
     except CredentialError as exc:
         raise ProofError(f"the proof 'jwk' is not an acceptable public key ({exc.summary})") from exc
     if key.algorithm != algorithm:

@@ -315,7 +315,7 @@ def issue(
 
 
 def _public_members(holder: PublicKey) -> dict[str, Any]:
-    return {name: value for name, value in holder.jwk.items() if name not in {"kid", "alg", "use", "key_ops"}}
+    return dict(PublicKey.from_key(holder.key).jwk)  # re-encoded: only the public members its key type defines
 
 
 # ---------------------------------------------------------------------------------------------- parsing

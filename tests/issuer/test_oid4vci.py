@@ -325,6 +325,55 @@ def test_every_bad_proof_is_refused_with_its_error(
         assert response.json()["error_description"].isascii()
 
 
+@pytest.mark.parametrize(
+    ("configuration", "algorithm", "public_members"),
+    [
+        (VC_SD_JWT_CONFIGURATION, "ES256", {"kty", "crv", "x", "y"}),
+        (DC_SD_JWT_CONFIGURATION, "ES256", {"kty", "crv", "x", "y"}),
+        (DC_SD_JWT_CONFIGURATION, "EdDSA", {"kty", "crv", "x"}),
+    ],
+)
+def test_the_signed_cnf_jwk_holds_only_the_public_members_of_the_proof_key(
+    client: TestClient,
+    cohort: Cohort,
+    make_offer: OfferFactory,
+    clock: Clock,
+    configuration: str,
+    algorithm: str,
+    public_members: set[str],
+) -> None:
+    """Members a wallet adds to its proof ``jwk`` never reach the ministry-signed ``cnf.jwk``."""
+    wallet = _redeemed(client, make_offer, cohort.cnies[9])
+    key = SigningKey.generate(algorithm)
+    extras = {"x-evil": "<script>alert(1)</script>", "kid": "attacker-chosen", "alg": key.algorithm, "use": "sig"}
+    jwk = {**{name: value for name, value in key.public.jwk.items() if name != "kid"}, **extras, "ext": True}
+    proof = make_proof(key, audience=ISSUER, nonce=wallet.nonce(), issued_at=clock(), header={"jwk": jwk})
+    response = wallet.request_credentials(configuration, proofs=[proof], now=clock())
+    assert response.status_code == 200, response.text
+    credential = response.json()["credentials"][0]["credential"]
+    cnf_jwk = _payload(credential)["cnf"]["jwk"]
+    assert set(cnf_jwk) == public_members
+    assert cnf_jwk == {name: key.public.jwk[name] for name in public_members}
+    report = verify_copy(client, credential, holder=key, issuer=ISSUER, now=clock(), relative_to=ISSUER)
+    assert report.verdict is Verdict.VALID
+
+
+@pytest.mark.parametrize("member", ["d", "p", "k"])
+def test_a_proof_jwk_with_private_members_is_refused(
+    client: TestClient, cohort: Cohort, make_offer: OfferFactory, clock: Clock, member: str
+) -> None:
+    wallet = _redeemed(client, make_offer, cohort.cnies[10])
+    key = SigningKey.generate()
+    jwk = {**{name: value for name, value in key.public.jwk.items() if name != "kid"}, member: "AAAA"}
+    proof = make_proof(key, audience=ISSUER, nonce=wallet.nonce(), issued_at=clock(), header={"jwk": jwk})
+    response = wallet.request_credentials(VC_SD_JWT_CONFIGURATION, proofs=[proof], now=clock())
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_proof"
+    description = response.json()["error_description"]
+    assert f"private key members ['{member}']" in description
+    assert "send only the public key" in description
+
+
 def test_key_types_follow_the_configured_algorithms(
     client: TestClient, cohort: Cohort, make_offer: OfferFactory, clock: Clock
 ) -> None:

@@ -238,7 +238,15 @@ def test_a_disclosure_cannot_carry_a_reserved_name(name: str) -> None:
 
 
 def test_cnf_jwk_carries_only_the_public_key() -> None:
-    holder = PublicKey.from_jwk({**HOLDER.public.jwk, "alg": "ES256", "use": "sig", "key_ops": ["verify"]})
+    extras = {
+        "alg": "ES256",
+        "use": "sig",
+        "key_ops": ["verify"],
+        "ext": True,
+        "x-evil": "<script>",
+        "x5u": "https://e",
+    }
+    holder = PublicKey.from_jwk({**HOLDER.public.jwk, **extras})
     _, payload = issued([("givenName",)], holder=holder)
     assert payload["cnf"] == {"jwk": {name: HOLDER.public.jwk[name] for name in ("kty", "crv", "x", "y")}}
     assert PublicKey.from_jwk(payload["cnf"]["jwk"]).thumbprint() == HOLDER.public.thumbprint()

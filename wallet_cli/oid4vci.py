@@ -10,7 +10,6 @@ the caller commits it.
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,8 +20,10 @@ from urllib.parse import parse_qs, urlsplit
 from keys import KeyHistoryResolver
 from vc import SigningKey, TawtiqError, VerificationReport
 from vc.encoding import json_dumps
+from vc.errors import FormatError
 from vc.jose import sign_compact
 from wallet_cli.checking import HttpStatusResolver, acceptance_problems, check_copy, fetch_key_history, read_copy
+from wallet_cli.documents import answer_object, read_object
 from wallet_cli.errors import NetworkError, RefusedError, UsageError
 from wallet_cli.model import PROFILES, Copy, Diploma, Labels, export_private_key
 from wallet_cli.net import Answer, Http, check_url, origin_of, unexpected
@@ -153,11 +154,9 @@ def parse_offer_link(text: str) -> tuple[str | None, dict[str, Any] | None]:
     if "credential_offer_uri" in values:
         return values["credential_offer_uri"][0], None
     try:
-        document = json.loads(values["credential_offer"][0])
-    except ValueError:
-        raise UsageError("the offer in the link is not JSON", code="offer.invalid") from None
-    if not isinstance(document, dict):
-        raise UsageError("the offer in the link is not a JSON object", code="offer.invalid")
+        document = read_object(values["credential_offer"][0], what="the offer in the link")
+    except FormatError as exc:
+        raise UsageError(exc.summary, code="offer.invalid", found=exc.found, expected=exc.expected) from None
     return None, document
 
 
@@ -219,7 +218,7 @@ def fetch_offer(http: Http, link: str) -> Offer:
             )
         if answer.status != 200:
             raise unexpected(answer, expected="HTTP 200 with the credential offer")
-        document = answer.json_object()
+        document = answer_object(answer)
     assert document is not None
     return parse_offer(document)
 
@@ -258,7 +257,7 @@ def fetch_metadata(http: Http, issuer: str) -> IssuerMetadata:
     answer = http.get(f"{issuer}/.well-known/openid-credential-issuer", what="issuer metadata")
     if answer.status != 200:
         raise unexpected(answer, expected="HTTP 200 with the credential issuer metadata")
-    document = answer.json_object()
+    document = answer_object(answer)
     if document.get("credential_issuer", "").rstrip("/") != issuer:
         raise RefusedError(
             "the issuer metadata names another issuer than the offer",
@@ -275,7 +274,7 @@ def fetch_metadata(http: Http, issuer: str) -> IssuerMetadata:
     oauth = http.get(f"{server}/.well-known/oauth-authorization-server", what="authorization server metadata")
     if oauth.status != 200:
         raise unexpected(oauth, expected="HTTP 200 with the authorization server metadata")
-    token_endpoint = check_url(oauth.json_object().get("token_endpoint"), what="token endpoint")
+    token_endpoint = check_url(answer_object(oauth).get("token_endpoint"), what="token endpoint")
     batch = document.get("batch_credential_issuance")
     batch_size = batch.get("batch_size") if isinstance(batch, Mapping) else 1
     configurations: dict[str, Configuration] = {}
@@ -333,7 +332,7 @@ def redeem(http: Http, metadata: IssuerMetadata, offer: Offer, tx_code: str | No
         )
     if answer.status != 200:
         raise unexpected(answer, expected="HTTP 200 with an access token")
-    body = answer.json_object()
+    body = answer_object(answer)
     token = body.get("access_token")
     if not isinstance(token, str) or not token or str(body.get("token_type", "")).lower() != "bearer":
         raise NetworkError(
@@ -348,7 +347,7 @@ def fetch_nonce(http: Http, metadata: IssuerMetadata) -> str:
     )
     if answer.status != 200:
         raise unexpected(answer, expected="HTTP 200 with a c_nonce")
-    nonce = answer.json_object().get("c_nonce")
+    nonce = answer_object(answer).get("c_nonce")
     if not isinstance(nonce, str) or not nonce:
         raise NetworkError("the nonce endpoint answered without a c_nonce", code="network.unexpected_answer")
     return nonce
@@ -400,7 +399,7 @@ def request_copies(
         raise unexpected(answer, expected="HTTP 200 with the credentials")
     if answer.status != 200:
         raise unexpected(answer, expected="HTTP 200 with the credentials")
-    items = answer.json_object().get("credentials")
+    items = answer_object(answer).get("credentials")
     if not isinstance(items, list) or len(items) != len(keys):
         raise RefusedError(
             "the issuer answered with another number of copies than asked",

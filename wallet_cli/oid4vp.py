@@ -20,7 +20,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import schemas
 from vc import TawtiqError
-from vc.encoding import b64url_json_object
+from vc.encoding import b64url_decode
+from wallet_cli.documents import read_object
 from wallet_cli.errors import RefusedError, UsageError
 from wallet_cli.model import DC_SD_JWT
 from wallet_cli.net import Http, check_url, host_of, origin_of, unexpected
@@ -135,10 +136,12 @@ def parse_request_object(token: str, *, client_id: str, request_uri: str, now: d
     if len(parts) != 3:
         raise _fail("it is not a compact JWT", f"{len(parts)} parts", "header.payload.")
     try:
-        header = b64url_json_object(parts[0], what="request object header")
-        payload = b64url_json_object(parts[1], what="request object payload")
+        header = read_object(b64url_decode(parts[0], what="request object header"), what="request object header")
+        payload = read_object(b64url_decode(parts[1], what="request object payload"), what="request object payload")
     except TawtiqError as exc:
-        raise _fail(f"its header or payload is not base64url JSON ({exc.summary})") from None
+        if exc.code == "format.too_deep":
+            raise _fail(exc.summary, exc.found, exc.expected) from None
+        raise _fail(f"its header or payload is not base64url JSON ({exc.summary})", exc.found, exc.expected) from None
     if header.get("typ") != REQUEST_OBJECT_TYPE:
         raise _fail("its 'typ' is wrong", header.get("typ"), REQUEST_OBJECT_TYPE)
     if header.get("alg") != "none" or parts[2] != "":

@@ -19,6 +19,7 @@ from typing import Any, Final
 from urllib.parse import quote
 
 from common.fetch import same_origin
+from wallet_cli.documents import answer_object
 from wallet_cli.errors import NetworkError, RefusedError
 from wallet_cli.model import Share
 from wallet_cli.net import Answer, Http, check_url, origin_of, unexpected
@@ -87,7 +88,7 @@ def create_share(http: Http, base: str, *, expires_in: timedelta, present: Prese
     _raise_for_refusal(answer.status, _body(answer), what="nonce")
     if answer.status != 200:
         raise unexpected(answer, expected="HTTP 200 with a share nonce")
-    document = answer.json_object()
+    document = answer_object(answer)
     nonce, audience = document.get("nonce"), document.get("audience")
     if not isinstance(nonce, str) or len(nonce) < _MIN_NONCE_CHARS or not isinstance(audience, str):
         raise NetworkError("the verifier's share nonce is malformed", code="network.unexpected_answer", found=document)
@@ -129,7 +130,7 @@ def create_share(http: Http, base: str, *, expires_in: timedelta, present: Prese
 def _body(answer: Answer) -> Mapping[str, Any]:
     """The answer's JSON object, or an empty one when it has none (an error page)."""
     try:
-        return answer.json_object()
+        return answer_object(answer)
     except NetworkError:
         return {}
 
@@ -163,7 +164,7 @@ def open_share(http: Http, url: str) -> LiveShare:
         return LiveShare("unknown")
     if answer.status != 200:
         raise unexpected(answer, expected="HTTP 200 with the verification")
-    body = answer.json_object()
+    body = answer_object(answer)
     report = body.get("report")
     claims = report.get("claims") if isinstance(report, Mapping) else None
     return LiveShare(

@@ -49,6 +49,7 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from vc.encoding import b64url_decode, b64url_encode
 from vc.errors import FormatError
+from wallet_cli.documents import read_object
 from wallet_cli.errors import PassphraseError, StoreCorruptError, UsageError
 from wallet_cli.model import WalletData
 
@@ -171,11 +172,11 @@ class _Envelope:
 
 def _parse_envelope(raw: bytes, *, file_format: str, what: str) -> _Envelope:
     try:
-        document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise _damaged("it is not a complete JSON document (truncated or overwritten?)", what=what) from None
-    if not isinstance(document, dict):
-        raise _damaged("it is not a JSON object", what=what)
+        document = read_object(raw, what="it")
+    except FormatError as exc:
+        if exc.code == "format.too_deep":
+            raise _damaged(f"{exc.summary} ({exc.found})", what=what) from None
+        raise _damaged("it is not a complete JSON object (truncated or overwritten?)", what=what) from None
     if document.get("format") != file_format:
         raise StoreCorruptError(
             f"the {what} is not a {file_format} file",
@@ -201,7 +202,9 @@ def _parse_envelope(raw: bytes, *, file_format: str, what: str) -> _Envelope:
     salt = _unb64(kdf_document.get("salt"), "kdf.salt")
     if len(salt) < _SALT_BYTES:
         raise _damaged("its salt is too short", what=what)
-    header = {name: document[name] for name in ("format", "version", "kdf", "cipher", "check") if name in document}
+    header: dict[str, Any] = {
+        name: document[name] for name in ("format", "version", "kdf", "cipher", "check") if name in document
+    }
     if set(document) != {*header, "nonce", "ciphertext"}:
         raise _damaged("it has missing or unexpected members", what=what)
     nonce = _unb64(document.get("nonce"), "nonce")

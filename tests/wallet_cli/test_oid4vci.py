@@ -83,3 +83,30 @@ def test_error_answers_are_read_as_oauth_objects_and_as_problem_details() -> Non
     )
     assert problem.oauth_error() == ("offer.gone", "the offer has expired; found 2026-07-01")
     assert answer(502, b"<html>", "text/html").oauth_error() == ("http_502", "<html>")
+
+
+def deep_offer_link(depth: int) -> str:
+    """An offer link whose offer carries a list nested ``depth`` levels (brackets unescaped, as pasted)."""
+    head = quote('{"credential_issuer": "https://bac.example.ma", "credential_configuration_ids": ')
+    return f"openid-credential-offer://?credential_offer={head}{'[' * depth}{']' * depth}{quote('}')}"
+
+
+@pytest.mark.parametrize(
+    ("depth", "message"),
+    [
+        (65, "the offer in the link is nested too deeply; found > 64 levels; expected at most 64 levels"),
+        (3000, "the offer in the link is not JSON; found depth limit exceeded"),
+    ],
+)
+def test_a_deeply_nested_offer_in_a_link_is_refused_clearly(depth: int, message: str) -> None:
+    with pytest.raises(UsageError) as refused:
+        parse_offer_link(deep_offer_link(depth))
+    assert refused.value.code == "offer.invalid"
+    assert message in str(refused.value)
+
+
+def test_an_offer_nested_as_deep_as_the_engine_walks_is_read() -> None:
+    _uri, document = parse_offer_link(deep_offer_link(63))
+    assert document is not None
+    with pytest.raises(RefusedError, match="names no credential configuration"):
+        parse_offer(document)

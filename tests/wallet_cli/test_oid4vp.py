@@ -55,6 +55,14 @@ def token(body: dict[str, Any], header: dict[str, Any] | None = None, signature:
     return f"{b64url_encode(json.dumps(head).encode())}.{b64url_encode(json.dumps(body).encode())}.{signature}"
 
 
+def nested(depth: int) -> Any:
+    """A list nested ``depth`` levels deep."""
+    value: Any = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
 def parse(text: str, client_id: str = CLIENT_ID) -> Any:
     return parse_request_object(text, client_id=client_id, request_uri=REQUEST_URI, now=NOW)
 
@@ -98,6 +106,12 @@ def test_paths_inside_a_claim_and_always_visible_claims_are_understood() -> None
         (token(payload(response_mode="direct_post.jwt")), "request.unsupported", "response mode"),
         (token(payload(aud="https://other-wallet.example")), "request.invalid", "addressed to another wallet"),
         (token(payload(nonce="short")), "request.invalid", "nonce"),
+        (token(payload(client_metadata=nested(64))), "request.invalid", "request object payload is nested too deeply"),
+        (
+            f"{b64url_encode(json.dumps({'alg': 'none'}).encode())}.{b64url_encode(b'[' * 3000 + b']' * 3000)}.",
+            "request.invalid",
+            "depth limit exceeded",
+        ),
         (token(payload(exp=int((NOW - timedelta(minutes=5)).timestamp()))), "request.expired", "expired"),
         (token(payload(iat=int((NOW + timedelta(hours=1)).timestamp()))), "request.invalid", "in the future"),
         (token(payload(dcql_query=None)), "request.invalid", "no DCQL query"),

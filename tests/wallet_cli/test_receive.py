@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import json
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -311,3 +313,51 @@ def test_a_copy_tampered_with_in_flight_is_refused(
     assert result.exit_code == 1
     assert code in result.stderr
     assert "nothing was stored" in result.stderr
+
+
+def test_a_deeply_nested_offer_in_the_link_is_refused_clearly(wallet: Wallet) -> None:
+    head = quote('{"credential_issuer": "https://bac.example.ma", "credential_configuration_ids": ')
+    link = f"openid-credential-offer://?credential_offer={head}{'[' * 3000}{']' * 3000}{quote('}')}"
+    with unchanged(wallet):
+        result = wallet("receive", link, "--tx-code", "123456", "--json")
+    assert result.exit_code == 2, result.stderr
+    assert "the offer in the link is not JSON; found depth limit exceeded" in result.stderr
+    assert '"code": "offer.invalid"' in result.stdout
+
+
+class Deepening(httpx.BaseTransport):
+    """Passes requests to the network, except that one path answers a JSON object nested ``depth`` levels."""
+
+    def __init__(self, certificate: Path, path: str, depth: int) -> None:
+        self.inner = httpx.HTTPTransport(verify=ssl.create_default_context(cafile=str(certificate)))
+        self.path, self.depth = path, depth
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if not request.url.path.startswith(self.path):
+            return self.inner.handle_request(request)
+        body = b'{"credential_issuer": "x", "display": ' + b"[" * self.depth + b"]" * self.depth + b"}"
+        return httpx.Response(200, content=body, headers={"Content-Type": "application/json"})
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+@pytest.mark.parametrize("path", ["/offers/", "/.well-known/openid-credential-issuer"])
+@pytest.mark.parametrize(
+    ("depth", "code", "message"),
+    [
+        (65, "network.too_deep", "answer is nested too deeply; found > 64 levels; expected at most 64 levels"),
+        (3000, "network.not_json", "answer is not JSON; found depth limit exceeded in HTTP 200"),
+    ],
+)
+def test_a_deeply_nested_offer_or_issuer_metadata_is_refused_clearly(
+    wallet: Wallet, platform: Platform, monkeypatch: pytest.MonkeyPatch, path: str, depth: int, code: str, message: str
+) -> None:
+    monkeypatch.setattr(runtime, "http_transport", lambda: Deepening(platform.issuer.certificate, path, depth))
+    offer = platform.issuer.offer(platform.issuer.graduate()["cnie"])
+    with unchanged(wallet):
+        result = wallet("receive", offer.offer_uri, "--tx-code", offer.tx_code, "--json")
+    assert result.exit_code == 2, (result.stderr, result.exception)
+    error = json.loads(result.stdout)["error"]
+    assert error["code"] == code
+    assert message in error["message"]

@@ -304,3 +304,15 @@ def test_strong_parameters_are_the_default() -> None:
     assert Store(Path("x")).kdf == STRONG_KDF
     assert STRONG_KDF.n >= 2**17
     KdfParams(n=2**17, r=8, p=1).check()
+
+
+@pytest.mark.parametrize(
+    ("depth", "message"),
+    [(65, "it is nested too deeply (> 64 levels)"), (3000, "it is not a complete JSON object")],
+)
+def test_a_backup_nested_too_deeply_is_refused_as_damaged(depth: int, message: str) -> None:
+    raw = b'{"format": "tawtiq-wallet-backup", "kdf": ' + b"[" * depth + b"]" * depth + b"}"
+    with pytest.raises(StoreCorruptError) as refused:
+        read_backup(raw, b"backup passphrase 1")
+    assert refused.value.code == "store.corrupt"
+    assert f"the backup is damaged: {message}" in str(refused.value)

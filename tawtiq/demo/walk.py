@@ -13,8 +13,10 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -141,7 +143,7 @@ class Walk:
         """Start ``tawtiq serve …`` in its own session and wait until ``health`` answers 200."""
         log = self.directory / f"{name}.log"
         self.console.print(Text(f"$ tawtiq {' '.join(arguments)}   (log: {log})", style="bold cyan"))
-        with log.open("wb") as output:
+        with _interruptions_deferred(), log.open("wb") as output:
             process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
                 [sys.executable, "-m", "tawtiq", *arguments],
                 env=env,
@@ -149,7 +151,7 @@ class Walk:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # Ctrl-C reaches the demo, which stops the services in order
             )
-        self.processes.append((name, process))
+            self.processes.append((name, process))
         deadline = time.monotonic() + _STARTUP_SECONDS
         while True:
             if process.poll() is not None:
@@ -182,6 +184,32 @@ class Walk:
                 process.wait(timeout=5)
             self.console.print(Text(f"{name} stopped", style="dim"))
         self.processes.clear()
+
+
+@contextmanager
+def _interruptions_deferred() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM while a service is being started, then act on them as usual.
+
+    Arriving inside ``Popen``, they would interrupt it after the child was forked but before the demo knew
+    of it: the service would keep running after the demo stopped. Held, they are raised again once the
+    process is on the list :meth:`Walk.stop` walks.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+
+    def hold(number: int, _frame: object) -> None:
+        held.append(number)
+
+    previous = {kind: signal.signal(kind, hold) for kind in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for kind, handler in previous.items():
+            signal.signal(kind, handler)
+        for number in dict.fromkeys(held):
+            signal.raise_signal(number)
 
 
 def _tail(path: Path, lines: int = 30) -> str:

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from tawtiq import demo
 from tawtiq.cli import app
+from tawtiq.demo import walk
 from vc import Verdict
 
 # ---------------------------------------------------------------------------------------------- the platform
@@ -137,6 +138,22 @@ def test_a_demo_stopped_midway_stops_its_services(tmp_path: Path) -> None:
     rest, _ = process.communicate(timeout=30)
     assert "issuer stopped" in rest, "".join(seen) + rest
     assert not _listening(issuer)
+
+
+def test_a_stop_signal_while_a_service_starts_waits_until_the_demo_knows_the_process() -> None:
+    received: list[str] = []
+
+    def handler(_number: int, _frame: object) -> None:
+        received.append("stop")
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        with walk._interruptions_deferred():
+            os.kill(os.getpid(), signal.SIGTERM)
+            received.append("process recorded")
+        assert received == ["process recorded", "stop"]
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def test_tawtiq_demo_help_explains_the_options() -> None:

@@ -72,24 +72,6 @@ class ServiceUnavailableError(UpstreamError):
     status_code: int = 503
 
 
-class FetchError(UpstreamError):
-    """An issuer's server could not be reached, answered with an error, or sent something unusable."""
-
-    default_code = "fetch.failed"
-
-
-class ResponseTooLargeError(FetchError):
-    """A fetched document exceeds its size bound (by Content-Length or by the bytes actually received)."""
-
-    default_code = "fetch.too_large"
-
-
-class UrlRefusedError(CredentialError):
-    """A URL may not be fetched: not https (or loopback http), or not on a trusted issuer's origin."""
-
-    default_code = "fetch.url_refused"
-
-
 def http_status_of(error: TawtiqError) -> int:
     """The HTTP status an error maps to: its own, else 400 for input faults and 503 for upstream faults."""
     status = getattr(error, "status_code", None)

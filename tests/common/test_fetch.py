@@ -42,6 +42,8 @@ BOUNDS = Timeouts(connect_seconds=2, read_seconds=5, total_seconds=1.5)
         ("https:///path", None),
         ("https://bac.example.ma:99999/", None),
         ("not a url", None),
+        ("https://bac.example.ma:8443/x", "https://bac.example.ma:8443"),
+        ("/relative", None),
     ],
 )
 def test_origins_are_computed_carefully(url: str, origin: str | None) -> None:
@@ -61,6 +63,8 @@ def test_same_origin_needs_two_origins() -> None:
     [
         ("http://bac.example.ma/", "fetch.url_insecure"),
         ("http://10.0.0.1/", "fetch.url_insecure"),
+        ("http://169.254.169.254/latest", "fetch.url_insecure"),
+        ("gopher://x", "fetch.url_invalid"),
         ("file:///etc/passwd", "fetch.url_invalid"),
         ("https://user:pw@bac.example.ma/", "fetch.url_invalid"),
         ("", "fetch.url_invalid"),
@@ -85,8 +89,10 @@ def test_https_and_loopback_http_may_be_fetched() -> None:
 def test_cache_control() -> None:
     assert max_age_of("public, max-age=60") == 60
     assert max_age_of('s-maxage="30"') == 30
+    assert max_age_of("s-maxage=10, max-age=300") == 10
     assert max_age_of("no-store") == 0
     assert max_age_of(None) is None
+    assert max_age_of("private") is None
 
 
 def _mocked(handler, total: float = 5) -> HttpFetcher:

@@ -24,6 +24,11 @@ PLAIN_JWKS = {"keys": [{k: v for k, v in KEY.public.jwk.items() if k != "kid"} |
 
 
 def test_where_the_keys_are() -> None:
+    assert jwt_vc_issuer_metadata_url("https://bac.example.ma") == "https://bac.example.ma/.well-known/jwt-vc-issuer"
+    assert did_web_document_url("did:web:bac.example.ma") == "https://bac.example.ma/.well-known/did.json"
+    assert did_web_document_url("did:web:example.ma:men:bac") == "https://example.ma/men/bac/did.json"
+    assert did_web_document_url("did:web:localhost%3A8443") == "https://localhost:8443/.well-known/did.json"
+    assert did_web_document_url("did:key:z6Mk") is None
     assert jwt_vc_issuer_metadata_url("https://example.ma/tenants/men/") == (
         "https://example.ma/.well-known/jwt-vc-issuer/tenants/men"
     )

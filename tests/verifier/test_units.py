@@ -1,5 +1,5 @@
-"""Smaller pieces of the verifier: bounded fetching, URLs and origins, escaping, messages, sealing, trust lists,
-did:web issuers, memory-only verification."""
+"""Smaller pieces of the verifier: its GETs over the shared fetcher, escaping, messages, sealing, trust lists,
+did:web issuers, memory-only verification (URLs, origins and the fetcher's bounds: tests/common)."""
 
 from __future__ import annotations
 
@@ -16,10 +16,6 @@ from common.fetch import (
     FetchError,
     HttpFetcher,
     ResponseTooLargeError,
-    UrlRefusedError,
-    check_fetchable,
-    max_age_of,
-    origin_of,
 )
 from tests.verifier.fake_issuer import CONTEXTS, Answer, FakeIssuer
 from vc import BitOrder, ConfigurationError, Profile, StatusList, issue, issue_bitstring_status_list
@@ -28,10 +24,9 @@ from verifier.errors import NeedsIOError
 from verifier.fetch import Fetcher
 from verifier.html import Markup, escape, tag
 from verifier.io_context import memory_only
-from verifier.issuers import jwt_vc_issuer_metadata_url
 from verifier.messages import as_locale, check_message, format_age, lookup
 from verifier.sealing import UnsealError, open_sealed, public_key_for, seal, seal_to, unseal
-from verifier.trust import TrustedIssuers, did_web_document_url
+from verifier.trust import TrustedIssuers
 from verifier.verification import Expectations
 
 
@@ -80,51 +75,6 @@ def test_conditional_requests_send_the_etag():
 
     fetched = _fetcher(handler).get("https://issuer.example/", accept="*/*", max_bytes=100, etag='"a"')
     assert (fetched.status, fetched.etag, fetched.max_age_seconds, seen) == (304, '"a"', 60, ['"a"'])
-
-
-@pytest.mark.parametrize(
-    ("url", "origin"),
-    [
-        ("https://Bac.Example.MA/path?q", "https://bac.example.ma"),
-        ("https://bac.example.ma:443/", "https://bac.example.ma"),
-        ("https://bac.example.ma:8443/x", "https://bac.example.ma:8443"),
-        ("http://[::1]:80/", "http://[::1]"),
-        ("https://user@bac.example.ma/", None),
-        ("ftp://bac.example.ma/", None),
-        ("https://bac.example.ma:99999/", None),
-        ("/relative", None),
-    ],
-)
-def test_origins(url, origin):
-    assert origin_of(url) == origin
-
-
-def test_only_https_or_loopback_http_may_be_fetched():
-    assert check_fetchable("https://bac.example.ma/x") == "https://bac.example.ma"
-    assert check_fetchable("http://127.0.0.1:8100/x") == "http://127.0.0.1:8100"
-    for url in ("http://bac.example.ma/", "http://169.254.169.254/latest", "file:///etc/passwd", "gopher://x"):
-        with pytest.raises(UrlRefusedError):
-            check_fetchable(url)
-
-
-def test_cache_control():
-    assert max_age_of("public, max-age=300") == 300
-    assert max_age_of("s-maxage=10, max-age=300") == 10
-    assert max_age_of("no-store") == 0
-    assert max_age_of(None) is None
-    assert max_age_of("private") is None
-
-
-def test_metadata_and_did_web_urls():
-    assert jwt_vc_issuer_metadata_url("https://bac.example.ma") == "https://bac.example.ma/.well-known/jwt-vc-issuer"
-    assert (
-        jwt_vc_issuer_metadata_url("https://example.ma/tenants/men")
-        == "https://example.ma/.well-known/jwt-vc-issuer/tenants/men"
-    )
-    assert did_web_document_url("did:web:bac.example.ma") == "https://bac.example.ma/.well-known/did.json"
-    assert did_web_document_url("did:web:example.ma:men:bac") == "https://example.ma/men/bac/did.json"
-    assert did_web_document_url("did:web:localhost%3A8443") == "https://localhost:8443/.well-known/did.json"
-    assert did_web_document_url("did:key:z6Mk") is None
 
 
 def test_trust_lists_naming_unfetchable_issuers_are_refused():

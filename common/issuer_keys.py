@@ -17,7 +17,6 @@ the credential may be fine, its issuer's publication is not usable now.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -25,7 +24,8 @@ from urllib.parse import unquote, urlsplit
 
 from common.fetch import Fetcher, FetchError, origin_of, same_origin
 from keys import KeyHistory, foreign_key_history
-from vc.errors import TawtiqError
+from vc.encoding import check_depth, json_loads
+from vc.errors import FormatError, TawtiqError
 
 JWT_VC_ISSUER_PATH: Final = "/.well-known/jwt-vc-issuer"
 _JSON: Final = "application/json"
@@ -187,10 +187,15 @@ def _check_ok(status: int, url: str) -> None:
 
 
 def _json_object(body: bytes, url: str) -> Mapping[str, Any]:
+    """The engine's strict parser, and no deeper than the engine walks: hostile nesting is an error, not a crash."""
     try:
-        value = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise IssuerKeysError(f"{url} did not send JSON", found=str(exc), expected="a JSON object") from exc
+        value = json_loads(body, what=url)
+    except FormatError as exc:
+        raise IssuerKeysError(f"{url} did not send JSON", found=exc.found, expected="a JSON object") from exc
     if not isinstance(value, Mapping):
         raise IssuerKeysError(f"{url} did not send a JSON object", found=type(value).__name__, expected="an object")
+    try:
+        check_depth(value, what=url)
+    except FormatError as exc:
+        raise IssuerKeysError(f"{url} sent JSON nested too deeply", found=exc.found, expected=exc.expected) from exc
     return value

@@ -118,3 +118,14 @@ def test_failed_fetches() -> None:
     assert caught.value.code == "fetch.too_large"
     with pytest.raises(UrlRefusedError):
         fetch_issuer_keys(fake, "http://bac.example.ma", max_bytes=10_000)
+
+
+@pytest.mark.parametrize(
+    ("depth", "message"), [(65, "sent JSON nested too deeply"), (3000, "did not send JSON; found depth limit exceeded")]
+)
+def test_deeply_nested_metadata_is_refused_clearly(depth: int, message: str) -> None:
+    fake = FakeFetcher()
+    fake.text(METADATA, '{"issuer": "x", "jwks": ' + "[" * depth + "]" * depth + "}", content_type="application/json")
+    with pytest.raises(IssuerKeysError, match=message) as caught:
+        fetch_issuer_keys(fake, ISSUER, max_bytes=100_000)
+    assert caught.value.code == "key.metadata_invalid"

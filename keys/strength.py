@@ -14,9 +14,6 @@ import math
 from dataclasses import dataclass
 from typing import Final
 
-from zxcvbn import zxcvbn
-from zxcvbn.time_estimates import display_time
-
 
 @dataclass(frozen=True)
 class GuessBound:
@@ -131,6 +128,11 @@ class Weakness:
 
 def estimate_weakness(secret: str, *, bound: GuessBound) -> Weakness | None:
     """Return why ``secret`` needs fewer guesses than ``bound`` asks, or ``None`` when it needs enough."""
+    # Imported here: zxcvbn builds its dictionaries on import (~40 ms), which the wallet's commands, importing
+    # ``keys`` for the key history, never need.
+    from zxcvbn import zxcvbn
+    from zxcvbn.time_estimates import display_time
+
     result = zxcvbn(secret[:_MAX_JUDGED_CHARS], user_inputs=list(LOCAL_WORDS))
     guesses = float(result["guesses"])
     if guesses >= bound.min_guesses:

@@ -21,7 +21,7 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 
-from common.fetch import origin_of
+from common.fetch import same_origin
 from verifier import pages
 from verifier.deps import LANGUAGE_COOKIE, ClientAddress, LocaleDep, ServicesDep
 from verifier.errors import GoneError, NotFoundError, RequestError
@@ -59,7 +59,7 @@ def share_link_id(text: str, public_url: str) -> str | None:
     """The id of a share link of this verifier (``{public_url}/s/{id}``), or None."""
     if not text.startswith(("https://", "http://")):
         return None
-    if origin_of(text) != origin_of(public_url):
+    if not same_origin(text, public_url):
         return None
     match = _SHARE_PATH.fullmatch(urlsplit(text).path)
     return match.group(1) if match else None

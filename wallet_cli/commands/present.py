@@ -9,6 +9,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 import schemas
+from common.fetch import same_origin
 from vc import present
 from wallet_cli import checking, oid4vp, render
 from wallet_cli.commands import runtime
@@ -60,7 +61,7 @@ def _describe_request(
             "⚠ UNKNOWN VERIFIER: you have never answered this address and it is not on your list of known verifiers.\n",
             style="bold red",
         )
-    if request.request_uri and origin_of(request.request_uri) != request.verifier_origin:
+    if request.request_uri and not same_origin(request.request_uri, request.response_uri):
         lines.append(f"The request itself came from another site: {origin_of(request.request_uri)}.\n", style="yellow")
     ui.err.print(Panel(lines, title="Presentation request", border_style="cyan"))
     if request.claims:

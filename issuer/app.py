@@ -24,6 +24,7 @@ from starlette.middleware import Middleware
 
 from common.service import Clock, SystemClock, service_app
 from common.service.database import ping
+from issuer import audit
 from issuer.api import admin, oid4vci, status, vcalm, wellknown
 from issuer.api.deps import IssuerServices
 from issuer.db import MIGRATIONS, create_database_engine, reading
@@ -48,7 +49,10 @@ def build_services(
 ) -> IssuerServices:
     """The services of one process. Raises :class:`vc.ConfigurationError` if it cannot serve correctly."""
     engine = engine or create_database_engine(settings.resolved_database_url)
+    if not audit.has_audit_key(engine):
+        engine = audit.with_audit_key(engine, audit.audit_key_source(settings))
     MIGRATIONS.prepare(engine, auto_migrate=settings.auto_migrate)
+    audit.audit_key_of(engine)  # a missing audit key stops the service before its first write
     if keyring is None:
         keyring = Keyring.from_settings(settings)
     with reading(engine) as db:

@@ -17,7 +17,7 @@ Concepts, and the table of each:
 * ``credential_offer`` / ``access_token`` / ``nonce_use`` — OpenID4VCI state shared by every replica:
   secrets are stored as hashes only.
 * ``api_token`` — back-office API tokens (hashed) and their roles.
-* ``audit_event`` / ``audit_head`` — the hash-chained audit log and its head.
+* ``audit_event`` / ``audit_head`` — the keyed hash-chained audit log and its head.
 
 Times are timezone-aware UTC in Python (:class:`UTCDateTime`); JSON documents are stored as text so the
 snapshot keeps its exact bytes.
@@ -287,13 +287,17 @@ class AuditEvent(IssuerTable, table=True):
 
 
 class AuditHead(IssuerTable, table=True):
-    """The last event of the chain, one row, locked by every writer so the chain stays linear."""
+    """The last event of the chain, one row, locked by every writer so the chain stays linear.
+
+    ``keyed_from_seq``: the first event linked with the audit key (earlier ones are a plain SHA-256 chain).
+    """
 
     __tablename__ = "audit_head"
 
     id: int = Field(sa_column=Column(Integer(), primary_key=True, autoincrement=False))
     seq: int = Field(sa_column=Column(BigInteger(), nullable=False))
     hash: str = Field(max_length=64)
+    keyed_from_seq: int = Field(sa_column=Column(BigInteger(), nullable=False))
 
 
 #: Names of the issuer's random secrets (see :mod:`issuer.secrets`).

@@ -89,10 +89,12 @@ def current_settings() -> Settings:
 
 
 def open_engine(settings: Settings, *, migrated: bool = True) -> Engine:
-    """The database engine; with ``migrated`` (the default) it raises unless the schema is current."""
-    from issuer.db import create_database_engine, require_current
+    """The database engine, with the audit key; with ``migrated`` (the default) it raises unless the schema
+    is current."""
+    from issuer.audit import keyed_engine
+    from issuer.db import require_current
 
-    engine = create_database_engine(settings.resolved_database_url)
+    engine = keyed_engine(settings)
     if migrated:
         require_current(engine)
     return engine

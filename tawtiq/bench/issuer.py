@@ -162,8 +162,9 @@ def _raw_insert_seconds(engine: Any, table: Table, *, batch: int) -> float:
 
 def records_vs_raw_insert(kind: str, *, count: int, directory: Path) -> dict[str, Any]:
     """Time ``cohort issue`` for ``count`` records against a plain batched INSERT of the same rows."""
+    from issuer.audit import keyed_engine
     from issuer.cohort import ExamSession, import_cohort
-    from issuer.db import create_database_engine, upgrade
+    from issuer.db import upgrade
     from issuer.generate import write_cohort
     from issuer.records import issue_cohort
     from issuer.settings import load_settings
@@ -172,7 +173,7 @@ def records_vs_raw_insert(kind: str, *, count: int, directory: Path) -> dict[str
         if url is None:
             return {"skipped": "PostgreSQL is not reachable (set TAWTIQ_BENCH_DATABASE_URL)"}
         settings = load_settings(_environment(directory, url))
-        engine = create_database_engine(url)
+        engine = keyed_engine(settings)
         upgrade(engine)
         cohort = directory / f"records-{count}.csv"
         if not cohort.exists():
@@ -256,8 +257,9 @@ def credential_endpoint(*, requests: int, concurrency: int, directory: Path) -> 
     """Copies per second of the credential endpoint and its ratio to a trivial endpoint, same server, same load."""
     import httpx
 
+    from issuer.audit import keyed_engine
     from issuer.cohort import ExamSession, import_cohort
-    from issuer.db import create_database_engine, upgrade, writing
+    from issuer.db import upgrade, writing
     from issuer.generate import write_cohort
     from issuer.keyring import Keyring
     from issuer.oid4vci import PRE_AUTHORIZED_GRANT, VC_SD_JWT_CONFIGURATION, create_offer
@@ -272,7 +274,7 @@ def credential_endpoint(*, requests: int, concurrency: int, directory: Path) -> 
     url = f"sqlite:///{directory / 'endpoint.sqlite3'}"
     env_values = _environment(directory, url, issuer)
     settings = load_settings({**env_values, "TAWTIQ_MAX_COPIES_PER_TOKEN": "100"})
-    engine = create_database_engine(url)
+    engine = keyed_engine(settings)
     upgrade(engine)
     cohort = directory / "endpoint.csv"
     tokens_needed = requests // 20 + 1
@@ -395,12 +397,13 @@ import json, resource, sys
 from datetime import UTC, datetime
 from pathlib import Path
 from issuer.cohort import ExamSession, import_cohort
-from issuer.db import create_database_engine, upgrade
+from issuer.audit import keyed_engine
+from issuer.db import upgrade
 from issuer.records import issue_cohort
 from issuer.settings import load_settings
-step, url, cohort = sys.argv[1], sys.argv[2], sys.argv[3]
-settings = load_settings({"TAWTIQ_DATABASE_URL": url})
-engine = create_database_engine(url)
+step, url, cohort, passphrase = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+settings = load_settings({"TAWTIQ_DATABASE_URL": url, "TAWTIQ_KEY_PASSPHRASE": passphrase})
+engine = keyed_engine(settings)
 now = lambda: datetime.now(UTC)
 if step == "import":
     upgrade(engine)
@@ -430,7 +433,7 @@ def peak_memory(*, counts: tuple[int, ...], directory: Path) -> dict[str, Any]:
         for step in ("import", "issue"):
             started = time.perf_counter()
             result = subprocess.run(  # noqa: S603 - our own child, fixed code
-                [sys.executable, "-c", _CHILD, step, url, str(cohort)],
+                [sys.executable, "-c", _CHILD, step, url, str(cohort), _PASSPHRASE],
                 capture_output=True,
                 text=True,
                 check=False,

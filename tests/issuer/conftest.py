@@ -16,8 +16,9 @@ from sqlalchemy import Engine
 
 from common.service import FixedClock
 from issuer.app import create_app
+from issuer.audit import keyed_engine
 from issuer.cohort import ALL_COLUMNS, ExamSession, import_cohort
-from issuer.db import create_database_engine, upgrade, writing
+from issuer.db import upgrade, writing
 from issuer.generate import generate_cohort
 from issuer.keyring import Keyring
 from issuer.oid4vci import OfferCreated, create_offer
@@ -56,7 +57,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 @pytest.fixture
 def engine(settings: Settings) -> Iterator[Engine]:
-    engine = create_database_engine(settings.resolved_database_url)
+    engine = keyed_engine(settings)
     upgrade(engine)
     yield engine
     engine.dispose()

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from issuer.audit import verify_chain
+from issuer.audit import audit_key_source, keyed_engine, verify_chain, with_audit_key
 from issuer.cohort import ExamSession, import_cohort
 from issuer.db import create_database_engine, reading, snapshot, upgrade
 from issuer.generate import write_cohort
@@ -81,7 +81,7 @@ def test_cohort_issue_killed_at_random_points_resumes_to_the_uninterrupted_state
 ) -> None:
     env = {**os.environ, **environment(tmp_path, database_url)}
     settings = load_settings(environment(tmp_path, database_url))
-    engine = create_database_engine(settings.resolved_database_url)
+    engine = keyed_engine(settings)
     upgrade(engine)
     cohort = tmp_path / "cohort.csv"
     write_cohort(cohort, count=12_000, seed=31, session=SESSION)
@@ -124,7 +124,9 @@ def test_cohort_issue_killed_at_random_points_resumes_to_the_uninterrupted_state
     summary = json.loads(resumed.stdout)
     assert (summary["already_had_record"], summary["created"], summary["remaining"]) == (partial, 12_000 - partial, 0)
 
-    reference = create_database_engine(f"sqlite:///{tmp_path / 'reference.sqlite3'}")
+    reference = with_audit_key(
+        create_database_engine(f"sqlite:///{tmp_path / 'reference.sqlite3'}"), audit_key_source(settings)
+    )
     upgrade(reference)
     import_cohort(reference, path=cohort, session=SESSION, actor="test", now=clock())
     issue_cohort(reference, settings=settings, session_name=str(SESSION), actor="test", clock=clock)
@@ -159,7 +161,7 @@ def test_issuer_processes_running_at_once_never_share_a_status_index(
 
     env = {**os.environ, **environment(tmp_path, postgres_url)}
     settings: Settings = load_settings(environment(tmp_path, postgres_url))
-    engine = create_database_engine(settings.resolved_database_url)
+    engine = keyed_engine(settings)
     upgrade(engine)
     earlier, catch_up = ExamSession(2023, "normale"), ExamSession(2024, "rattrapage")
     for session, count, seed in ((SESSION, 6_000, 1), (catch_up, 3_000, 2), (earlier, 20, 3)):

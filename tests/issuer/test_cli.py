@@ -30,7 +30,7 @@ def run(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> A
 
 
 def test_the_registrar_workflow_from_the_command_line(run: Any, tmp_path: Path) -> None:
-    assert json.loads(run("db", "upgrade", "--json").stdout) == {"revision": "0002"}
+    assert json.loads(run("db", "upgrade", "--json").stdout) == {"revision": "0003"}
     assert json.loads(run("db", "status", "--json").stdout)["up_to_date"] is True
     key = json.loads(run("keys", "create", "--json").stdout)
     assert key["state"] == "active"

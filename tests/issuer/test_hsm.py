@@ -29,8 +29,8 @@ from vc.jose import parse_compact
 
 
 def token_environment(tmp_path: Path, database_url: str, token: SoftHsmToken, **extra: str) -> dict[str, str]:
-    """The issuer's variables with the token as key store, and no key passphrase: the token needs none."""
-    values = environment(
+    """The issuer's variables with the token as key store; the key passphrase only keys the audit log."""
+    return environment(
         tmp_path,
         database_url,
         TAWTIQ_KEY_STORE="pkcs11",
@@ -39,8 +39,6 @@ def token_environment(tmp_path: Path, database_url: str, token: SoftHsmToken, **
         TAWTIQ_PKCS11_PIN_FILE=str(token.pin_file),
         **extra,
     )
-    del values["TAWTIQ_KEY_PASSPHRASE"]
-    return values
 
 
 @pytest.fixture
@@ -52,7 +50,6 @@ def settings(tmp_path: Path, database_url: str, softhsm: SoftHsmToken) -> Settin
 def run(tmp_path: Path, database_url: str, softhsm: SoftHsmToken, monkeypatch: pytest.MonkeyPatch) -> Any:
     for name, value in token_environment(tmp_path, database_url, softhsm).items():
         monkeypatch.setenv(name, value)
-    monkeypatch.delenv("TAWTIQ_KEY_PASSPHRASE", raising=False)
     runner = CliRunner()
 
     def invoke(*arguments: str, code: int = 0) -> Any:

@@ -28,8 +28,9 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from issuer.app import create_app as create_issuer_app
+from issuer.audit import keyed_engine
 from issuer.cohort import ExamSession, import_cohort
-from issuer.db import create_database_engine, upgrade, writing
+from issuer.db import upgrade, writing
 from issuer.devtls import ensure_self_signed
 from issuer.generate import generate_cohort
 from issuer.keyring import Keyring
@@ -189,7 +190,7 @@ def start_platform(directory: Path) -> Iterator[Platform]:
             "TAWTIQ_STATUS_TTL_SECONDS": "1",
         }
     )
-    engine = create_database_engine(settings.resolved_database_url)
+    engine = keyed_engine(settings)
     upgrade(engine)
     keys = InMemoryKeyStore()
     keys.create(not_before=datetime.now(UTC) - timedelta(days=1))

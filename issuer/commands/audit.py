@@ -33,7 +33,8 @@ CheckpointFiles = Annotated[
     list[Path] | None,
     typer.Option(
         "--checkpoint",
-        help="A checkpoint written by `tawtiq audit checkpoint` (repeatable): the log must still hold its event.",
+        help="A checkpoint written by `tawtiq audit checkpoint`, or a directory of them (*.jws); repeatable. "
+        "The log must still hold each one's event.",
     ),
 ]
 
@@ -80,20 +81,46 @@ def _read_checkpoints(settings: Settings, paths: list[Path]) -> list[Checkpoint]
 
     if not paths:
         return []
+    from vc.errors import CredentialError
+
     history = open_keyring(settings).history()
     checkpoints = []
-    for path in paths:
+    for path in _checkpoint_files(paths):
         try:
             token = path.read_text(encoding="ascii")
         except (OSError, UnicodeDecodeError) as exc:
             fail(f"error: cannot read the checkpoint {path}: {exc}", EXIT_ERROR)
-        checkpoints.append(read_checkpoint(token, history=history, issuer=settings.issuer_url))
+        try:
+            checkpoints.append(read_checkpoint(token, history=history, issuer=settings.issuer_url))
+        except CredentialError as exc:
+            fail(f"error: the checkpoint {path} is refused: {exc.diagnostics()}", EXIT_REFUSED)
     return checkpoints
+
+
+def _checkpoint_files(paths: list[Path]) -> list[Path]:
+    """The files named, with each directory replaced by its ``*.jws`` files; an empty directory is an error."""
+    files: list[Path] = []
+    for path in paths:
+        if not path.is_dir():
+            files.append(path)
+            continue
+        found = sorted(path.glob("*.jws"))
+        if not found:
+            fail(f"error: no checkpoint (*.jws) in the directory {path}", EXIT_ERROR)
+        files.extend(found)
+    return files
 
 
 @audit_app.command("checkpoint")
 def audit_checkpoint(
-    out: Annotated[Path, typer.Option("--out", help="Where to write the signed checkpoint (a compact JWS).")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="Where to write the signed checkpoint (a compact JWS); in a directory, as "
+            "audit-checkpoint-<event>-<time>.jws.",
+        ),
+    ],
     json_output: JsonOption = False,
 ) -> None:
     """Check the chain, then write its head signed by the issuer's key: keep the file off this machine."""
@@ -112,6 +139,8 @@ def audit_checkpoint(
         now = utcnow()
         signer = open_keyring(settings).signing_key(at=now)
         token = sign_checkpoint(report=report, issuer=settings.issuer_url, signer=signer, now=now)
+    if out.is_dir():
+        out = out / f"audit-checkpoint-{report.head_seq:09d}-{now:%Y%m%dT%H%M%SZ}.jws"
     try:
         with PrivateFile(out, encoding="ascii") as file:
             file.handle.write(token + "\n")

@@ -49,6 +49,7 @@ def _key_change(
     with handled_errors():
         settings = current_settings()
         engine = open_engine(settings)
+        audit.audit_key_of(engine)  # the change must be auditable before the store is touched
         keyring = open_keyring(settings)
         now = utcnow()
         entry = change(keyring, now)

@@ -340,6 +340,7 @@ def test_a_tampered_checkpoint_is_refused(
     run("audit", "checkpoint", "--out", str(checkpoint))
     checkpoint.write_text(tamper(checkpoint.read_text()))
     refused = run("audit", "verify", "--checkpoint", str(checkpoint), code=1)
+    assert f"the checkpoint {checkpoint} is refused" in refused.stderr
     assert message in refused.stderr
 
 
@@ -364,3 +365,27 @@ def test_a_checkpoint_of_another_issuer_is_refused(
 def test_an_unreadable_checkpoint_file_cannot_run(run: Any, tmp_path: Path) -> None:
     missing = run("audit", "verify", "--checkpoint", str(tmp_path / "absent.jws"), code=2)
     assert "cannot read the checkpoint" in missing.stderr
+
+
+def test_checkpoints_kept_in_a_directory_are_written_and_checked_together(
+    run: Any, cli_engine: Engine, clock: Clock, tmp_path: Path
+) -> None:
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    _append_events(cli_engine, clock, 2)
+    first = json.loads(run("audit", "checkpoint", "--out", str(kept), "--json").stdout)
+    assert Path(first["out"]).name.startswith("audit-checkpoint-000000003-")
+    _append_events(cli_engine, clock, 2)
+    run("audit", "checkpoint", "--out", str(kept))
+    assert "consistent with 2 checkpoints" in run("audit", "verify", "--checkpoint", str(kept)).stdout
+    with writing(cli_engine) as db:
+        db.execute(text("DELETE FROM audit_event WHERE seq > 3"))
+        kept_hash = db.execute(text("SELECT hash FROM audit_event WHERE seq = 3")).scalar_one()
+        db.execute(text("UPDATE audit_head SET seq = 3, hash = :h WHERE id = 1"), {"h": kept_hash})
+    assert "saw event 5" in run("audit", "verify", "--checkpoint", str(kept), code=1).stdout
+
+
+def test_an_empty_checkpoint_directory_is_not_a_pass(run: Any, tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert "no checkpoint (*.jws) in the directory" in run("audit", "verify", "--checkpoint", str(empty), code=2).stderr

@@ -119,6 +119,16 @@ def test_a_wrong_pin_is_a_clear_error(
     assert "00000000" not in failed.stderr + failed.stdout
 
 
+def test_without_the_passphrase_no_key_changes_unaudited(
+    run: Any, softhsm: SoftHsmToken, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run("db", "upgrade")
+    monkeypatch.delenv("TAWTIQ_KEY_PASSPHRASE")
+    failed = run("keys", "create", code=2)
+    assert "key.passphrase_missing" in failed.stderr
+    assert json.loads(run("keys", "list", "--json").stdout) == [], "no key was made without its audit event"
+
+
 def test_a_missing_module_is_a_clear_error(run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TAWTIQ_PKCS11_MODULE", str(tmp_path / "libmissing.so"))
     failed = run("keys", "list", code=2)

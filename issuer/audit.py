@@ -11,8 +11,11 @@ find it on their engine (:func:`with_audit_key`); a session whose engine has non
 
 Databases that had events before the chain was keyed keep them as they were: ``audit_head.keyed_from_seq``
 (set by migration ``0003`` to the next sequence number) is the first keyed event; earlier events are
-checked as the plain SHA-256 chain they were written as. ``audit_head`` holds the last sequence number and
-hash: every writer locks it, so the chain stays linear however many processes write.
+checked as the plain SHA-256 chain they were written as (new events are always keyed). The switch-over
+point is itself in the database: moving it forward to pass rewritten events off as plain ones is seen only
+against a checkpoint, which records it; ``tawtiq audit verify`` says how many events predate the key.
+``audit_head`` holds the last sequence number and hash: every writer locks it, so the chain stays linear
+however many processes write.
 
 Cutting the log's tail and rewinding the head to the last remaining event leaves a valid chain; only a
 copy of the head kept elsewhere shows it. :mod:`issuer.audit_checkpoint` signs such copies, and

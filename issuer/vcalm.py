@@ -7,7 +7,8 @@
                     "credentialSubject": {"cnie": "BE123456", "session": {"year": 2024, "type": "normale"}, ...}},
      "options": {"credentialId": "urn:uuid:..."}}
 
-The issuer signs only what its registry holds: the subject's ``cnie`` and ``session`` name the record;
+The issuer signs only what its registry holds: the subject's ``cnie`` and ``session`` name the record
+(parsed as :class:`schemas.Cnie` and :class:`schemas.ExamSession`; a malformed one is refused with 400);
 any other claim given must equal the record's (a mismatch is refused with the names of the claims that
 differ, never their values). ``issuer``, ``id`` and ``options.credentialId`` are optional and, when given,
 must be this issuer and the record's credential id. The answer (201) is an unbound W3C ``vc+sd-jwt``
@@ -110,12 +111,18 @@ def issue_credential(
             "'credentialSubject' must name the graduate: 'cnie' and 'session'",
             expected='{"cnie": "...", "session": {"year": 2024, "type": "normale"}}',
         )
-    session_name = f"{session.get('year')}-{session.get('type')}"
+    try:
+        graduate_cnie = schemas.Cnie.parse(cnie)
+        session_name = str(schemas.ExamSession.parse(f"{session.get('year')}-{session.get('type')}"))
+    except schemas.SubjectError as exc:
+        raise _bad(
+            "'credentialSubject' names no graduate: " + "; ".join(problem.message for problem in exc.problems),
+            found=[problem.found for problem in exc.problems],
+            expected=[problem.expected for problem in exc.problems],
+        ) from exc
     with writing(engine) as db:
         graduate = db.execute(
-            select(Graduate).where(
-                col(Graduate.session) == session_name, col(Graduate.cnie) == schemas.normalise_identifier(cnie)
-            )
+            select(Graduate).where(col(Graduate.session) == session_name, col(Graduate.cnie) == str(graduate_cnie))
         ).scalar_one_or_none()
         if graduate is None:
             raise NotFoundError(

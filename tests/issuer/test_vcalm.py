@@ -116,6 +116,12 @@ def test_vcalm_suspension_is_reversible(client: TestClient, engine: Engine, coho
             "vcalm.claims_mismatch",
         ),
         (lambda body: body["credential"]["credentialSubject"].update(cnie="ZZ999999"), 404, "diploma.unknown"),
+        (lambda body: body["credential"]["credentialSubject"].update(cnie="12-AB"), 400, "vcalm.request_invalid"),
+        (
+            lambda body: body["credential"]["credentialSubject"].update(session={"year": 2024, "type": "summer"}),
+            400,
+            "vcalm.request_invalid",
+        ),
         (lambda body: body["credential"].update(issuer="https://evil.example"), 400, "vcalm.request_invalid"),
         (lambda body: body["credential"].update(type=["VerifiableCredential"]), 400, "vcalm.request_invalid"),
         (
@@ -140,6 +146,7 @@ def test_vcalm_issue_refuses_what_the_registry_does_not_hold(
     assert response.json()["type"] == f"https://tawtiq.ma/ns/problems#{error}"
     if error == "vcalm.claims_mismatch":
         assert response.json()["found"] == ["generalAverage"], "names the claim, never its value"
+    assert "12-AB" not in response.text, "a malformed CNIE is never echoed"
 
 
 def test_roles_guard_the_back_office(client: TestClient, engine: Engine, cohort: Cohort, clock: Clock) -> None:

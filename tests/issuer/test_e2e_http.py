@@ -119,7 +119,7 @@ def test_a_graduate_redeems_an_offer_over_https_and_a_revocation_reaches_the_ver
                 (c.name, c.code, c.message) for c in report.checks if c.outcome != "passed"
             ]
 
-        revoked = json.loads(_run(env, "diploma", "revoke", cnie, "--reason", "fraud established", "--json"))
+        revoked = json.loads(_run(env, "diploma", "revoke", cnie, "--reason", "fraud established", "--json", "--yes"))
         assert (revoked["after"], revoked["copies"]) == ("revoked", 4)
         for credential, number in issued:
             report = verify_copy(

@@ -33,7 +33,7 @@ from issuer.keyring import Keyring
 from issuer.oid4vci import purge_expired
 from issuer.secrets import load_secrets
 from issuer.settings import Settings
-from issuer.status import StatusPublisher
+from issuer.status import StatusPublisher, expire_lists_with_other_ttl
 from vc.errors import TawtiqError
 
 logger = logging.getLogger("tawtiq.issuer")
@@ -52,6 +52,8 @@ def build_services(
     if not audit.has_audit_key(engine):
         engine = audit.with_audit_key(engine, audit.audit_key_source(settings))
     MIGRATIONS.prepare(engine, auto_migrate=settings.auto_migrate)
+    clock = clock or SystemClock()
+    expire_lists_with_other_ttl(engine, ttl_seconds=settings.status_ttl_seconds, now=clock.now())
     audit.audit_key_of(engine)  # a missing audit key stops the service before its first write
     if keyring is None:
         keyring = Keyring.from_settings(settings)
@@ -64,7 +66,7 @@ def build_services(
         keyring=keyring,
         secrets=secrets,
         publisher=publisher,
-        clock=clock or SystemClock(),
+        clock=clock,
     )
 
 

@@ -26,7 +26,7 @@ Variables (all optional except where noted):
 ``TAWTIQ_KEY_PASSPHRASE``         the key passphrase, or ``TAWTIQ_KEY_PASSPHRASE_FILE`` naming a file
 ``TAWTIQ_STATUS_LIST_SIZE``       entries per status-list shard (default and minimum 131072)
 ``TAWTIQ_STATUS_MAX_SHARDS``      shards the registry may open before allocation fails (default 10000)
-``TAWTIQ_STATUS_TTL_SECONDS``     how long clients and CDNs may cache a list (default 300)
+``TAWTIQ_STATUS_TTL_SECONDS``     how long clients and CDNs may cache a list (default 60; re-signed on change)
 ``TAWTIQ_STATUS_VALIDITY_SECONDS`` lifetime (``exp``/``validUntil``) of a signed list (default 86400)
 ``TAWTIQ_OFFER_TTL_SECONDS``      lifetime of a credential offer and its pre-authorized code (1800)
 ``TAWTIQ_TX_CODE_LENGTH``         digits of the transaction code (PIN) (default 6)
@@ -88,7 +88,7 @@ class Settings(ServiceSettings):
 
     status_list_size: int = Field(default=MIN_STATUS_LIST_SIZE, ge=MIN_STATUS_LIST_SIZE, le=1 << 26)
     status_max_shards: int = Field(default=10_000, ge=1)
-    status_ttl_seconds: PositiveSeconds = 300
+    status_ttl_seconds: PositiveSeconds = 60
     status_validity_seconds: PositiveSeconds = 86_400
 
     offer_ttl_seconds: PositiveSeconds = 1_800

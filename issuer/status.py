@@ -30,6 +30,8 @@ Publication (wire format)
     change bumps the version of every shard holding one of the diploma's slots; the next request for
     such a list signs a new document, so a revocation reaches verifiers (and CDNs) within the TTL.
     Unchanged lists are re-signed when half their validity has passed, so a cached copy never expires.
+    A stored list whose ``ttl`` is not the current setting is re-signed at the next request after the
+    service starts (:func:`expire_lists_with_other_ttl`), so a shorter TTL takes effect at once.
 """
 
 from __future__ import annotations
@@ -67,6 +69,8 @@ from issuer.models import (
 from issuer.permutation import IndexPermutation
 from issuer.settings import Settings
 from vc import BitOrder, ContextRegistry, StatusList, issue_bitstring_status_list, issue_token_status_list
+from vc.encoding import b64url_json_object
+from vc.errors import TawtiqError
 from vc.statuslist import STATUS_INVALID, STATUS_SUSPENDED
 
 
@@ -481,3 +485,44 @@ class StatusPublisher:
                 where=publications.c.version <= statement.excluded.version,
             )
             session.execute(statement)
+
+
+def expire_lists_with_other_ttl(engine: Engine, *, ttl_seconds: int, now: datetime) -> int:
+    """Make every stored list whose ``ttl`` is not ``ttl_seconds`` due for re-signing now; returns how many.
+
+    A signed list carries the TTL it was signed with, and a stored one is otherwise reused until half its
+    validity has passed (up to 12 hours by default): without this, lowering ``TAWTIQ_STATUS_TTL_SECONDS``
+    would leave verifiers caching lists for the old TTL that long. Called when a service starts; the next
+    request for such a list signs a new document (:meth:`StatusPublisher.get`). A token that cannot be read
+    is re-signed too.
+    """
+    with reading(engine) as session:
+        stored = session.execute(
+            select(col(StatusPublication.shard), col(StatusPublication.kind), col(StatusPublication.token))
+        ).all()
+    stale = [(shard, kind) for shard, kind, token in stored if _signed_ttl_seconds(token, kind) != ttl_seconds]
+    if not stale:
+        return 0
+    publications = table(StatusPublication)
+    with writing(engine) as session:
+        session.execute(
+            update(publications)
+            .where(publications.c.shard == bindparam("s"), publications.c.kind == bindparam("k"))
+            .values(refresh_after=now),
+            [{"s": shard, "k": kind} for shard, kind in stale],
+        )
+    return len(stale)
+
+
+def _signed_ttl_seconds(token: str, kind: str) -> float | None:
+    """The ``ttl`` a stored list was signed with, in seconds (``None`` if absent or unreadable)."""
+    try:
+        payload = b64url_json_object(token.split(".")[1], what="status list payload")
+    except (IndexError, TawtiqError):
+        return None
+    if kind == ListKind.TOKEN.value:
+        ttl = payload.get("ttl")
+        return float(ttl) if isinstance(ttl, int | float) else None
+    subject = payload.get("credentialSubject")
+    ttl_ms = subject.get("ttl") if isinstance(subject, dict) else None
+    return ttl_ms / 1000 if isinstance(ttl_ms, int | float) else None

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
+from issuer.app import create_app
 from issuer.db import reading, writing
 from issuer.errors import ConflictError
+from issuer.keyring import Keyring
 from issuer.oid4vci import DC_SD_JWT_CONFIGURATION, VC_SD_JWT_CONFIGURATION
 from issuer.permutation import IndexPermutation
 from issuer.records import resolve
-from issuer.settings import Settings
+from issuer.settings import Settings, load_settings
 from issuer.status import StatusAction, allocate, change_status
-from tests.issuer.conftest import ISSUER, Clock, Cohort, OfferFactory
+from tests.issuer.conftest import ISSUER, Clock, Cohort, OfferFactory, environment
 from tests.issuer.verifying import fetch_list, key_resolver, verify_copy
 from tests.issuer.wallet import Wallet
 from vc import Verdict
@@ -143,7 +146,7 @@ def test_lists_are_cacheable_with_etags_and_expire(
     first = client.get("/status/tsl/1")
     assert first.status_code == 200
     assert first.headers["content-type"] == "application/statuslist+jwt"
-    assert first.headers["cache-control"] == "public, max-age=300"
+    assert first.headers["cache-control"] == "public, max-age=60"
     etag = first.headers["etag"]
     assert etag.startswith('"')
     assert not etag.startswith("W/")
@@ -156,10 +159,10 @@ def test_lists_are_cacheable_with_etags_and_expire(
     assert bitstring.headers["content-type"] == "application/vc+jwt"
     payload = json_loads(b64url_decode(bitstring.text.split(".")[1]))
     assert payload["id"] == f"{ISSUER}/status/bitstring/revocation-1"
-    assert payload["credentialSubject"]["ttl"] == 300_000
+    assert payload["credentialSubject"]["ttl"] == 60_000
     assert "validUntil" in payload
     tsl = json_loads(b64url_decode(first.text.split(".")[1]))
-    assert (tsl["sub"], tsl["ttl"], tsl["exp"] - tsl["iat"]) == (f"{ISSUER}/status/tsl/1", 300, 86_400)
+    assert (tsl["sub"], tsl["ttl"], tsl["exp"] - tsl["iat"]) == (f"{ISSUER}/status/tsl/1", 60, 86_400)
 
     with writing(engine) as db:
         change_status(
@@ -176,6 +179,35 @@ def test_lists_are_cacheable_with_etags_and_expire(
     clock.advance(hours=13)
     refreshed = client.get("/status/tsl/1")
     assert json_loads(b64url_decode(refreshed.text.split(".")[1]))["iat"] > tsl["iat"], "re-signed before it expires"
+
+
+def test_a_changed_ttl_setting_re_signs_the_stored_lists(
+    client: TestClient,
+    cohort: Cohort,
+    engine: Engine,
+    keyring: Keyring,
+    clock: Clock,
+    tmp_path: Path,
+    database_url: str,
+) -> None:
+    def signed_ttls(response_tsl: str, response_bitstring: str) -> tuple[object, object]:
+        tsl = json_loads(b64url_decode(response_tsl.split(".")[1]))
+        bitstring = json_loads(b64url_decode(response_bitstring.split(".")[1]))
+        return tsl["ttl"], bitstring["credentialSubject"]["ttl"]
+
+    before = (client.get("/status/tsl/1").text, client.get("/status/bitstring/revocation-1").text)
+    assert signed_ttls(*before) == (60, 60_000)
+    clock.advance(minutes=1)
+    shorter = load_settings(environment(tmp_path, database_url, TAWTIQ_STATUS_TTL_SECONDS="20"))
+    with TestClient(create_app(shorter, engine=engine, keyring=keyring, clock=clock), base_url=ISSUER) as restarted:
+        tsl = restarted.get("/status/tsl/1")
+        bitstring = restarted.get("/status/bitstring/revocation-1")
+    assert tsl.headers["cache-control"] == "public, max-age=20"
+    assert signed_ttls(tsl.text, bitstring.text) == (20, 20_000), "re-signed with the new ttl, not kept for 12 hours"
+    assert (tsl.text, bitstring.text) != before
+    same = create_app(shorter, engine=engine, keyring=keyring, clock=clock)
+    with TestClient(same, base_url=ISSUER) as again:
+        assert again.get("/status/tsl/1").text == tsl.text, "an unchanged setting keeps the stored list"
 
 
 @pytest.mark.parametrize(

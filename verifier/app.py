@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from vc import TawtiqError
 from verifier.clock import Clock
 from verifier.errors import http_status_of, problem
+from verifier.json_bodies import JsonDepthMiddleware
 from verifier.messages import as_locale
 from verifier.oid4vp import OAuthError
 from verifier.pages import error_page
@@ -273,6 +274,7 @@ def create_app(
     app.include_router(oid4vp.router)
     app.include_router(shares.router)
     app.include_router(pages.router)
+    app.add_middleware(JsonDepthMiddleware)
     app.add_middleware(
         BodyLimitMiddleware,
         max_body_bytes=services.settings.max_body_bytes,

@@ -432,6 +432,11 @@ PAGE_ERRORS: Final[Mapping[str, T]] = {
         "Ce type de fichier n'est pas accepté. Envoyez une image PNG, JPEG ou WebP.",
         "This type of file is not accepted. Send a PNG, JPEG or WebP image.",
     ),
+    "qr.busy": _t(
+        "تُقرأ صور أخرى الآن. أعد المحاولة بعد بضع ثوانٍ.",
+        "D'autres images sont en cours de lecture. Réessayez dans quelques secondes.",
+        "Other pictures are being read right now. Try again in a few seconds.",
+    ),
     "page.input_empty": _t(
         "الصق رابطًا أو شهادة أولًا.", "Collez d'abord un lien ou un justificatif.", "Paste a link or a credential first."
     ),

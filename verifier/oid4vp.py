@@ -75,7 +75,8 @@ from sqlalchemy import delete, update
 from sqlmodel import col, select
 
 import schemas
-from vc.encoding import b64url_encode
+from vc.encoding import b64url_encode, check_depth, json_loads
+from vc.errors import FormatError
 from verifier.clock import Clock
 from verifier.db import Database
 from verifier.errors import GoneError, NotFoundError, RequestError
@@ -396,9 +397,10 @@ def _b64_json(value: Any) -> str:
 def _single_presentation(vp_token: str) -> str:
     """The one presentation of the ``vp_token`` object ``{"diploma": ["…"]}``. Raises :class:`OAuthError`."""
     try:
-        value = json.loads(vp_token)
-    except ValueError:
-        raise OAuthError("invalid_request", "vp_token is not JSON") from None
+        value = json_loads(vp_token, what="vp_token")
+        check_depth(value, what="vp_token")
+    except FormatError as exc:
+        raise OAuthError("invalid_request", f"{exc.summary} ({exc.found}; expected {exc.expected})") from None
     if not isinstance(value, dict) or set(value) != {CREDENTIAL_QUERY_ID}:
         raise OAuthError("invalid_request", f'vp_token must be a JSON object with the one key "{CREDENTIAL_QUERY_ID}"')
     presentations = value[CREDENTIAL_QUERY_ID]

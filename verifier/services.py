@@ -16,6 +16,7 @@ from verifier.db import Database
 from verifier.fetch import Fetcher, http_client
 from verifier.issuers import IssuerKeys
 from verifier.oid4vp import OpenID4VP
+from verifier.qr import QrUploads
 from verifier.ratelimit import RateLimiter
 from verifier.settings import Settings
 from verifier.shares import Shares
@@ -38,6 +39,7 @@ class Services:
     limiter: RateLimiter
     oid4vp: OpenID4VP
     shares: Shares
+    qr_uploads: QrUploads
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None, http: httpx.Client | None = None) -> Services:
@@ -73,6 +75,7 @@ class Services:
             limiter=limiter,
             oid4vp=OpenID4VP(database=database, clock=clock, settings=settings, verifier=verifier, limiter=limiter),
             shares=Shares(database=database, clock=clock, settings=settings, verifier=verifier, limiter=limiter),
+            qr_uploads=QrUploads(settings=settings, limiter=limiter),
         )
 
     def start(self) -> None:

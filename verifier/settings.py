@@ -80,6 +80,11 @@ class Settings(BaseSettings):
     #: Largest image (in pixels) decoded when looking for a QR code (why 40 megapixels: see
     #: :data:`common.qr.DEFAULT_MAX_PIXELS`); at most Pillow's own decompression-bomb bound, which stays behind it.
     max_upload_pixels: int = Field(default=DEFAULT_MAX_PIXELS, ge=10_000, le=MAX_PIXELS_CEILING)
+    #: QR photos one client address may upload per window, and how many one process decodes at once (each may
+    #: hold ~190 MB at the pixel bound; one more is answered 503 with Retry-After, not queued).
+    qr_rate_limit: int = Field(default=60, ge=1)
+    qr_rate_window_seconds: int = Field(default=3600, ge=1)
+    qr_max_concurrent_decodes: int = Field(default=2, ge=1, le=64)
     #: How recent a key-binding JWT must be when a presentation reaches us.
     presentation_max_age_seconds: int = Field(default=300, ge=10, le=3600)
 

@@ -31,6 +31,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from common.fetch import check_fetchable, origin_of
 from common.issuer_keys import did_web_document_url
 from vc import ConfigurationError, TawtiqError, TrustList
+from vc.encoding import check_depth, json_loads
+from vc.errors import FormatError
 from verifier.clock import Clock
 from verifier.db import Database
 from verifier.fetch import Fetcher
@@ -230,6 +232,10 @@ class TrustListSource:
 
 def _json(raw: bytes, *, where: str) -> Any:
     try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ConfigurationError(f"the trust list {where} is not JSON: {exc}", code="trust_list.invalid") from exc
+        value = json_loads(raw, what=f"the trust list {where}")
+        check_depth(value, what=f"the trust list {where}")
+    except FormatError as exc:
+        raise ConfigurationError(
+            f"{exc.summary}: {exc.found}", code="trust_list.invalid", found=exc.found, expected=exc.expected
+        ) from exc
+    return value

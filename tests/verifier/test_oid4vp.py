@@ -180,7 +180,16 @@ def test_a_w3c_diploma_is_not_what_was_asked(client, issuer, holder, clock):
 
 @pytest.mark.parametrize(
     "vp_token",
-    ["not json", "[]", '{"other": ["x"]}', '{"diploma": "x"}', '{"diploma": []}', '{"diploma": ["a", "b"]}'],
+    [
+        "not json",
+        "[]",
+        '{"other": ["x"]}',
+        '{"diploma": "x"}',
+        '{"diploma": []}',
+        '{"diploma": ["a", "b"]}',
+        '{"diploma": ' + "[" * 70 + "]" * 70 + "}",
+        "[" * 5000 + "]" * 5000,
+    ],
 )
 def test_a_malformed_vp_token_is_an_oauth_error(client, vp_token):
     created = start(client)

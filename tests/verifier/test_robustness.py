@@ -222,3 +222,99 @@ def test_a_database_outage_is_a_503_and_verification_goes_on(client, issuer, hol
     answer = client.post("/credentials/verify", json={"verifiableCredential": issuer.issue_w3c(holder).token})
     assert answer.status_code == 200
     assert answer.json()["verdict"] == "valid"  # the caches are only caches
+
+
+def _nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+@pytest.mark.parametrize("depth", [65, 900, 5000, 60_000])
+@pytest.mark.parametrize(
+    ("path", "template"),
+    [
+        ("/credentials/verify", '{"verifiableCredential": %s}'),
+        ("/presentations/verify", '{"verifiablePresentation": "x", "options": {"challenge": %s}}'),
+        ("/oid4vp/requests", '{"claims": %s}'),
+        ("/shares", '{"presentation": %s}'),
+    ],
+)
+def test_deeply_nested_json_is_a_400_problem(client, path, template, depth):
+    body = (template % _nested(depth)).encode()
+    response = client.post(path, content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "request.json_too_deep"
+    assert "64 levels" in response.json()["detail"]
+
+
+def test_json_within_the_nesting_bound_reaches_the_route(client):
+    envelope: Any = {"type": ["EnvelopedVerifiableCredential"], "id": "data:application/vc+sd-jwt,x"}
+    for _ in range(40):
+        envelope = {"nested": envelope}
+    response = client.post("/credentials/verify", json={"verifiableCredential": envelope})
+    assert response.status_code == 200  # an unsecured JSON object: verified, and refused by the engine
+    assert response.json()["verdict"] == "invalid"
+
+
+def test_a_deeply_nested_trust_list_is_refused_at_start_up(make_settings, tmp_path):
+    from vc import ConfigurationError
+    from verifier.app import create_app
+
+    nested = tmp_path / "nested.json"
+    nested.write_text('{"version": "1", "issuers": ' + _nested(100) + "}")
+    app = create_app(make_settings(trust_list=str(nested)))
+    with pytest.raises(ConfigurationError, match="nested too deeply"):
+        app.state.services.start()
+
+
+def test_a_deeply_nested_status_list_is_indeterminate_not_a_crash(client, issuer, holder):
+    from tests.verifier.fake_issuer import Answer
+    from vc.encoding import b64url_encode
+    from vc.jose import sign_compact
+
+    diploma = issuer.issue_w3c(holder)
+    payload = '{"credentialSubject": ' + _nested(100_000) + "}"
+    for deep in (
+        sign_compact(header={"alg": "ES256", "typ": "vc+jwt"}, payload=payload.encode(), key=issuer.signing_key()),
+        b64url_encode(b'{"alg":"ES256"}') + "." + b64url_encode(payload.encode()) + ".AAAA",
+    ):
+        issuer.overrides["/status/bitstring/revocation"] = Answer(200, deep.encode())
+        response = client.post("/credentials/verify", json={"verifiableCredential": diploma.token})
+        assert response.status_code == 200, response.text
+        check = next(c for c in response.json()["report"]["checks"] if c["check"] == "status")
+        assert check["outcome"] != "passed"
+        assert response.json()["verdict"] != "valid"
+
+
+def _qr_photo() -> bytes:
+    from common.qr import qr_png
+
+    return qr_png("hello")
+
+
+def test_qr_uploads_are_rate_limited_per_client(make_client):
+    client = make_client(qr_rate_limit=2)
+    for _ in range(2):
+        answer = client.post("/verify/qr", files={"image": ("qr.png", _qr_photo(), "image/png")}, data={"lang": "en"})
+        assert answer.status_code == 200  # read, and verified (as not a credential)
+    limited = client.post("/verify/qr", files={"image": ("qr.png", _qr_photo(), "image/png")}, data={"lang": "en"})
+    assert limited.status_code == 429
+    assert int(limited.headers["retry-after"]) > 0
+    assert "Too many requests. Try later." in html.unescape(limited.text)
+
+
+def test_when_every_decoding_slot_is_taken_an_upload_is_answered_503_at_once(make_client):
+    client = make_client(qr_max_concurrent_decodes=2)
+    slots = client.app.state.services.qr_uploads._slots  # held as two decodes in progress would hold them
+    assert slots.acquire(blocking=False)
+    assert slots.acquire(blocking=False)
+    try:
+        busy = client.post("/verify/qr", files={"image": ("qr.png", _qr_photo(), "image/png")}, data={"lang": "en"})
+        assert busy.status_code == 503
+        assert busy.headers["retry-after"] == "2"
+        assert "Other pictures are being read right now." in html.unescape(busy.text)
+    finally:
+        slots.release()
+        slots.release()
+    freed = client.post("/verify/qr", files={"image": ("qr.png", _qr_photo(), "image/png")}, data={"lang": "en"})
+    assert freed.status_code == 200

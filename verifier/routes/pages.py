@@ -26,7 +26,6 @@ from verifier import pages
 from verifier.deps import LANGUAGE_COOKIE, ClientAddress, LocaleDep, ServicesDep
 from verifier.errors import GoneError, NotFoundError, RequestError
 from verifier.messages import UI, Locale, as_locale
-from verifier.qr import decode_upload
 from verifier.services import Services
 from verifier.verification import Expectations
 
@@ -51,8 +50,10 @@ def _html(content: str, *, status_code: int = 200, locale: Locale | None = None)
 
 
 def _error(error: RequestError, locale: Locale) -> HTMLResponse:
-    status = error.status_code if 400 <= error.status_code < 500 else 400
-    return _html(pages.error_page(locale=locale, code=error.code, detail=error.summary), status_code=status)
+    status = error.status_code if 400 <= error.status_code < 500 or error.status_code == 503 else 400
+    response = _html(pages.error_page(locale=locale, code=error.code, detail=error.summary), status_code=status)
+    response.headers.update(error.headers)
+    return response
 
 
 def share_link_id(text: str, public_url: str) -> str | None:
@@ -152,7 +153,7 @@ async def verify_pasted(request: Request, services: ServicesDep) -> Response:
 
 
 @router.post("/verify/qr")
-async def verify_photo(request: Request, services: ServicesDep) -> Response:
+async def verify_photo(request: Request, services: ServicesDep, client: ClientAddress) -> Response:
     try:
         form = await _form(request, max_files=1)
     except RequestError as exc:
@@ -160,7 +161,7 @@ async def verify_photo(request: Request, services: ServicesDep) -> Response:
     try:
         if not form.upload:
             raise RequestError("no image was sent", code="page.image_missing")
-        texts = await run_in_threadpool(decode_upload, form.upload, max_pixels=services.settings.max_upload_pixels)
+        texts = await run_in_threadpool(services.qr_uploads.decode, form.upload, client=client)
         return await run_in_threadpool(_handle_text, texts[0], services=services, locale=form.locale)
     except RequestError as exc:
         return _error(exc, form.locale)

@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from verifier.csrf import check_same_site
 from verifier.messages import Locale, as_locale
 from verifier.oid4vp import OpenID4VP
 from verifier.services import Services
@@ -50,6 +51,11 @@ async def client_address(request: Request) -> str:
     return request.client.host if request.client is not None else "unknown"
 
 
+async def same_site_only(request: Request, services: ServicesDep) -> None:
+    """Refuse a state-changing request a browser sent from another site (see :mod:`verifier.csrf`)."""
+    check_same_site(request.headers, public_url=services.settings.public_url)
+
+
 async def page_locale(request: Request) -> Locale:
     """The page language: ``?lang=``, then the remembered choice, then Arabic."""
     return as_locale(request.query_params.get("lang") or request.cookies.get(LANGUAGE_COOKIE))
@@ -61,3 +67,5 @@ OpenID4VPDep = Annotated[OpenID4VP, Depends(get_oid4vp)]
 SharesDep = Annotated[Shares, Depends(get_shares)]
 ClientAddress = Annotated[str, Depends(client_address)]
 LocaleDep = Annotated[Locale, Depends(page_locale)]
+#: For a route's ``dependencies=[…]``: refuses cross-site requests from browsers.
+SameSiteOnly = Depends(same_site_only)

@@ -459,6 +459,13 @@ PAGE_ERRORS: Final[Mapping[str, T]] = {
         "Le fichier ou le texte envoyé est trop volumineux.",
         "What was sent is too large.",
     ),
+    "request.cross_site": _t(
+        "رُفض هذا الطلب لأنه أُرسل من موقع آخر. افتح صفحة التحقق مباشرةً وأعد المحاولة.",
+        "Cette demande a été refusée car elle vient d'un autre site. Ouvrez directement la page de vérification et "
+        "recommencez.",
+        "This request was refused because it came from another site. Open the verification page directly and try "
+        "again.",
+    ),
     "request.rate_limited": _t(
         "طلبات كثيرة جدًا. أعد المحاولة لاحقًا.",
         "Trop de demandes. Réessayez plus tard.",

@@ -207,3 +207,13 @@ def _png(text: str) -> bytes:
     out = io.BytesIO()
     segno.make(text, error="m").save(out, kind="png", scale=8, border=4)
     return out.getvalue()
+
+
+def test_a_form_sent_from_another_site_is_refused_with_a_page(page, base):
+    page.set_content(
+        f'<form method="post" action="{base}/verify?lang=en"><input name="input" value="x">'
+        '<button type="submit">Send</button></form>'
+    )
+    page.get_by_role("button", name="Send").click()
+    page.wait_for_url(f"{base}/verify?lang=en")
+    assert "This request was refused because it came from another site." in page.get_by_role("alert").inner_text()

@@ -1,5 +1,7 @@
 """The verification page's routes: the start page, pasted text, QR photos, and the OpenID4VP flow in a browser.
 
+Every form is refused when a browser sends it from another site (:mod:`verifier.csrf`).
+
 Text that reaches the page (pasted or read from a QR code) is one of: a share link of this verifier (opened),
 a credential or presentation (verified as a credential: a pasted token proves authenticity and status, not who
 pastes it, so any key-binding JWT is set aside), or something refused with a reason — a link elsewhere is never
@@ -23,6 +25,7 @@ from starlette.formparsers import MultiPartException
 
 from common.fetch import same_origin
 from verifier import pages
+from verifier.csrf import check_same_site
 from verifier.deps import LANGUAGE_COOKIE, ClientAddress, LocaleDep, ServicesDep
 from verifier.errors import GoneError, NotFoundError, RequestError
 from verifier.messages import UI, Locale, as_locale
@@ -107,8 +110,12 @@ class PageForm:
         return as_locale(self.fields.get("lang"))
 
 
-async def _form(request: Request, *, max_files: int) -> PageForm:
-    """Parse the page's form (the body is already bounded). Raises :class:`RequestError` when it cannot be read."""
+async def _form(request: Request, *, max_files: int, public_url: str) -> PageForm:
+    """Parse the page's form (the body is already bounded), refusing one sent from another site.
+
+    Raises :class:`~verifier.csrf.CrossSiteError` and :class:`RequestError` when the form cannot be read.
+    """
+    check_same_site(request.headers, public_url=public_url)
     try:
         async with request.form(max_files=max_files, max_fields=64) as form:
             fields = {name: value for name, value in form.multi_items() if isinstance(value, str)}
@@ -141,7 +148,7 @@ def _handle_text(text: str, *, services: Services, locale: Locale) -> Response:
 @router.post("/verify")
 async def verify_pasted(request: Request, services: ServicesDep) -> Response:
     try:
-        form = await _form(request, max_files=0)
+        form = await _form(request, max_files=0, public_url=services.settings.public_url)
     except RequestError as exc:
         return _error(exc, as_locale(request.query_params.get("lang")))
     try:
@@ -155,7 +162,7 @@ async def verify_pasted(request: Request, services: ServicesDep) -> Response:
 @router.post("/verify/qr")
 async def verify_photo(request: Request, services: ServicesDep, client: ClientAddress) -> Response:
     try:
-        form = await _form(request, max_files=1)
+        form = await _form(request, max_files=1, public_url=services.settings.public_url)
     except RequestError as exc:
         return _error(exc, as_locale(request.query_params.get("lang")))
     try:
@@ -170,7 +177,7 @@ async def verify_photo(request: Request, services: ServicesDep, client: ClientAd
 @router.post("/oid4vp/start")
 async def start_wallet_request(request: Request, services: ServicesDep, client: ClientAddress) -> Response:
     try:
-        form = await _form(request, max_files=0)
+        form = await _form(request, max_files=0, public_url=services.settings.public_url)
     except RequestError as exc:
         return _error(exc, as_locale(request.query_params.get("lang")))
     try:

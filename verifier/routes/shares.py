@@ -1,4 +1,7 @@
-"""Share-link endpoints (the flow and the holder-binding design are documented in :mod:`verifier.shares`)."""
+"""Share-link endpoints (the flow and the holder-binding design are documented in :mod:`verifier.shares`).
+
+The state-changing ones refuse a request a browser sends from another site (:mod:`verifier.csrf`).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from common.qr import qr_png, qr_svg
 from verifier import pages
-from verifier.deps import ClientAddress, LocaleDep, SharesDep
+from verifier.deps import ClientAddress, LocaleDep, SameSiteOnly, SharesDep
 from verifier.errors import GoneError, NotFoundError, RequestError
 from verifier.reporting import verification_response
 
@@ -32,7 +35,7 @@ def wants_json(request: Request) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
-@router.post("/shares/nonce", summary="A fresh nonce for a share presentation")
+@router.post("/shares/nonce", summary="A fresh nonce for a share presentation", dependencies=[SameSiteOnly])
 def share_nonce(shares: SharesDep, client: ClientAddress, response: Response) -> dict[str, Any]:
     issued = shares.issue_nonce(client=client)
     response.headers.update(_NO_STORE)
@@ -44,7 +47,7 @@ def share_nonce(shares: SharesDep, client: ClientAddress, response: Response) ->
     }
 
 
-@router.post("/shares", status_code=201, summary="Make a share link from a presentation")
+@router.post("/shares", status_code=201, summary="Make a share link from a presentation", dependencies=[SameSiteOnly])
 def create_share(body: CreateShareBody, shares: SharesDep, client: ClientAddress, response: Response) -> dict[str, Any]:
     created = shares.create(presentation=body.presentation, expires_in=body.expires_in, client=client)
     response.headers.update(_NO_STORE)
@@ -95,7 +98,12 @@ def share_qr_png(share_id: str, shares: SharesDep) -> Response:
     return Response(qr_png(_open_link(share_id, shares)), media_type="image/png", headers=_NO_STORE)
 
 
-@router.delete("/shares/{share_id}", status_code=204, summary="End a share link with its revoke token")
+@router.delete(
+    "/shares/{share_id}",
+    status_code=204,
+    summary="End a share link with its revoke token",
+    dependencies=[SameSiteOnly],
+)
 def revoke_share(share_id: str, shares: SharesDep, authorization: Annotated[str | None, Header()] = None) -> Response:
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():

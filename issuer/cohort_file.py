@@ -13,9 +13,11 @@ delimiter (detected from the header), Arabic text, ``15,42`` as well as ``15.42`
 codes (``assez_bien``) or labels in Arabic, French or English (``Assez bien``), CNIE and Massar codes in
 lower case or with spaces (normalised to ``BE123456``). Official spellings are kept as given.
 
-Every row is checked: the complete diploma schema (``schemas.validate_subject``), a CNIE number (no CNIE,
-no diploma), an average of at least 10.00 (only admitted candidates are imported), a mention that agrees
-with the average. Checks across rows (duplicates) are the import's (:mod:`issuer.cohort`).
+Every row is checked: every cell against the rule of subject text (:func:`schemas.checked_text`: no
+control, invisible formatting or markup characters, reported by code point and never echoed; the rest
+NFC-normalised), the complete diploma schema (``schemas.validate_subject``), a CNIE number (no CNIE, no
+diploma), an average of at least 10.00 (only admitted candidates are imported), a mention that agrees with
+the average. Checks across rows (duplicates) are the import's (:mod:`issuer.cohort`).
 """
 
 from __future__ import annotations
@@ -284,6 +286,13 @@ class RowChecker:
             )
 
         values = {name: cell.strip() for name, cell in cells.items()}
+        for name, value in values.items():
+            # The one rule of subject text, first: a refused cell is reported by the code points it holds
+            # (never echoed) and left out, so no later check describes its value.
+            refused = schemas.text_problem(value, path=name)
+            if refused is not None:
+                problem(name, refused.found, refused.expected)
+                values[name] = ""
         subject: dict[str, Any] = {}
         for name in schemas.SUBJECT_CLAIMS:
             if name == "session":
@@ -300,9 +309,9 @@ class RowChecker:
                 subject[name] = {key: value for key, value in member.items() if value}
 
         cnie = subject.get("cnie")
-        if cnie is None:
+        if cnie is None and "cnie" not in handled:
             problem("cnie", "nothing", "the graduate's CNIE number: no CNIE, no diploma")
-        else:
+        elif cnie is not None:
             subject["cnie"] = schemas.normalise_identifier(cnie)
         if "massarCode" in subject:
             subject["massarCode"] = schemas.normalise_identifier(subject["massarCode"])

@@ -316,7 +316,7 @@ def supersede(
     schema problems), :class:`ConflictError` ``status.revoked_final`` if the record is already revoked or
     superseded.
     """
-    corrected = _corrected_subject(subject)
+    corrected = corrected_subject(subject)
     with writing(engine) as db:
         secrets: IssuerSecrets = load_secrets(db)
         old = resolve(db, identifier, lock=True)
@@ -389,7 +389,11 @@ def supersede(
         return old.id, new_id
 
 
-def _corrected_subject(subject: schemas.DiplomaSubject | Mapping[str, Any]) -> schemas.DiplomaSubject:
+def corrected_subject(subject: schemas.DiplomaSubject | Mapping[str, Any]) -> schemas.DiplomaSubject:
+    """A correction parsed as a complete subject (its texts checked and NFC-normalised, :func:`schemas.checked_text`).
+
+    Raises :class:`InputError` ``diploma.correction_invalid`` with every problem, none echoing a refused text.
+    """
     if isinstance(subject, schemas.DiplomaSubject):
         return subject
     try:

@@ -9,6 +9,8 @@
 
 The issuer signs only what its registry holds: the subject's ``cnie`` and ``session`` name the record
 (parsed as :class:`schemas.Cnie` and :class:`schemas.ExamSession`; a malformed one is refused with 400);
+every text given passes the rule of subject text (:func:`schemas.checked_text`; a refused character is
+answered ``vcalm.subject_text_refused`` naming its code point);
 any other claim given must equal the record's (a mismatch is refused with the names of the claims that
 differ, never their values). ``issuer``, ``id`` and ``options.credentialId`` are optional and, when given,
 must be this issuer and the record's credential id. The answer (201) is an unbound W3C ``vc+sd-jwt``
@@ -105,6 +107,14 @@ def issue_credential(
     subject = credential.get("credentialSubject")
     if not isinstance(subject, dict):
         raise _bad("'credentialSubject' must be an object", expected="the diploma subject, at least cnie and session")
+    subject, refused = schemas.checked_texts(subject)
+    if refused:
+        raise InputError(
+            "'credentialSubject' holds text with refused characters",
+            code="vcalm.subject_text_refused",
+            found=[problem.message for problem in refused],
+            expected=schemas.TEXT_EXPECTED,
+        )
     cnie, session = subject.get("cnie"), subject.get("session")
     if not isinstance(cnie, str) or not isinstance(session, dict):
         raise _bad(

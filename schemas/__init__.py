@@ -12,6 +12,9 @@ below are binding: the engine, the issuer, the verifier and the wallet use them.
 * Typed values (parsed once at the edge, passed inward): :class:`DiplomaSubject`, :class:`Cnie`,
   :class:`MassarCode`, :class:`ExamSession`, :class:`BilingualName`, :class:`CodedEntry`, raising
   :class:`SubjectError`; :func:`normalise_identifier`, :func:`mask_identifier`.
+* Text: :func:`checked_text` (the one rule for every text entering a subject: no control, invisible
+  formatting or markup characters; NFC), :func:`checked_texts`, :func:`text_problem`,
+  :func:`character_name`; for display of values nobody checked, :func:`marked_text` and :func:`isolated`.
 * Checks: :func:`validate_subject`, :func:`validate_credential` (lists of :class:`SchemaProblem`),
   :func:`mention_for`.
 * Display: :func:`claim_label`, :func:`value_label`.
@@ -59,6 +62,7 @@ from schemas.resources import (
     subject_schema,
 )
 from schemas.subject import (
+    TEXT_EXPECTED,
     BilingualName,
     Cnie,
     CodedEntry,
@@ -66,8 +70,15 @@ from schemas.subject import (
     ExamSession,
     MassarCode,
     SubjectError,
+    character_name,
+    checked_text,
+    checked_texts,
+    is_refused_character,
+    isolated,
+    marked_text,
     mask_identifier,
     normalise_identifier,
+    text_problem,
 )
 from schemas.validation import SchemaProblem, validate_credential, validate_subject
 
@@ -89,6 +100,7 @@ __all__ = [
     "SESSION_TYPES",
     "SUBJECT_CLAIMS",
     "SUBJECT_SCHEMA_ID",
+    "TEXT_EXPECTED",
     "W3C_DISCLOSABLE",
     "BilingualName",
     "BitstringEntry",
@@ -99,10 +111,16 @@ __all__ = [
     "MassarCode",
     "SchemaProblem",
     "SubjectError",
+    "character_name",
+    "checked_text",
+    "checked_texts",
     "claim_label",
     "credential_schema",
     "diploma_type_metadata",
     "display_value",
+    "is_refused_character",
+    "isolated",
+    "marked_text",
     "mask_identifier",
     "mention_for",
     "normalise_identifier",
@@ -112,6 +130,7 @@ __all__ = [
     "schema_validators",
     "sd_jwt_vc_claims",
     "subject_schema",
+    "text_problem",
     "validate_credential",
     "validate_subject",
     "value_label",

@@ -5,7 +5,14 @@ as a frozen :class:`DiplomaSubject`, and becomes claims (:meth:`DiplomaSubject.c
 credential is built. Parsing validates against the diploma's schema (:func:`schemas.validate_subject`) and
 raises :class:`SubjectError` with every problem. Identifiers are validated loosely: a CNIE is
 1 or 2 Latin letters and digits (``BE123456``), a Massar code 1 letter and 9 digits; spaces and lower case
-are normalised away; official spellings of names are kept as given.
+are normalised away; official spellings of names are kept as given, NFC-normalised.
+
+Every text of a subject (names in both scripts, the place of birth, the school and the other entries, every
+string) passes one rule, :func:`checked_text`, wherever it enters: control characters, invisible format
+characters (bidi overrides, isolates and marks, zero-width characters) and the markup characters ``<`` and
+``>`` are refused, naming the character by its code point (``U+202E RIGHT-TO-LEFT OVERRIDE``) and never
+echoing the value. A foreign credential is not bound by this rule: :func:`marked_text` and :func:`isolated`
+show such a value with the refused characters made visible, isolated from the text around it.
 
 No value here shows a personal identifier in its ``repr``: identifiers print masked (``Cnie('BE****56')``,
 :func:`mask_identifier`) and the subject's ``repr`` leaves out names, birth date and birth place, so logging
@@ -16,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -56,6 +64,126 @@ def mask_identifier(text: str) -> str:
     if len(text) <= 4:
         return "*" * len(text)
     return text[:2] + "*" * (len(text) - 4) + text[-2:]
+
+
+# ---------------------------------------------------------------------------------------------- text
+
+#: Unicode categories refused in any text of a subject: controls (Cc, tab and line ends included: a name is
+#: one line), format characters (Cf: the bidi embeddings, overrides and isolates U+202A–U+202E and
+#: U+2066–U+2069, the marks U+200E, U+200F and U+061C, the zero-width U+200B–U+200D, U+2060 and U+FEFF, the
+#: soft hyphen), line and paragraph separators, surrogates and private-use characters. All of them are
+#: invisible or reorder what is displayed, so a name holding one can read differently from what is stored.
+#: ZWNJ (U+200C) and ZWJ (U+200D) are refused in Arabic too: Arabic script joins letters by itself, the
+#: official civil-status spellings do not use them (they matter in Persian and Urdu, not in Moroccan names),
+#: and a name that differs from another only by an invisible joiner is exactly what must not be issued.
+_REFUSED_CATEGORIES: Final = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co"})
+#: Printable characters refused as well: markup has no place in a name and would be the first tool of an
+#: injection into a page that forgot to escape.
+_REFUSED_MARKUP: Final = frozenset("<>")
+#: Names of the C0/C1 controls, which the Unicode database leaves unnamed.
+_CONTROL_NAMES: Final[Mapping[int, str]] = {
+    0x00: "NULL",
+    0x09: "CHARACTER TABULATION",
+    0x0A: "LINE FEED",
+    0x0B: "LINE TABULATION",
+    0x0C: "FORM FEED",
+    0x0D: "CARRIAGE RETURN",
+    0x1B: "ESCAPE",
+    0x7F: "DELETE",
+    0x85: "NEXT LINE",
+}
+TEXT_EXPECTED: Final = (
+    "text without control, invisible formatting (bidi override or isolate, zero-width) or markup (< >) characters"
+)
+
+
+def is_refused_character(char: str) -> bool:
+    """Whether ``char`` may not appear in a subject's text (see :data:`_REFUSED_CATEGORIES`)."""
+    return char in _REFUSED_MARKUP or unicodedata.category(char) in _REFUSED_CATEGORIES
+
+
+def character_name(char: str) -> str:
+    """A character by code point and name, fit to show whatever it is: ``U+202E RIGHT-TO-LEFT OVERRIDE``."""
+    code = ord(char)
+    unnamed = {"Cc": "<control>", "Cs": "<surrogate>", "Co": "<private use>"}.get(unicodedata.category(char))
+    name = unicodedata.name(char, "") or _CONTROL_NAMES.get(code) or unnamed or "<unnamed>"
+    return f"U+{code:04X} {name}"
+
+
+def text_problem(text: str, *, path: str) -> SchemaProblem | None:
+    """The problem of one text of a subject at ``path`` (``"givenName.lat"``), or ``None`` when it is acceptable.
+
+    The problem names the refused characters by code point and their positions, never the text itself.
+    """
+    if text.isprintable() and not _REFUSED_MARKUP.intersection(text):
+        return None  # the common case, decided in C: every refused category is unprintable to Python
+    refused: dict[str, int] = {}
+    for position, char in enumerate(text, start=1):
+        if is_refused_character(char):
+            refused.setdefault(char, position)
+    if not refused:
+        return None
+    found = ", ".join(f"{character_name(char)} at character {position}" for char, position in refused.items())
+    return SchemaProblem(path, found, TEXT_EXPECTED, f"{path}: found {found}, expected {TEXT_EXPECTED}")
+
+
+def checked_text(text: str, *, path: str) -> str:
+    """``text`` NFC-normalised, once it passes the rule of every subject text (the module docstring).
+
+    This is the one check of text entering a subject, whatever its field. Raises :class:`SubjectError`
+    naming ``path`` and each refused character by code point (never the value).
+    """
+    problem = text_problem(text, path=path)
+    if problem is not None:
+        raise SubjectError("text with refused characters", [problem])
+    return unicodedata.normalize("NFC", text)
+
+
+def checked_texts(value: Any, *, path: str = "") -> tuple[Any, list[SchemaProblem]]:
+    """``value`` with every string in it passed through :func:`checked_text`, and the problems found.
+
+    Mappings and lists are copied and walked (paths ``"familyName.ar"``, ``"items.0"``); other values are
+    kept as they are. A refused string is kept unchanged in the copy, its problem reported instead.
+    """
+    if isinstance(value, str):
+        try:
+            return checked_text(value, path=path or "the text"), []
+        except SubjectError as exc:
+            return value, exc.problems
+    problems: list[SchemaProblem] = []
+    if isinstance(value, Mapping):
+        copied: dict[Any, Any] = {}
+        for key, item in value.items():
+            copied[key], found = checked_texts(item, path=f"{path}.{key}" if path else str(key))
+            problems.extend(found)
+        return copied, problems
+    if isinstance(value, list | tuple):
+        items = []
+        for index, item in enumerate(value):
+            checked, found = checked_texts(item, path=f"{path}.{index}" if path else str(index))
+            items.append(checked)
+            problems.extend(found)
+        return items, problems
+    return value, problems
+
+
+def marked_text(text: str) -> str:
+    """``text`` for display, every refused character replaced by its visible code point (``[U+202E]``).
+
+    For values this platform did not check, such as another issuer's credential: nothing hidden is shown as
+    nothing, and nothing reorders the text around it.
+    """
+    if (text.isprintable() and not _REFUSED_MARKUP.intersection(text)) or not any(map(is_refused_character, text)):
+        return text
+    return "".join(f"[U+{ord(char):04X}]" if is_refused_character(char) else char for char in text)
+
+
+def isolated(text: str) -> str:
+    """``text`` for a terminal line: :func:`marked_text`, inside U+2068 FIRST STRONG ISOLATE … U+2069.
+
+    The isolate keeps an Arabic value from reordering the Latin text around it, and the reverse.
+    """
+    return "\u2068" + marked_text(text) + "\u2069"
 
 
 def _withheld(text: str) -> str:
@@ -226,9 +354,17 @@ class DiplomaSubject:
     def parse(cls, claims: Mapping[str, Any]) -> Self:
         """Parse the claims of a complete subject (a ``"type"`` member is allowed and dropped).
 
-        Raises :class:`SubjectError` with every problem :func:`schemas.validate_subject` finds.
+        Every string passes :func:`checked_text` (and is NFC-normalised) before the schema is checked.
+        Raises :class:`SubjectError` with every problem :func:`checked_text` and
+        :func:`schemas.validate_subject` find; a refused text's other problems are left out, since they
+        would describe its value.
         """
-        problems = validate_subject(claims, complete=True)
+        claims, text_problems = checked_texts(claims)
+        refused = [problem.path for problem in text_problems]
+        problems = [
+            *text_problems,
+            *(problem for problem in validate_subject(claims, complete=True) if not _about(problem.path, refused)),
+        ]
         if problems:
             raise SubjectError("not a valid diploma subject", problems)
         return cls(
@@ -273,6 +409,13 @@ class DiplomaSubject:
             "deliberationDate": self.deliberation_date.isoformat(),
         }
         return claims
+
+
+def _about(path: str, refused: Sequence[str]) -> bool:
+    """Whether a problem at ``path`` is about a refused text: at it, inside it, or an object holding it."""
+    return bool(path) and any(
+        path == text or path.startswith(text + ".") or text.startswith(path + ".") for text in refused
+    )
 
 
 def _name(claim: Mapping[str, str]) -> BilingualName:

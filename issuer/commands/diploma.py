@@ -270,7 +270,7 @@ def diploma_supersede(
     """
     from issuer.errors import InputError
     from issuer.models import REVOKED
-    from issuer.records import supersede
+    from issuer.records import corrected_subject, supersede
 
     with handled_errors():
         try:
@@ -281,12 +281,13 @@ def diploma_supersede(
             ) from exc
         if not isinstance(corrected, dict):
             raise InputError("the corrected subject must be a JSON object", code="diploma.correction_invalid")
+        parsed = corrected_subject(corrected)  # checked before any of it is shown
         settings = current_settings()
         engine = open_engine(settings)
         record = _current(engine, identifier, None)
         err(f"diploma of {whose(record)}")
         if record.status != REVOKED and record.replaced_by is None:  # otherwise supersede refuses it below
-            changes = changed_claims(record.claims, corrected)
+            changes = changed_claims(record.claims, parsed.claims())
             err("the correction changes " + ("; ".join(changes) if changes else "no claim"))
             confirm_final(
                 "Revoke this record (final) and issue the corrected one in its place?", yes=yes, action="supersede"
@@ -295,7 +296,7 @@ def diploma_supersede(
             engine,
             settings=settings,
             identifier=record.id,
-            subject=corrected,
+            subject=parsed,
             reason=reason,
             actor=actor(),
             now=utcnow(),

@@ -116,9 +116,25 @@ def test_supersede_without_a_terminal_needs_yes(run: Any, cohort: Cohort, tmp_pa
     cnie = cohort.cnies[4]
     record = json.loads(run("diploma", "show", cnie, "--json").stdout)
     corrected = tmp_path / "corrected.json"
-    corrected.write_text(json.dumps({**record["claims"], "generalAverage": 18.0}), encoding="utf-8")
+    corrected.write_text(
+        json.dumps({**record["claims"], "generalAverage": 18.0, "mention": "tres_bien"}), encoding="utf-8"
+    )
     refused = run("diploma", "supersede", cnie, "--subject", str(corrected), "--reason", "mark", code=2)
     assert "--yes" in refused.stderr
+    assert json.loads(run("diploma", "show", cnie, "--json").stdout)["version"] == 1
+
+
+def test_supersede_refuses_a_lying_name_before_showing_anything(run: Any, cohort: Cohort, tmp_path: Path) -> None:
+    cnie = cohort.cnies[4]
+    record = json.loads(run("diploma", "show", cnie, "--json").stdout)
+    corrected = tmp_path / "corrected.json"
+    lying = {"ar": record["claims"]["givenName"]["ar"], "lat": "Salma\u202eLIAF ENO"}
+    corrected.write_text(json.dumps({**record["claims"], "givenName": lying}), encoding="utf-8")
+    refused = run("diploma", "supersede", cnie, "--subject", str(corrected), "--reason", "name", "--yes", code=1)
+    assert "diploma.correction_invalid" in refused.stderr
+    assert "givenName.lat: found U+202E RIGHT-TO-LEFT OVERRIDE" in refused.stderr
+    assert "LIAF" not in refused.stderr
+    assert "\u202e" not in refused.stderr
     assert json.loads(run("diploma", "show", cnie, "--json").stdout)["version"] == 1
 
 

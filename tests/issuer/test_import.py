@@ -249,3 +249,51 @@ def test_a_file_broken_midway_is_refused_with_its_rows_counted(tmp_path: Path, e
     lines = _report(summary.report)  # type: ignore[arg-type]
     assert [(line["row"], line["expected"]) for line in lines] == [("5", "well-formed CSV")]
     assert _count(engine, "graduate") == 0
+
+
+#: (column, value, the code point its report line names)
+LYING_CELLS = [
+    ("givenName.lat", "Salma\u202eLIAF ENO", "U+202E RIGHT-TO-LEFT OVERRIDE"),
+    ("familyName.ar", "العل\u200bوي", "U+200B ZERO WIDTH SPACE"),
+    ("familyName.lat", "Ala\x00oui", "U+0000 NULL"),
+    ("birthPlace.lat", "<script>alert(1)</script>", "U+003C LESS-THAN SIGN"),
+    ("school.fr", "Lycée\u2067 X", "U+2067 RIGHT-TO-LEFT ISOLATE"),
+    ("generalAverage", "1<5", "U+003C LESS-THAN SIGN"),
+]
+
+
+def test_names_that_lie_are_refused_by_code_point_and_nothing_is_written(
+    tmp_path: Path, engine: Engine, clock: Clock
+) -> None:
+    rows = cohort_rows(len(LYING_CELLS) + 3, seed=5)
+    for (column, value, _), row in zip(LYING_CELLS, rows, strict=False):
+        row[column] = value
+    path = write_rows(tmp_path / "lying.csv", rows)
+
+    with pytest.raises(ImportRefusedError) as refused:
+        import_cohort(engine, path=path, session=SESSION, actor="test", now=clock())
+
+    summary = refused.value.import_summary
+    assert (summary.committed, summary.imported, summary.rejected_rows) == (False, 0, len(LYING_CELLS))
+    assert _count(engine, "graduate") == _count(engine, "import_row") == _count(engine, "cohort_import") == 0
+    assert summary.report is not None
+    report = _report(summary.report)
+    for row_number, (column, _, code_point) in enumerate(LYING_CELLS, start=2):
+        lines = [line for line in report if int(line["row"]) == row_number]
+        assert [line["field"] for line in lines] == [column], lines
+        assert code_point in lines[0]["found"]
+        assert code_point in lines[0]["message"]
+    text = summary.report.read_text(encoding="utf-8")
+    for _, value, _ in LYING_CELLS:
+        assert value not in text
+    for echo in ("script", "Salma", "\u202e", "\x00"):
+        assert echo not in text
+
+
+def test_names_are_stored_nfc_normalised(tmp_path: Path, engine: Engine, clock: Clock) -> None:
+    rows = cohort_rows(2, seed=6)
+    rows[0]["familyName.lat"] = "Bene\u0301zet"
+    import_cohort(engine, path=write_rows(tmp_path / "nfd.csv", rows), session=SESSION, actor="test", now=clock())
+    with reading(engine) as db:
+        stored = db.execute(text("SELECT subject FROM graduate ORDER BY row_number")).scalars().first()
+    assert json.loads(stored)["familyName"]["lat"] == "Ben\u00e9zet"

@@ -132,6 +132,11 @@ def test_vcalm_suspension_is_reversible(client: TestClient, engine: Engine, coho
         (lambda body: body.update(options={"proofFormat": "ldp"}), 400, "vcalm.request_invalid"),
         (lambda body: body["credential"].pop("credentialSubject"), 400, "vcalm.request_invalid"),
         (lambda body: body.update(extra=1), 400, "vcalm.request_invalid"),
+        (
+            lambda body: body["credential"]["credentialSubject"].update(givenName={"ar": "سلمى", "lat": "Salma\u202e"}),
+            400,
+            "vcalm.subject_text_refused",
+        ),
     ],
 )
 def test_vcalm_issue_refuses_what_the_registry_does_not_hold(
@@ -147,6 +152,9 @@ def test_vcalm_issue_refuses_what_the_registry_does_not_hold(
     if error == "vcalm.claims_mismatch":
         assert response.json()["found"] == ["generalAverage"], "names the claim, never its value"
     assert "12-AB" not in response.text, "a malformed CNIE is never echoed"
+    if error == "vcalm.subject_text_refused":
+        assert "givenName.lat: found U+202E RIGHT-TO-LEFT OVERRIDE" in response.json()["found"][0]
+        assert "Salma" not in response.text
 
 
 def test_roles_guard_the_back_office(client: TestClient, engine: Engine, cohort: Cohort, clock: Clock) -> None:

@@ -15,6 +15,11 @@ from schemas import (
     ExamSession,
     MassarCode,
     SubjectError,
+    character_name,
+    checked_text,
+    checked_texts,
+    isolated,
+    marked_text,
     sample_subject,
     sd_jwt_vc_claims,
     w3c_credential,
@@ -144,3 +149,79 @@ def test_the_credential_builders_take_the_typed_subject() -> None:
     assert sd_jwt_vc_claims(subject, issuer="https://issuer.example") == sd_jwt_vc_claims(
         _claims(), issuer="https://issuer.example"
     )
+
+
+# ------------------------------------------------------------------------------------------------- text
+
+
+#: (text, the code point the problem must name)
+REFUSED_TEXTS = [
+    ("Salma\u202eLIAF ENO", "U+202E RIGHT-TO-LEFT OVERRIDE"),
+    ("Sal\u200bma", "U+200B ZERO WIDTH SPACE"),
+    ("Sal\x00ma", "U+0000 NULL"),
+    ("Sal\tma", "U+0009 CHARACTER TABULATION"),
+    ("Sal\nma", "U+000A LINE FEED"),
+    ("<script>alert(1)</script>", "U+003C LESS-THAN SIGN"),
+    ("Salma\u2066x\u2069", "U+2066 LEFT-TO-RIGHT ISOLATE"),
+    ("Salma\u200f", "U+200F RIGHT-TO-LEFT MARK"),
+    ("سلمى\u061c", "U+061C ARABIC LETTER MARK"),
+    ("سل\u200cمى", "U+200C ZERO WIDTH NON-JOINER"),
+    ("\ufeffSalma", "U+FEFF ZERO WIDTH NO-BREAK SPACE"),
+    ("Sal\u2060ma", "U+2060 WORD JOINER"),
+    ("Sal\u2028ma", "U+2028 LINE SEPARATOR"),
+]
+
+
+@pytest.mark.parametrize(("text", "code_point"), REFUSED_TEXTS)
+def test_text_with_a_refused_character_is_refused_by_code_point_without_echoing_it(text: str, code_point: str) -> None:
+    with pytest.raises(SubjectError) as refused:
+        checked_text(text, path="givenName.lat")
+    (problem,) = refused.value.problems
+    assert problem.path == "givenName.lat"
+    assert code_point in problem.found
+    assert code_point in str(refused.value)
+    assert text not in str(refused.value)
+    assert "Sal" not in problem.message
+
+
+def test_acceptable_text_comes_back_nfc_normalised() -> None:
+    assert checked_text("Cafe\u0301", path="x") == "Caf\u00e9"
+    assert checked_text("العَلَوي", path="x") == "العَلَوي"  # Arabic with its vowel marks
+    assert checked_text("Aït Ben Haddou-d'Oc", path="x") == "Aït Ben Haddou-d'Oc"
+    assert checked_text("Lycée Sciences & Techniques", path="x") == "Lycée Sciences & Techniques"
+    assert checked_text("Abd\u00a0Allah", path="x") == "Abd\u00a0Allah"  # a no-break space is printable text
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("familyName.ar", {"ar": "العلوي\u202e", "lat": "Alaoui"}),
+        ("givenName.lat", {"ar": "سلمى", "lat": "Salma\u200b"}),
+        ("birthPlace.lat", {"ar": "فاس", "lat": "Fes\x00"}),
+        ("school.fr", {"code": "30030S01", "ar": "ثانوية", "fr": "<b>Lycée</b>"}),
+    ],
+)
+def test_every_text_of_a_subject_passes_the_rule(path: str, value: dict[str, str]) -> None:
+    with pytest.raises(SubjectError) as refused:
+        DiplomaSubject.parse(_claims(**{path.split(".")[0]: value}))
+    assert [problem.path for problem in refused.value.problems] == [path]
+    assert all(part not in str(refused.value) for part in ("Salma", "Fes", "Lycée", "العلوي"))
+
+
+def test_a_parsed_subject_holds_nfc_text() -> None:
+    subject = DiplomaSubject.parse(_claims(familyName={"ar": "العلوي", "lat": "Ale\u0301"}))
+    assert subject.family_name.lat == "Al\u00e9"
+
+
+def test_checked_texts_walks_objects_and_arrays() -> None:
+    value, problems = checked_texts({"a": ["x", "y\u202e"], "b": {"c": "e\u0301"}, "n": 3})
+    assert value == {"a": ["x", "y\u202e"], "b": {"c": "\u00e9"}, "n": 3}
+    assert [problem.path for problem in problems] == ["a.1"]
+
+
+def test_foreign_text_is_shown_marked_and_isolated() -> None:
+    assert marked_text("Salma\u202eLIAF ENO") == "Salma[U+202E]LIAF ENO"
+    assert marked_text("Salma") == "Salma"
+    assert isolated("سلمى") == "\u2068سلمى\u2069"
+    assert isolated("a\u2069b") == "\u2068a[U+2069]b\u2069", "a value cannot close its own isolate"
+    assert character_name("\x01") == "U+0001 <control>"

@@ -1,6 +1,7 @@
 """The verifier's commands, added to the `tawtiq` command by :func:`register`.
 
-* ``tawtiq serve verifier [--host 127.0.0.1] [--port 8200] [--forwarded-allow-ips …]`` — run the service;
+* ``tawtiq serve verifier [--host 127.0.0.1] [--port 8200] [--workers N] [--forwarded-allow-ips …]`` — run the
+  service (:func:`common.serving.serve`);
 * ``tawtiq verifier db-upgrade`` — apply the database migrations (start-up does it too);
 * ``tawtiq verifier trust-list [--check] [--json]`` — show the trust list in force and, with ``--check``, fetch
   every trusted issuer's keys;
@@ -70,25 +71,28 @@ def register(app: typer.Typer, serve: typer.Typer) -> None:
             str | None,
             typer.Option(help="Proxies trusted for X-Forwarded-For/-Proto (comma-separated IPs), if any."),
         ] = None,
+        workers: Annotated[int, typer.Option(help="Worker processes (they share the database).", min=1)] = 1,
     ) -> None:
         """Run the verifier service (VC-API, OpenID4VP, share links, the verification page)."""
-        import uvicorn
-
+        from common.serving import serve
+        from vc import TawtiqError
         from verifier.app import create_app
 
         settings = _settings()
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-        typer.echo(f"verifier: {settings.public_url} (listening on {host}:{port})", err=True)
-        uvicorn.run(
-            create_app(settings),
-            host=host,
-            port=port,
-            access_log=False,  # our own access log redacts share-link and transaction ids
-            log_config=None,
-            proxy_headers=forwarded_allow_ips is not None,
-            forwarded_allow_ips=forwarded_allow_ips,
-            server_header=False,
-        )
+        typer.echo(f"verifier: {settings.public_url} (listening on {host}:{port}, {workers} worker(s))", err=True)
+        try:
+            serve(
+                # Several workers each build the application from the environment.
+                "verifier.app:create_app" if workers > 1 else create_app(settings),
+                host=host,
+                port=port,
+                workers=workers,
+                forwarded_allow_ips=forwarded_allow_ips,
+            )
+        except TawtiqError as exc:
+            typer.echo(f"error: [{exc.code}] {exc}", err=True)
+            raise typer.Exit(EXIT_ERROR) from None
 
     @group.command("db-upgrade")
     def db_upgrade(as_json: JsonOption = False) -> None:

@@ -1,9 +1,9 @@
-"""``tawtiq serve issuer``: run the issuer service (uvicorn), optionally with TLS and several workers."""
+"""``tawtiq serve issuer``: run the issuer service (:func:`common.serving.serve`), optionally with TLS and workers."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -15,9 +15,6 @@ from issuer.commands.shell import (
     handled_errors,
 )
 
-if TYPE_CHECKING:  # pragma: no cover
-    pass
-
 
 def serve_issuer(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -28,12 +25,15 @@ def serve_issuer(
         bool,
         typer.Option("--self-signed", help="Development only: serve https with a self-signed loopback certificate."),
     ] = False,
-    workers: Annotated[int, typer.Option(help="Worker processes (they share the database).")] = 1,
+    workers: Annotated[int, typer.Option(help="Worker processes (they share the database).", min=1)] = 1,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(help="Fronts trusted for X-Forwarded-For/-Proto (comma-separated IPs), if any."),
+    ] = None,
     log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = "INFO",
 ) -> None:
     """Run the issuer service (migrations are applied first unless TAWTIQ_AUTO_MIGRATE=false)."""
-    import uvicorn
-
+    from common.serving import serve
     from issuer.app import create_app
     from issuer.db import create_database_engine, upgrade
     from issuer.devtls import ensure_self_signed
@@ -56,26 +56,17 @@ def serve_issuer(
             fail("error: give both --tls-cert and --tls-key", EXIT_ERROR)
         if workers > 1:
             err(f"issuer {settings.issuer_url} on {host}:{port}, {workers} workers")
-            uvicorn.run(
+            serve(
                 "issuer.app:app_from_environment",
-                factory=True,
                 host=host,
                 port=port,
                 workers=workers,
-                access_log=False,
-                log_config=None,
-                ssl_certfile=str(tls_cert) if tls_cert else None,
-                ssl_keyfile=str(tls_key) if tls_key else None,
+                tls_cert=tls_cert,
+                tls_key=tls_key,
+                forwarded_allow_ips=forwarded_allow_ips,
             )
             return
         app = create_app(settings, engine=engine, background_purge=True)
     err(f"issuer {settings.issuer_url} listening on {'https' if tls_cert else 'http'}://{host}:{port}")
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        access_log=False,
-        log_config=None,
-        ssl_certfile=str(tls_cert) if tls_cert else None,
-        ssl_keyfile=str(tls_key) if tls_key else None,
-    )
+    with handled_errors():
+        serve(app, host=host, port=port, tls_cert=tls_cert, tls_key=tls_key, forwarded_allow_ips=forwarded_allow_ips)

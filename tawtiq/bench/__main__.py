@@ -1,4 +1,4 @@
-"""``python -m tawtiq.bench [engine] [verifier] [issuer]``: run the benchmarks named, print one JSON object."""
+"""``python -m tawtiq.bench [engine] [serving] [verifier] [issuer]``: run the benchmarks named, print one JSON."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from tawtiq.bench import engine, issuer, verifier
+from tawtiq.bench import engine, issuer, serving, verifier
 
-#: The parts in the order they run: seconds for the engine, a minute for the verifier, then the issuer's
-#: 500,000-record runs (many minutes), so the quick figures are out before the long ones start.
+#: The parts in the order they run: seconds for the engine and the serving layer, a minute for the verifier, then
+#: the issuer's 500,000-record runs (many minutes), so the quick figures are out before the long ones start.
 PARTS: dict[str, Callable[..., dict[str, Any]]] = {
     "engine": engine.run,
+    "serving": serving.run,
     "verifier": verifier.run,
     "issuer": issuer.run,
 }

@@ -63,13 +63,25 @@ def test_purge(trust_file, sqlite_url):
     assert json.loads(result.stdout) == {"oid4vp_transactions": 0, "shares": 0, "rate_buckets": 0}
 
 
-def test_serve_runs_uvicorn_with_redacting_logs(trust_file, sqlite_url, monkeypatch):
+def test_serve_runs_the_common_serving_layer(trust_file, sqlite_url, monkeypatch):
     seen: dict[str, Any] = {}
-    monkeypatch.setattr("uvicorn.run", lambda app, **options: seen.update(app=app, **options))
+    monkeypatch.setattr("common.serving.serve", lambda app, **options: seen.update(app=app, **options))
     result = CliRunner().invoke(_app(), ["serve", "verifier", "--port", "8201"], env=_env(trust_file, sqlite_url))
     assert result.exit_code == 0, result.output
-    assert (seen["host"], seen["port"], seen["access_log"], seen["proxy_headers"]) == ("127.0.0.1", 8201, False, False)
+    assert (seen["host"], seen["port"], seen["workers"], seen["forwarded_allow_ips"]) == ("127.0.0.1", 8201, 1, None)
     assert seen["app"].title == "Tawtiq verifier"
+
+
+def test_serve_with_workers_names_the_factory_each_worker_builds(trust_file, sqlite_url, monkeypatch):
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr("common.serving.serve", lambda app, **options: seen.update(app=app, **options))
+    env = _env(trust_file, sqlite_url)
+    result = CliRunner().invoke(_app(), ["serve", "verifier", "--workers", "2"], env=env)
+    assert result.exit_code == 0, result.output
+    assert (seen["app"], seen["workers"]) == ("verifier.app:create_app", 2)
+    refused = CliRunner().invoke(_app(), ["serve", "verifier", "--workers", "0"], env=env)
+    assert refused.exit_code == 2
+    assert "--workers" in refused.stderr
 
 
 def test_a_bad_configuration_exits_with_the_reason(tmp_path):
@@ -118,7 +130,7 @@ def test_a_guessable_secret_key_is_refused_with_the_estimate(secret_key):
 
 
 def test_serve_refuses_to_start_with_a_guessable_secret_key(trust_file, sqlite_url, monkeypatch):
-    monkeypatch.setattr("uvicorn.run", lambda app, **options: pytest.fail("the server must not start"))
+    monkeypatch.setattr("common.serving.serve", lambda app, **options: pytest.fail("the server must not start"))
     env = _env(trust_file, sqlite_url, TAWTIQ_VERIFIER_SECRET_KEY="a" * 32)
     result = CliRunner().invoke(_app(), ["serve", "verifier", "--port", "8201"], env=env)
     assert result.exit_code == 2

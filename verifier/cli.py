@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -56,6 +58,20 @@ def _started(settings: Settings) -> Services:
         typer.echo(f"error: {exc.diagnostics()}", err=True)
         raise typer.Exit(EXIT_ERROR) from None
     return services
+
+
+@contextmanager
+def _database_errors() -> Iterator[None]:
+    """A database error ends the command with its class only: a driver's message can quote stored values."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from common.service.database import database_error_summary
+
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        typer.echo(f"error: the database failed: {database_error_summary(exc)}; nothing of it was kept", err=True)
+        raise typer.Exit(EXIT_ERROR) from None
 
 
 def register(app: typer.Typer, serve: typer.Typer) -> None:
@@ -101,8 +117,9 @@ def register(app: typer.Typer, serve: typer.Typer) -> None:
 
         database = Database(_settings().database_url)
         try:
-            database.upgrade()
-            revision = database.current_revision()
+            with _database_errors():
+                database.upgrade()
+                revision = database.current_revision()
         finally:
             database.dispose()
         typer.echo(json.dumps({"revision": revision}) if as_json else f"verifier database at revision {revision}")
@@ -153,7 +170,8 @@ def register(app: typer.Typer, serve: typer.Typer) -> None:
         """Delete expired OpenID4VP transactions, share-link data and nonces, and old rate buckets."""
         services = _started(_settings())
         try:
-            counts = services.purge()
+            with _database_errors():
+                counts = services.purge()
         finally:
             services.close()
         typer.echo(json.dumps(counts) if as_json else ", ".join(f"{name}: {n}" for name, n in counts.items()))

@@ -43,7 +43,8 @@ class Database:
         self.dialect = parsed.get_backend_name()
         if self.dialect == "postgresql" and parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        options: dict[str, Any] = {"pool_pre_ping": True}
+        # hide_parameters: an error never carries the values bound to its statement (see common.service.database).
+        options: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
         if self.dialect == "sqlite":
             options["connect_args"] = {"check_same_thread": False, "timeout": 30}
         else:

@@ -4,7 +4,9 @@ SQLite is the embedded default and PostgreSQL the production database; the same 
 
 * :func:`create_database_engine` sets both up once: SQLite files are created ``0600`` in directories created
   ``0700`` (the database holds personal data), with WAL journaling, a 30 s busy timeout and foreign keys;
-  PostgreSQL connections are pooled (``pool_size`` + as many overflow), pinged before use and recycled.
+  PostgreSQL connections are pooled (``pool_size`` + as many overflow), pinged before use and recycled. No
+  error of either carries the values bound to its statement (``hide_parameters``: the graduates' CNIE numbers
+  and names stay out of messages and logs); :func:`database_error_summary` is what may be shown of an error.
 * :func:`writing` opens a write transaction, which on SQLite starts with ``BEGIN IMMEDIATE`` (the write lock
   is taken up front, so two writers queue instead of failing when one upgrades a read lock); it commits when
   its block ends and rolls back on any exception, including a ``KeyboardInterrupt``. :func:`reading` and
@@ -67,16 +69,32 @@ def create_database_engine(url: str | URL, *, pool_size: int = 10) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             _create_private_file(Path(parsed.database))
-        engine = create_engine(parsed, connect_args={"timeout": _SQLITE_BUSY_SECONDS, "check_same_thread": False})
+        engine = create_engine(
+            parsed,
+            hide_parameters=True,
+            connect_args={"timeout": _SQLITE_BUSY_SECONDS, "check_same_thread": False},
+        )
         _configure_sqlite(engine)
         return engine
     return create_engine(
         parsed,
+        hide_parameters=True,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
         pool_recycle=_POOL_RECYCLE_SECONDS,
     )
+
+
+def database_error_summary(exc: BaseException) -> str:
+    """What a command or a log may say of a database error: its class and SQLSTATE, never its text.
+
+    The text of a driver's error can hold row values whatever ``hide_parameters`` does (PostgreSQL's
+    ``DETAIL: Failing row contains (…)`` or ``Key (cnie)=(…) already exists``), so it is left out.
+    """
+    state = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    kind = type(exc).__name__
+    return f"{kind} (SQLSTATE {state})" if isinstance(state, str) and state else kind
 
 
 def _create_private_file(path: Path) -> None:

@@ -65,9 +65,14 @@ def print_json(value: Any) -> None:
 
 @contextmanager
 def handled_errors() -> Iterator[None]:
-    """Turn our errors into a message on stderr and an exit code (1 refused, 2 cannot run)."""
-    from pydantic import ValidationError
+    """Turn our errors into a message on stderr and an exit code (1 refused, 2 cannot run).
 
+    A database error prints its class and SQLSTATE only (:func:`common.service.database.database_error_summary`).
+    """
+    from pydantic import ValidationError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from common.service.database import database_error_summary
     from vc.errors import CredentialError, TawtiqError
 
     try:
@@ -76,6 +81,14 @@ def handled_errors() -> Iterator[None]:
         fail(f"error: {exc.diagnostics()}", EXIT_REFUSED)
     except TawtiqError as exc:
         fail(f"error: {exc.diagnostics()}", EXIT_ERROR)
+    except SQLAlchemyError as exc:
+        # Never str(exc): a driver's message can quote the failing row (CNIE numbers, names, birth dates).
+        fail(
+            f"error: the database failed: {database_error_summary(exc)}; the command's transaction was rolled "
+            "back and nothing of it was kept. The details are in the database server's log, not here: "
+            "they may hold personal data",
+            EXIT_ERROR,
+        )
     except ValidationError as exc:
         lines = [f"  {'.'.join(str(p) for p in error['loc']) or 'settings'}: {error['msg']}" for error in exc.errors()]
         fail("error: the TAWTIQ_* settings are invalid:\n" + "\n".join(lines), EXIT_ERROR)

@@ -4,9 +4,12 @@ SQLite is the embedded default and PostgreSQL the production database; the same 
 
 * :func:`create_database_engine` sets both up once: SQLite files are created ``0600`` in directories created
   ``0700`` (the database holds personal data), with WAL journaling, a 30 s busy timeout and foreign keys;
-  PostgreSQL connections are pooled (``pool_size`` + as many overflow), pinged before use and recycled. No
-  error of either carries the values bound to its statement (``hide_parameters``: the graduates' CNIE numbers
-  and names stay out of messages and logs); :func:`database_error_summary` is what may be shown of an error.
+  PostgreSQL connections are pooled (``pool_size`` + as many overflow) and recycled before common idle limits;
+  they are not pinged before each use (a round trip per transaction): a connection found dead is discarded
+  with every older one (SQLAlchemy's disconnect handling) and :func:`retry_on_disconnect` runs the work again.
+  No error of either carries the values bound to its statement (``hide_parameters``: the graduates' CNIE
+  numbers and names stay out of messages and logs); :func:`database_error_summary` is what may be shown of an
+  error.
 * :func:`writing` opens a write transaction, which on SQLite starts with ``BEGIN IMMEDIATE`` (the write lock
   is taken up front, so two writers queue instead of failing when one upgrades a read lock); it commits when
   its block ends and rolls back on any exception, including a ``KeyboardInterrupt``. :func:`reading` and
@@ -24,19 +27,21 @@ SQLite is the embedded default and PostgreSQL the production database; the same 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, cast
+from typing import Any, Final, TypeVar, cast
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import URL, Connection, CursorResult, Engine, Result, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from common.private_files import PRIVATE_FILE_MODE, make_private_directories
 from vc.errors import ConfigurationError
 
+_T = TypeVar("_T")
 _WRITE_OPTION: Final = "tawtiq_write"
 #: Seconds a SQLite connection waits for a lock before failing.
 _SQLITE_BUSY_SECONDS: Final = 30
@@ -81,7 +86,6 @@ def create_database_engine(url: str | URL, *, pool_size: int = 10) -> Engine:
         hide_parameters=True,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
         pool_recycle=_POOL_RECYCLE_SECONDS,
     )
 
@@ -166,6 +170,22 @@ def reading(engine: Engine) -> Iterator[Session]:
     """A session for reads; its transaction ends (rolled back) when the block ends, objects stay loaded."""
     with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+def retry_on_disconnect(work: Callable[[], _T]) -> _T:
+    """``work()``, run once more if the database connection it used turned out dead.
+
+    SQLAlchemy has then invalidated that connection and the pool's older ones, and rolled the transaction
+    back, so the second run starts on a fresh connection. ``work`` must be safe to run again after a
+    failure: each of its transactions commits entirely or not at all (a failure during COMMIT itself
+    leaves the outcome unknown; the second run then meets the state the first left, e.g. a used code).
+    """
+    try:
+        return work()
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+    return work()
 
 
 def ping(engine: Engine) -> None:

@@ -44,11 +44,17 @@ def _services(request: Request) -> IssuerServices:
     return services
 
 
-def _now(request: Request) -> datetime:
+# The dependencies below are ``async`` because they only read the request: FastAPI runs a plain ``def``
+# dependency in the threadpool, a hop (two thread switches) per dependency per request.
+async def _services_dependency(request: Request) -> IssuerServices:
+    return _services(request)
+
+
+async def _now(request: Request) -> datetime:
     return _services(request).clock.now()
 
 
-Services = Annotated[IssuerServices, Depends(_services)]
+Services = Annotated[IssuerServices, Depends(_services_dependency)]
 Now = Annotated[datetime, Depends(_now)]
 
 
@@ -103,7 +109,11 @@ def bearer_token(request: Request) -> str | None:
     return value.strip() or None if scheme.lower() == "bearer" else None
 
 
-AccessToken = Annotated[str | None, Depends(bearer_token)]
+async def _bearer_token_dependency(request: Request) -> str | None:
+    return bearer_token(request)
+
+
+AccessToken = Annotated[str | None, Depends(_bearer_token_dependency)]
 
 
 def require(permission: Permission) -> Callable[[Request], Principal]:

@@ -7,6 +7,7 @@ from typing import Any, Final
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from common.service.database import retry_on_disconnect
 from issuer import oid4vci
 from issuer.api.deps import AccessToken, CredentialRequestBody, Now, Services, TokenForm
 
@@ -29,13 +30,16 @@ def _language(request: Request) -> str:
 @router.get("/offers/{offer_id}")
 def credential_offer(offer_id: str, request: Request, services: Services, now: Now) -> JSONResponse:
     """The Credential Offer object an ``openid-credential-offer://`` URI refers to."""
-    document = oid4vci.offer_document(
-        services.engine,
-        offer_id=offer_id,
-        settings=services.settings,
-        secrets=services.secrets,
-        now=now,
-        language=_language(request),
+    language = _language(request)
+    document = retry_on_disconnect(
+        lambda: oid4vci.offer_document(
+            services.engine,
+            offer_id=offer_id,
+            settings=services.settings,
+            secrets=services.secrets,
+            now=now,
+            language=language,
+        )
     )
     return _no_store(document)
 
@@ -44,15 +48,17 @@ def credential_offer(offer_id: str, request: Request, services: Services, now: N
 def token(form: TokenForm, services: Services, now: Now) -> JSONResponse:
     """Token endpoint of the pre-authorized code grant."""
     request = oid4vci.parse_token_request(form)
-    response = oid4vci.redeem(
-        services.engine, request=request, settings=services.settings, secrets=services.secrets, now=now
+    response = retry_on_disconnect(
+        lambda: oid4vci.redeem(
+            services.engine, request=request, settings=services.settings, secrets=services.secrets, now=now
+        )
     )
     return _no_store(response)
 
 
 @router.post("/nonce")
-def nonce(services: Services, now: Now) -> JSONResponse:
-    """A fresh ``c_nonce`` for key proofs."""
+async def nonce(services: Services, now: Now) -> JSONResponse:
+    """A fresh ``c_nonce`` for key proofs (no I/O: served on the event loop, without a threadpool hop)."""
     return _no_store({"c_nonce": oid4vci.new_nonce(secrets=services.secrets, settings=services.settings, now=now)})
 
 
@@ -60,13 +66,15 @@ def nonce(services: Services, now: Now) -> JSONResponse:
 def credential(body: CredentialRequestBody, access_token: AccessToken, services: Services, now: Now) -> JSONResponse:
     """Credential endpoint: one signed copy per key proof."""
     request = oid4vci.parse_credential_request(body, batch_size=services.settings.batch_size)
-    credentials = oid4vci.issue_credentials(
-        services.engine,
-        access_token=access_token,
-        request=request,
-        settings=services.settings,
-        secrets=services.secrets,
-        keyring=services.keyring,
-        now=now,
+    credentials = retry_on_disconnect(
+        lambda: oid4vci.issue_credentials(
+            services.engine,
+            access_token=access_token,
+            request=request,
+            settings=services.settings,
+            secrets=services.secrets,
+            keyring=services.keyring,
+            now=now,
+        )
     )
     return _no_store({"credentials": [{"credential": item} for item in credentials]})

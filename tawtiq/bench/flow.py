@@ -1,0 +1,268 @@
+"""A graduate's flow, end to end: the issuer's server CPU per graduate against one ``/health`` request.
+
+For each database (SQLite, PostgreSQL) a real issuer (``tawtiq serve issuer``, one process) serves over
+loopback, and this process plays the graduates' wallets over HTTP, exactly as the wire protocol of
+:mod:`issuer.oid4vci` says: ``GET`` the offer, ``GET`` the credential issuer and authorization server
+metadata, ``POST /token`` with the pre-authorized code and PIN, then for each of the two offered
+configurations ``POST /nonce`` and ``POST /credential`` with one key proof: two copies per graduate.
+
+Only the server's CPU is counted (user + system time of its process, read from ``/proc/<pid>/stat``), so the
+wallets' own work (key generation, proof signing) and the load of the shared machine do not enter it. Figures:
+
+* ``flow_cpu_vs_health`` — server CPU per graduate flow / server CPU per ``GET /health`` (target <= 10), with
+  ``flow_cpu_ms`` and ``health_cpu_ms`` beside it; the health requests are measured before and after the
+  flows and averaged.
+* ``status_304_vs_health`` — server CPU of a status list revalidation (``If-None-Match`` answered ``304``)
+  / ``/health``; ``status_200_vs_health`` the same for a full ``200`` of the list.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import parse_qs, urlsplit
+
+from tawtiq.bench.issuer import _database, _environment, _free_port, _log
+
+_SESSION: Final = "2024-normale"
+_PASSPHRASE: Final = "benchmark passphrase, not a secret 7f3a"  # noqa: S105 - a throwaway benchmark store
+_PRE_AUTHORIZED: Final = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of process ``pid`` (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class _Offer:
+    uri: str
+    tx_code: str
+
+
+def _prepare(database_url: str, directory: Path, *, issuer: str, graduates: int) -> list[_Offer]:
+    """A migrated database with ``graduates`` issued records, a signing key, and one offer per graduate."""
+    from sqlalchemy import text
+
+    from issuer.audit import keyed_engine
+    from issuer.cohort import ExamSession, import_cohort
+    from issuer.db import upgrade, writing
+    from issuer.generate import write_cohort
+    from issuer.keyring import Keyring
+    from issuer.oid4vci import create_offer
+    from issuer.records import issue_cohort, records_of
+    from issuer.secrets import load_secrets
+    from issuer.settings import load_settings
+
+    settings = load_settings(_environment(directory, database_url, issuer))
+    engine = keyed_engine(settings)
+    upgrade(engine)
+    cohort = directory / "flow.csv"
+    session = ExamSession.parse(_SESSION)
+    write_cohort(cohort, count=graduates, seed=11, session=session)
+    import_cohort(engine, path=cohort, session=session, actor="bench", now=datetime.now(UTC))
+    issue_cohort(engine, settings=settings, session_name=_SESSION, actor="bench", clock=lambda: datetime.now(UTC))
+    Keyring.open(settings.resolved_key_dir, _PASSPHRASE.encode()).store.create(
+        not_before=datetime.now(UTC) - timedelta(minutes=1)
+    )
+    with writing(engine) as db:
+        secrets = load_secrets(db)
+        cnies = [row[0] for row in db.execute(text("SELECT cnie FROM graduate ORDER BY cnie"))]
+        offers = []
+        for cnie in cnies:
+            created = create_offer(
+                db,
+                diploma=records_of(db, cnie=cnie)[0],
+                settings=settings,
+                secrets=secrets,
+                actor="bench",
+                now=datetime.now(UTC),
+            )
+            offers.append(_Offer(uri=created.offer_uri, tx_code=created.tx_code))
+    engine.dispose()
+    return offers
+
+
+@contextmanager
+def _served(environment: dict[str, str], *, port: int, directory: Path) -> Iterator[int]:
+    """``tawtiq serve issuer`` in a child process until the block ends; yields its pid."""
+    import httpx
+
+    log = (directory / "server.log").open("w")
+    server = subprocess.Popen(  # noqa: S603 - our own command, fixed arguments
+        [sys.executable, "-m", "tawtiq", "serve", "issuer", "--port", str(port), "--log-level", "WARNING"],
+        env={**os.environ, **environment},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the issuer did not start: see {directory / 'server.log'}")
+            time.sleep(0.2)
+        yield server.pid
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:  # pragma: no cover
+            server.kill()
+        log.close()
+
+
+def _checked(response: Any, what: str) -> Any:
+    if response.status_code != 200:
+        raise RuntimeError(f"{what} failed: {response.status_code} {response.text[:300]}")
+    return response.json()
+
+
+def _graduate(client: Any, offer: _Offer) -> list[str]:
+    """One wallet receiving both offered configurations, one copy each; returns the credentials."""
+    from vc import SigningKey
+    from vc.encoding import b64url_encode, json_dumps
+
+    offer_url = parse_qs(urlsplit(offer.uri).query)["credential_offer_uri"][0]
+    document = _checked(client.get(offer_url), "offer")
+    issuer = document["credential_issuer"]
+    metadata = _checked(client.get(f"{issuer}/.well-known/openid-credential-issuer"), "issuer metadata")
+    _checked(client.get(f"{issuer}/.well-known/oauth-authorization-server"), "authorization server metadata")
+    code = document["grants"][_PRE_AUTHORIZED]["pre-authorized_code"]
+    token = _checked(
+        client.post(
+            f"{issuer}/token",
+            data={"grant_type": _PRE_AUTHORIZED, "pre-authorized_code": code, "tx_code": offer.tx_code},
+        ),
+        "token",
+    )["access_token"]
+    credentials = []
+    for configuration in document["credential_configuration_ids"]:
+        nonce = _checked(client.post(metadata["nonce_endpoint"]), "nonce")["c_nonce"]
+        key = SigningKey.generate()
+        jwk = {name: value for name, value in key.public.jwk.items() if name != "kid"}
+        signing_input = (
+            b64url_encode(json_dumps({"typ": "openid4vci-proof+jwt", "alg": "ES256", "jwk": jwk}))
+            + "."
+            + b64url_encode(json_dumps({"aud": issuer, "iat": int(time.time()), "nonce": nonce}))
+        )
+        proof = signing_input + "." + b64url_encode(key.sign(signing_input.encode("ascii")))
+        answer = _checked(
+            client.post(
+                metadata["credential_endpoint"],
+                json={"credential_configuration_id": configuration, "proofs": {"jwt": [proof]}},
+                headers={"Authorization": f"Bearer {token}"},
+            ),
+            "credential",
+        )
+        credentials += [item["credential"] for item in answer["credentials"]]
+    return credentials
+
+
+def _server_cpu_ms(pid: int, action: Callable[[], None], count: int) -> float:
+    """Milliseconds of the server's CPU per one of ``count`` calls made by ``action``."""
+    before = _cpu_seconds(pid)
+    action()
+    return (_cpu_seconds(pid) - before) * 1000 / count
+
+
+def _status_url(credential: str) -> str:
+    """The Token Status List URL an SD-JWT copy points to."""
+    from vc.encoding import b64url_decode, json_loads
+
+    payload = json_loads(b64url_decode(credential.split("~", 1)[0].split(".")[1]))
+    return str(payload["status"]["status_list"]["uri"])
+
+
+def measure(kind: str, *, flows: int, warmup: int, healths: int, directory: Path) -> dict[str, Any]:
+    """The figures of the module docstring for one database ``kind`` (``sqlite`` or ``postgresql``)."""
+    import httpx
+
+    with _database(kind, directory) as database_url:
+        if database_url is None:
+            return {"skipped": "no PostgreSQL server answers (TAWTIQ_BENCH_DATABASE_URL / TAWTIQ_TEST_DATABASE_URL)"}
+        port = _free_port()
+        issuer = f"http://127.0.0.1:{port}"
+        _log(f"flow ({kind}): preparing {warmup + flows} graduates")
+        offers = _prepare(database_url, directory, issuer=issuer, graduates=warmup + flows)
+        environment = _environment(directory, database_url, issuer)
+        with _served(environment, port=port, directory=directory) as pid, httpx.Client(timeout=60) as client:
+
+            def health() -> None:
+                for _ in range(healths):
+                    if client.get(f"{issuer}/health").status_code != 200:
+                        raise RuntimeError("health check failed")
+
+            credentials: list[str] = []
+            for offer in offers[:warmup]:
+                credentials += _graduate(client, offer)
+            health()  # warm-up
+            health_before = _server_cpu_ms(pid, health, healths)
+
+            def graduates() -> None:
+                for offer in offers[warmup:]:
+                    _graduate(client, offer)
+
+            started = time.perf_counter()
+            flow = _server_cpu_ms(pid, graduates, flows)
+            seconds = time.perf_counter() - started
+            health_after = _server_cpu_ms(pid, health, healths)
+            health_ms = (health_before + health_after) / 2
+
+            status_url = _status_url(credentials[0])
+            etag = client.get(status_url).headers["etag"]
+
+            def full() -> None:
+                for _ in range(healths):
+                    if client.get(status_url).status_code != 200:
+                        raise RuntimeError("status list failed")
+
+            def revalidation() -> None:
+                for _ in range(healths):
+                    if client.get(status_url, headers={"If-None-Match": etag}).status_code != 304:
+                        raise RuntimeError("status list revalidation did not answer 304")
+
+            full()  # warm-up
+            status_200 = _server_cpu_ms(pid, full, healths)
+            status_304 = _server_cpu_ms(pid, revalidation, healths)
+            health_last = _server_cpu_ms(pid, health, healths)
+        _log(
+            f"flow ({kind}): {flow:.2f} ms CPU per graduate ({flows / seconds:.0f} graduates/s wall), "
+            f"health {health_ms:.3f} ms; status 200 {status_200:.3f} ms, 304 {status_304:.3f} ms"
+        )
+        return {
+            "flows": flows,
+            "requests_per_flow": 8,
+            "copies_per_flow": 2,
+            "flow_cpu_ms": round(flow, 3),
+            "health_cpu_ms": round(health_ms, 3),
+            "flow_cpu_vs_health": round(flow / health_ms, 1),
+            "status_200_cpu_ms": round(status_200, 3),
+            "status_304_cpu_ms": round(status_304, 3),
+            "status_200_vs_health": round(status_200 / health_last, 2),
+            "status_304_vs_health": round(status_304 / health_last, 2),
+        }
+
+
+def run(*, quick: bool) -> dict[str, Any]:
+    """The figures for SQLite and PostgreSQL (see the module docstring)."""
+    flows, warmup, healths = (60, 10, 500) if quick else (200, 20, 2000)
+    results: dict[str, Any] = {"target": "flow_cpu_vs_health <= 10"}
+    for kind in ("sqlite", "postgresql"):
+        with tempfile.TemporaryDirectory(prefix=f"tawtiq-flow-bench-{kind}-") as name:
+            results[kind] = measure(kind, flows=flows, warmup=warmup, healths=healths, directory=Path(name))
+    return results

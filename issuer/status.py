@@ -26,7 +26,9 @@ Publication (wire format)
     same index; SD-JWT VCs carry ``status.status_list = {"idx": i, "uri": ".../status/tsl/<n>"}``.
 
     Responses carry a strong ``ETag`` (a digest of the token), ``Cache-Control: public,
-    max-age=<TAWTIQ_STATUS_TTL_SECONDS>`` and answer ``304`` to a matching ``If-None-Match``. A status
+    max-age=<TAWTIQ_STATUS_TTL_SECONDS>`` and answer ``304`` to a matching ``If-None-Match``; ``HEAD`` answers
+    the headers alone. Both cost one read of the shard's version row while the process holds that version's
+    document (revalidations never load, encode or sign the list). A status
     change bumps the version of every shard holding one of the diploma's slots; the next request for
     such a list signs a new document, so a revocation reaches verifiers (and CDNs) within the TTL.
     Unchanged lists are re-signed when half their validity has passed, so a cached copy never expires.
@@ -359,7 +361,18 @@ class StatusPublisher:
         self._lock = threading.Lock()
 
     def get(self, *, shard: int, kind: ListKind, now: datetime) -> PublishedList:
-        """The current document of ``kind`` for ``shard``. Raises :class:`NotFoundError` for an unknown shard."""
+        """The current document of ``kind`` for ``shard``. Raises :class:`NotFoundError` for an unknown shard.
+
+        While this process holds the document of the shard's current version (one indexed row, read with a
+        plain connection), it is answered without loading, encoding or signing anything.
+        """
+        with self._engine.connect() as connection:
+            current = connection.execute(
+                select(col(StatusShard.version)).where(col(StatusShard.id) == shard)
+            ).scalar_one_or_none()
+        memo = self._memo.get((shard, kind))
+        if current is not None and memo is not None and memo[0].version == current and now < memo[1]:
+            return memo[0]
         with reading(self._engine) as session:
             version = session.execute(
                 select(col(StatusShard.version)).where(col(StatusShard.id) == shard)

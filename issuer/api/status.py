@@ -32,14 +32,14 @@ def _respond(request: Request, published: PublishedList) -> Response:
     return Response(content=published.token, media_type=published.media_type, headers=headers)
 
 
-@router.get("/status/bitstring/{name}")
+@router.api_route("/status/bitstring/{name}", methods=["GET", "HEAD"])
 def bitstring_list(name: str, request: Request, services: Services, now: Now) -> Response:
     """``revocation-<n>`` or ``suspension-<n>``: a BitstringStatusListCredential as ``vc+jwt``."""
     shard, kind = parse_bitstring_name(name)
     return _respond(request, services.publisher.get(shard=shard, kind=kind, now=now))
 
 
-@router.get("/status/tsl/{name}")
+@router.api_route("/status/tsl/{name}", methods=["GET", "HEAD"])
 def token_status_list(name: str, request: Request, services: Services, now: Now) -> Response:
     """``<n>``: a Token Status List as ``statuslist+jwt`` (2 bits: 0 valid, 1 invalid, 2 suspended)."""
     shard = parse_shard_number(name)

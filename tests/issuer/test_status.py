@@ -181,6 +181,30 @@ def test_lists_are_cacheable_with_etags_and_expire(
     assert json_loads(b64url_decode(refreshed.text.split(".")[1]))["iat"] > tsl["iat"], "re-signed before it expires"
 
 
+def test_head_and_revalidation_answer_from_the_current_version(
+    client: TestClient, cohort: Cohort, engine: Engine, clock: Clock
+) -> None:
+    first = client.get("/status/tsl/1")
+    head = client.head("/status/tsl/1")
+    assert (head.status_code, head.content, head.headers["etag"]) == (200, b"", first.headers["etag"])
+    assert client.head("/status/bitstring/suspension-1").status_code == 200
+    assert client.head("/status/tsl/1", headers={"If-None-Match": first.headers["etag"]}).status_code == 304
+    assert client.head("/status/tsl/99").status_code == 404
+    with writing(engine) as db:  # as another process would: only the shard's version row tells
+        change_status(
+            db,
+            diploma_id=resolve(db, cohort.cnies[2]).id,
+            action=StatusAction.SUSPEND,
+            reason="x",
+            actor="test",
+            now=clock(),
+        )
+    changed = client.head("/status/tsl/1", headers={"If-None-Match": first.headers["etag"]})
+    assert changed.status_code == 200
+    assert changed.headers["etag"] != first.headers["etag"]
+    assert client.get("/status/tsl/1").headers["etag"] == changed.headers["etag"]
+
+
 def test_a_changed_ttl_setting_re_signs_the_stored_lists(
     client: TestClient,
     cohort: Cohort,

@@ -49,7 +49,9 @@ def diploma_policy(
     check_schemas: bool = True,
 ) -> Policy:
     """The policy that accepts a diploma from ``trust``: the pinned contexts, the diploma's schemas (unless
-    ``check_schemas`` is false), and the caller's holder binding, required disclosures, algorithms and input bound.
+    ``check_schemas`` is false), a status reference in every diploma (``policy.status_required``: the ministry
+    issues none without one, so one without it is not the ministry's), and the caller's holder binding, required
+    disclosures, algorithms and input bound.
 
     Raises :class:`~vc.errors.ConfigurationError` for algorithms the engine does not support.
     """
@@ -59,6 +61,7 @@ def diploma_policy(
         holder_binding=holder_binding,
         algorithms=algorithms,
         required_disclosures=tuple(required_disclosures),
+        require_status=True,
         schemas=diploma_validators() if check_schemas else {},
         max_input_bytes=max_input_bytes,
     )

@@ -1,15 +1,17 @@
 """The issuer's published metadata, all built from the key history and the diploma's type metadata.
 
 * ``GET /.well-known/jwt-vc-issuer`` — SD-JWT VC issuer metadata: ``{"issuer": ISS, "jwks": JWKS}``.
-  ``jwks`` is :meth:`keys.KeyHistory.to_jwks`: every key the issuer ever had, with its window as JWK
-  members (``nbf``; ``tawtiq_retired_at``; ``revoked: {revoked_at, reason}`` for a compromised key),
-  so a verifier rebuilds the history with :meth:`keys.KeyHistory.from_jwks` and verifies a 2024 diploma
-  with the key that was valid in 2024.
+  ``jwks`` is :meth:`keys.KeyHistory.to_jwks`: under ``keys`` every key the issuer ever had that is not
+  compromised, with its window as JWK members (``nbf``; ``tawtiq_retired_at``), so a verifier rebuilds the
+  history with :meth:`keys.KeyHistory.from_jwks` and verifies a 2024 diploma with the key that was valid in
+  2024. Compromised keys are only under the set's ``tawtiq_compromised_keys`` member, with
+  ``revoked: {revoked_at, reason}``: a standard verifier never sees them and refuses what they signed, ours
+  says when the issuer declared them compromised.
 * ``GET /.well-known/jwks.json`` — the same JWK Set.
 * ``GET /.well-known/did.json`` — the ``did:web`` document of the issuer host (``did:web:bac.example.ma``;
   a port is percent-encoded: ``did:web:127.0.0.1%3A8100``) with one ``JsonWebKey`` verification method
   per key, ``id`` = ``<did>#<kid>``, listed under ``assertionMethod``. A DID document has no notion of
-  validity windows, so compromised keys are left out of it entirely (the JWKS keeps them, marked).
+  validity windows, so compromised keys are left out of it entirely (the JWKS lists them apart, marked).
 * ``GET /.well-known/openid-credential-issuer`` — OpenID4VCI 1.0 credential issuer metadata (§12.2):
   endpoints, ``batch_credential_issuance``, Arabic/French/English ``display`` and one configuration
   per profile with ``credential_metadata.display`` and ``credential_metadata.claims`` (labels from

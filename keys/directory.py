@@ -29,6 +29,8 @@ HISTORY_FILE: Final = "history.json"
 _LOCK_FILE: Final = ".lock"
 _TEMP_SUFFIX: Final = ".tmp"
 _HISTORY_VERSION: Final = 1
+#: Member of ``history.json`` listing every kid in the order the store added the keys.
+_ORDER_MEMBER: Final = "order"
 
 
 class KeyDirectory:
@@ -120,7 +122,7 @@ class KeyDirectory:
                 raise FormatError(
                     "unsupported key history version", code="key.history_version", found=version, expected=1
                 )
-            return KeyHistory.from_jwks(document)
+            return _in_order(KeyHistory.from_jwks(document), document.get(_ORDER_MEMBER))
         except (FormatError, KeyResolutionError) as exc:
             raise ConfigurationError(
                 f"the key history file is damaged ({exc.summary}); restore it from a backup",
@@ -131,7 +133,7 @@ class KeyDirectory:
 
     def write_history(self, history: KeyHistory) -> None:
         """Replace ``history.json`` atomically."""
-        document: dict[str, Any] = {"version": _HISTORY_VERSION, **history.to_jwks()}
+        document: dict[str, Any] = {"version": _HISTORY_VERSION, **history.to_jwks(), _ORDER_MEMBER: list(history.kids)}
         self.write_atomically(self.history_path, json.dumps(document, indent=2).encode("utf-8") + b"\n")
 
     def write_atomically(self, path: Path, data: bytes) -> None:
@@ -194,3 +196,13 @@ class KeyDirectory:
                 found=f"{directory}: mode {mode & 0o777:o}",
                 expected=f"mode 700 (chmod 700 {directory})",
             )
+
+
+def _in_order(history: KeyHistory, order: Any) -> KeyHistory:
+    """``history`` with its entries in the order the store added them (the published JWK Set lists compromised
+    keys apart). A file without the order, or with one that does not name exactly its keys, keeps the set's order.
+    """
+    if not isinstance(order, list) or sorted(map(str, order)) != sorted(history.kids):
+        return history
+    position = {kid: index for index, kid in enumerate(order)}
+    return KeyHistory(tuple(sorted(history.entries, key=lambda entry: position[entry.kid])))

@@ -10,7 +10,8 @@ SD-JWT VC issuer publishes less, and a verifier must read it all the same. Here 
   out as not for signatures;
 * ``kid`` → any string, matched as a string (a key without one is known by its RFC 7638 thumbprint);
 * ``nbf`` missing → no lower bound; our window members (``nbf``, ``tawtiq_retired_at``, ``revoked``) are honoured
-  when present, so our own publication reads the same here as strictly.
+  when present, and so are the compromised keys we list under ``tawtiq_compromised_keys`` (out of ``keys``, so
+  that a standard verifier never uses them), so our own publication reads the same here as strictly.
 
 Keys we cannot use — another key type or curve, an ``alg`` that does not fit the key, bad key material, not for
 signatures — are left out as RFC 7517 §5 recommends, and remembered with the reason
@@ -29,12 +30,15 @@ from keys.history import (
     _EPOCH,
     _KEY_MEMBERS,
     _PRIVATE_MEMBERS,
+    COMPROMISED_KEYS_MEMBER,
     NOT_BEFORE_MEMBER,
     RETIRED_AT_MEMBER,
     KeyEntry,
     KeyHistory,
+    _not_revoked,
     _numeric_date,
     _revoked_at,
+    compromised_jwks,
 )
 from vc.errors import ConfigurationError, FormatError, KeyResolutionError
 from vc.jose import PublicKey
@@ -53,8 +57,11 @@ def foreign_key_history(document: Mapping[str, Any]) -> KeyHistory:
         )
     entries: list[KeyEntry] = []
     unusable: list[tuple[str, str]] = []
-    for index, jwk in enumerate(document["keys"]):
-        where = f"keys[{index}]"
+    listed = [(f"keys[{index}]", jwk) for index, jwk in enumerate(document["keys"])]
+    listed += [(f"{COMPROMISED_KEYS_MEMBER}[{index}]", jwk) for index, jwk in enumerate(compromised_jwks(document))]
+    for where, jwk in listed:
+        if where.startswith(COMPROMISED_KEYS_MEMBER) and isinstance(jwk, Mapping) and "revoked" not in jwk:
+            raise _not_revoked(where)
         entry_or_reason = _foreign_entry(jwk, where=where)
         if isinstance(entry_or_reason, KeyEntry):
             entries.append(entry_or_reason)

@@ -3,23 +3,29 @@
 Pure: no I/O and no clock. Times come in as aware datetimes; the history is kept at whole seconds, the
 precision of the JWT ``iat`` a token carries and of the NumericDates in the published JWKS.
 
-The acceptance rule (DESIGN §4): a key verifies a token only if the token's signing time lies in the
-key's window, ``not_before <= signed_at < retired_at`` and ``signed_at < compromised_at``. A retired key
-therefore keeps verifying what it signed while it was active (a 2024 diploma still verifies in 2054),
-and a compromised key fails everything signed from its compromise on.
+The acceptance rule (DESIGN §4): a compromised key verifies nothing, whatever signing time a token claims;
+any other key verifies a token only if the token's signing time lies in its window,
+``not_before <= signed_at < retired_at``. A retired key therefore keeps verifying what it signed while it
+was active (a 2024 diploma still verifies in 2054). A compromised key fails everything because the signing
+time inside a token (``iat``, ``validFrom``) is chosen by whoever holds the key: a thief backdates it, so
+no date in the token separates the issuer's copies from forgeries. The issuer re-issues what the key signed.
 
-JWKS convention (see :meth:`KeyHistory.to_jwks`): each JWK carries its window in extra members, which
-RFC 7517 §4 tells other software to ignore:
+JWKS convention (see :meth:`KeyHistory.to_jwks`): ``keys`` holds only the keys that may verify signatures,
+each with its window in extra members, which RFC 7517 §4 tells other software to ignore:
 
 * ``nbf`` — ``not_before`` as a NumericDate, the JWK member OpenID Federation 1.0 uses for historical
   keys (with JWT ``nbf`` semantics).
-* ``revoked`` — ``{"revoked_at": <NumericDate>, "reason": "compromised"}`` for a compromised key: the
-  revocation object of the OpenID Federation 1.0 historical keys response, whose meaning (nothing
-  signed from ``revoked_at`` on is to be trusted) is exactly ours.
 * ``tawtiq_retired_at`` — ``retired_at`` as a NumericDate. No published member fits: JWK ``exp`` is
   read by common libraries as "do not use this key after", which a verifier applies at verification
   time and which would wrongly fail a 2024 diploma in 2054; and ``revoked`` would mark an honestly
   retired key as untrustworthy. So retirement is a member of our own, namespaced.
+
+A compromised key is not in ``keys`` at all, so that any standard SD-JWT VC or VC-JOSE verifier, which knows
+nothing of windows, finds no key for its ``kid`` and refuses. It is kept in the JWK Set's own extension
+member ``tawtiq_compromised_keys`` (RFC 7517 §4: members a reader does not understand are ignored), with
+``revoked: {"revoked_at": <NumericDate>, "reason": "compromised"}`` — the revocation object of the OpenID
+Federation 1.0 historical keys response — so that our own verifier can say when the issuer declared it
+compromised. A ``revoked`` JWK found inside ``keys`` (another issuer's set, an older file) is read the same.
 """
 
 from __future__ import annotations
@@ -44,6 +50,8 @@ _REVOCATION_REASONS: Final = frozenset({"unspecified", "compromised", "supersede
 NOT_BEFORE_MEMBER: Final = "nbf"
 RETIRED_AT_MEMBER: Final = "tawtiq_retired_at"
 REVOKED_MEMBER: Final = "revoked"
+#: JWK Set member holding the compromised keys, out of ``keys`` so that no standard verifier uses them.
+COMPROMISED_KEYS_MEMBER: Final = "tawtiq_compromised_keys"
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_SECOND: Final = timedelta(seconds=1)
@@ -96,6 +104,18 @@ def _entry_time(value: datetime, *, what: str) -> datetime:
             expected="a time without fractional seconds (the precision of 'iat' and of JWKS NumericDates)",
         )
     return utc
+
+
+def compromised_key_error(kid: str, compromised_at: datetime) -> KeyResolutionError:
+    """The refusal of every signature by a compromised key (code ``key.compromised``)."""
+    return KeyResolutionError(
+        f"the issuer declared this key compromised on {compromised_at.date().isoformat()} and re-issues the "
+        "diplomas it signed; nothing signed with it is accepted, whatever date the token claims",
+        code="key.compromised",
+        found=f"kid {kid}, compromised at {compromised_at.isoformat()}",
+        expected="a signature by one of the issuer's keys that is not compromised (ask the graduate for the "
+        "re-issued diploma)",
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -184,20 +204,19 @@ class KeyEntry:
     def check_signing_time(self, signed_at: datetime | None) -> None:
         """Raise :class:`KeyResolutionError` unless this key may verify a token signed at ``signed_at``.
 
-        ``signed_at`` is the signing time the token claims. ``None`` means it claims none: a retired key
-        still verifies it (retirement only bounds signing), but a compromised key never does, because
-        nothing shows that the token predates the compromise. Codes: ``key.not_yet_valid``,
-        ``key.compromised``, ``key.retired``.
+        A compromised key never verifies, whatever ``signed_at`` says: the signing time a token claims is
+        chosen by whoever holds the key. Otherwise ``signed_at`` must lie in the key's window; ``None`` (the
+        token claims no signing time) passes a retired key, since retirement only bounds signing. Codes:
+        ``key.compromised``, ``key.not_yet_valid``, ``key.retired``.
         """
+        if self.compromised_at is not None:
+            raise compromised_key_error(self.kid, self.compromised_at)
+        self.check_window(signed_at)
+
+    def check_window(self, signed_at: datetime | None) -> None:
+        """Raise :class:`KeyResolutionError` (``key.not_yet_valid``, ``key.retired``) unless ``signed_at`` lies in
+        ``not_before <= signed_at < retired_at`` (``None`` passes). Compromise is not looked at here."""
         if signed_at is None:
-            if self.compromised_at is not None:
-                raise KeyResolutionError(
-                    "the key is compromised and the token claims no signing time, so it cannot be shown to "
-                    "predate the compromise",
-                    code="key.compromised",
-                    found=f"kid {self.kid}, compromised at {self.compromised_at.isoformat()}, no signing time",
-                    expected="a signing time ('iat') before the compromise",
-                )
             return
         when = aware_utc(signed_at, what="signed_at")
         if when < self.not_before:
@@ -206,13 +225,6 @@ class KeyEntry:
                 code="key.not_yet_valid",
                 found=f"kid {self.kid}, signed at {when.isoformat()}",
                 expected=f"signed at or after {self.not_before.isoformat()}",
-            )
-        if self.compromised_at is not None and when >= self.compromised_at:
-            raise KeyResolutionError(
-                "the token was signed by a compromised key after its compromise",
-                code="key.compromised",
-                found=f"kid {self.kid}, signed at {when.isoformat()}",
-                expected=f"signed before {self.compromised_at.isoformat()}",
             )
         if self.retired_at is not None and when >= self.retired_at:
             raise KeyResolutionError(
@@ -223,9 +235,9 @@ class KeyEntry:
             )
 
     def covers(self, signed_at: datetime | None) -> bool:
-        """Whether this key may verify a token signed at ``signed_at`` (see :meth:`check_signing_time`)."""
+        """Whether ``signed_at`` lies in this key's window, compromised or not (see :meth:`check_window`)."""
         try:
-            self.check_signing_time(signed_at)
+            self.check_window(signed_at)
         except KeyResolutionError:
             return False
         return True
@@ -337,11 +349,12 @@ class KeyHistory:
         return self._replaced(entry, retired_at=ceil_to_second(when))
 
     def compromise(self, kid: str, at: datetime) -> KeyHistory:
-        """A history where nothing ``kid`` signed from ``at`` (rounded down to the second) on verifies.
+        """A history where ``kid`` is compromised from ``at`` (rounded down to the second): nothing it signed
+        verifies any more, before or after ``at`` (see :meth:`KeyEntry.check_signing_time`).
 
-        ``at`` is when the key may first have been exposed, which can lie in the past and even before
-        its retirement. Raises :class:`ConfigurationError`: ``key.unknown_kid``,
-        ``key.already_compromised`` or ``key.before_not_before``.
+        ``at`` is when the key may first have been exposed, which can lie in the past and even before its
+        retirement; it is published and shown to verifiers, and it bounds nothing. Raises
+        :class:`ConfigurationError`: ``key.unknown_kid``, ``key.already_compromised`` or ``key.before_not_before``.
         """
         entry = self.entry(kid)
         if entry.compromised_at is not None:
@@ -357,11 +370,12 @@ class KeyHistory:
     def key_for(self, *, kid: str | None, algorithm: str, signed_at: datetime | None) -> PublicKey:
         """The key that may verify a token with this ``kid`` signed at ``signed_at``.
 
-        With a ``kid``, that key, if its window contains ``signed_at`` (see
-        :meth:`KeyEntry.check_signing_time`; ``None`` passes a retired key but never a compromised one).
-        Without a ``kid``, :func:`vc.jose.select_key` among the keys whose window contains ``signed_at``:
-        the only one for ``algorithm``. Raises :class:`KeyResolutionError`: ``key.unknown_kid``,
-        ``key.not_yet_valid``, ``key.retired``, ``key.compromised``.
+        With a ``kid``, that key, if it is not compromised and its window contains ``signed_at`` (see
+        :meth:`KeyEntry.check_signing_time`; ``None`` passes a retired key).
+        Without a ``kid``, :func:`vc.jose.select_key` among the keys whose window contains ``signed_at``,
+        compromised ones included (a compromised key that might be the signer makes the choice ambiguous): the
+        only one for ``algorithm``, refused if it is compromised. Raises :class:`KeyResolutionError`:
+        ``key.unknown_kid``, ``key.not_yet_valid``, ``key.retired``, ``key.compromised``.
         """
         if kid is not None:
             found = next((entry for entry in self.entries if entry.kid == kid), None)
@@ -382,7 +396,8 @@ class KeyHistory:
                 )
             found.check_signing_time(signed_at)
             return found.key
-        candidates = [entry.key for entry in self.entries if entry.covers(signed_at)]
+        in_window = [entry for entry in self.entries if entry.covers(signed_at)]
+        candidates = [entry.key for entry in in_window]
         if not candidates:
             raise KeyResolutionError(
                 "the token names no kid and no key of the issuer was valid when it claims to be signed",
@@ -390,25 +405,35 @@ class KeyHistory:
                 found=f"signed at {signed_at.isoformat() if signed_at else 'an unstated time'}",
                 expected="a kid header naming one key",
             )
-        return select_key(candidates, kid=None, algorithm=algorithm)
+        chosen = select_key(candidates, kid=None, algorithm=algorithm)
+        next(entry for entry in in_window if entry.key is chosen).check_signing_time(signed_at)
+        return chosen
 
     def to_jwks(self) -> dict[str, Any]:
         """The history as a JWK Set of public keys with their windows (see the module docstring).
 
-        Each JWK has its key members, ``kid`` (RFC 7638 thumbprint), ``alg``, ``use: "sig"``, ``nbf``,
-        and when set ``tawtiq_retired_at`` and ``revoked: {"revoked_at", "reason": "compromised"}``.
+        ``keys`` holds every key that is not compromised: its key members, ``kid`` (RFC 7638 thumbprint),
+        ``alg``, ``use: "sig"``, ``nbf``, and when set ``tawtiq_retired_at``. Compromised keys are listed,
+        the same way plus ``revoked: {"revoked_at", "reason": "compromised"}``, under
+        ``tawtiq_compromised_keys`` only (absent when there are none).
         """
         keys: list[dict[str, Any]] = []
+        compromised: list[dict[str, Any]] = []
         for entry in self.entries:
             jwk: dict[str, Any] = {name: entry.key.jwk[name] for name in _KEY_MEMBERS[entry.key.jwk["kty"]]}
             jwk.update(kid=entry.kid, alg=entry.algorithm, use="sig")
             jwk[NOT_BEFORE_MEMBER] = to_numeric_date(entry.not_before)
             if entry.retired_at is not None:
                 jwk[RETIRED_AT_MEMBER] = to_numeric_date(entry.retired_at)
-            if entry.compromised_at is not None:
+            if entry.compromised_at is None:
+                keys.append(jwk)
+            else:
                 jwk[REVOKED_MEMBER] = {"revoked_at": to_numeric_date(entry.compromised_at), "reason": "compromised"}
-            keys.append(jwk)
-        return {"keys": keys}
+                compromised.append(jwk)
+        document: dict[str, Any] = {"keys": keys}
+        if compromised:
+            document[COMPROMISED_KEYS_MEMBER] = compromised
+        return document
 
     @classmethod
     def from_jwks(cls, document: Mapping[str, Any]) -> KeyHistory:
@@ -417,10 +442,11 @@ class KeyHistory:
         Every JWK must be public, have ``kid`` equal to its RFC 7638 thumbprint, ``alg`` matching the
         key, ``use: "sig"`` and an integer ``nbf``; ``tawtiq_retired_at`` and ``revoked`` are optional.
         Any ``revoked`` object, whatever its ``reason``, is read as a compromise at ``revoked_at`` (the
-        safe reading). ``exp`` is refused rather than guessed at. Members that do not concern keys are
-        ignored (RFC 7517 §4, §5). Raises :class:`FormatError`: ``key.jwks_invalid``,
-        ``key.jwk_invalid``, ``key.jwk_private``, ``key.kid_mismatch``, ``key.jwk_time_invalid``,
-        ``key.jwk_exp_unsupported``, ``key.duplicate_kid``, ``key.window_invalid``, ``key.unsupported``.
+        safe reading); every JWK under ``tawtiq_compromised_keys`` must have one. ``exp`` is refused rather
+        than guessed at. Members that do not concern keys are ignored (RFC 7517 §4, §5). Raises
+        :class:`FormatError`: ``key.jwks_invalid``, ``key.jwk_invalid``, ``key.jwk_private``,
+        ``key.kid_mismatch``, ``key.jwk_time_invalid``, ``key.jwk_exp_unsupported``, ``key.duplicate_kid``,
+        ``key.window_invalid``, ``key.unsupported``.
         """
         if not isinstance(document, Mapping):
             raise FormatError(
@@ -438,6 +464,12 @@ class KeyHistory:
                 expected='{"keys": [...]}',
             )
         entries = [_entry_from_jwk(jwk, where=f"keys[{index}]") for index, jwk in enumerate(keys)]
+        for index, jwk in enumerate(compromised_jwks(document)):
+            where = f"{COMPROMISED_KEYS_MEMBER}[{index}]"
+            entry = _entry_from_jwk(jwk, where=where)
+            if entry.compromised_at is None:
+                raise _not_revoked(where)
+            entries.append(entry)
         return cls(_unique(entries))
 
     def _not_before_window(self, entry: KeyEntry, at: datetime, *, what: str) -> datetime:
@@ -462,6 +494,30 @@ class KeyHistory:
             foreign=entry.foreign,
         )
         return KeyHistory(tuple(updated if item.kid == entry.kid else item for item in self.entries))
+
+
+def compromised_jwks(document: Mapping[str, Any]) -> list[Any]:
+    """The JWKs listed under ``tawtiq_compromised_keys`` (none when absent).
+
+    Raises :class:`FormatError` ``key.jwks_invalid`` when the member is not an array."""
+    listed = document.get(COMPROMISED_KEYS_MEMBER, [])
+    if not isinstance(listed, list):
+        raise FormatError(
+            f"JWK Set member '{COMPROMISED_KEYS_MEMBER}' is not an array",
+            code="key.jwks_invalid",
+            found=type(listed).__name__,
+            expected="an array of JWKs, each with 'revoked'",
+        )
+    return listed
+
+
+def _not_revoked(where: str) -> FormatError:
+    return FormatError(
+        f"{where} is listed as compromised but has no 'revoked' object",
+        code="key.jwk_invalid",
+        found="no 'revoked'",
+        expected='{"revoked_at": <NumericDate>, "reason": "compromised"}',
+    )
 
 
 def _unique(entries: list[KeyEntry]) -> tuple[KeyEntry, ...]:

@@ -138,13 +138,20 @@ class HolderBinding:
 
 @dataclass(frozen=True)
 class Policy:
-    """Everything a verifier decides for itself. ``trust`` and ``contexts`` have no safe default."""
+    """Everything a verifier decides for itself. ``trust`` and ``contexts`` have no safe default.
+
+    ``require_status``: a credential (not a presentation) without a status reference (W3C ``credentialStatus``,
+    SD-JWT VC ``status``) fails the policy check with ``policy.status_required``, rather than passing with its
+    status unchecked (``status.none``). An issuer that puts a status reference in every credential it issues
+    asks its verifiers for this, so a credential without one cannot be taken as never revocable.
+    """
 
     trust: TrustList
     contexts: ContextRegistry
     holder_binding: HolderBinding = HolderBinding()
     algorithms: frozenset[str] = DEFAULT_ALGORITHMS
     required_disclosures: tuple[ClaimPath, ...] = ()
+    require_status: bool = False
     schemas: Mapping[str, SchemaValidator] = field(default_factory=dict)
     clock_skew: timedelta = timedelta(seconds=60)
     max_input_bytes: int = DEFAULT_MAX_INPUT_BYTES

@@ -252,9 +252,16 @@ def _run(
     # (10) Schemas the policy configured for the credential's types.
     _check_schema(claims, run, policy=policy)
 
-    # (11) Policy: required disclosures.
+    # (11) Policy: a status reference when the policy requires one, then required disclosures.
     missing = [format_claim_path(path) for path in policy.required_disclosures if not lookup(claims, path)]
-    if missing:
+    if policy.require_status and not profile.presentation and not _has_status_reference(claims, profile):
+        checks.failed(
+            CheckName.POLICY,
+            "policy.status_required",
+            "the credential carries no status reference, and this verifier's policy requires one "
+            f"({'status' if profile is Profile.DC_SD_JWT else 'credentialStatus'}) so that it can be revoked",
+        )
+    elif missing:
         checks.failed(CheckName.POLICY, "policy.disclosure_missing", f"required claims were not disclosed: {missing}")
     else:
         checks.passed(CheckName.POLICY, "policy.ok", "the presentation meets the verifier's policy")
@@ -405,6 +412,12 @@ def _check_validity(
         run.checks.failed(CheckName.VALIDITY, code, message)
     else:
         run.checks.passed(CheckName.VALIDITY, "validity.ok", f"valid at {now.isoformat()}")
+
+
+def _has_status_reference(claims: Mapping[str, Any], profile: Profile) -> bool:
+    if profile is Profile.DC_SD_JWT:
+        return "status" in claims
+    return bool(as_list(claims.get("credentialStatus", [])))
 
 
 #: Status mechanisms this verifier can check; other ``credentialStatus`` types make the status indeterminate.

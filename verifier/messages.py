@@ -84,9 +84,11 @@ CHECK_MESSAGES: Final[Mapping[str, T]] = {
     ),
     "signature.": _t("التوقيع غير مقبول", "Signature non acceptée", "The signature is not acceptable"),
     "key.compromised": _t(
-        "وُقِّعت بمفتاح مُعلَن أنه مُخترَق",
-        "Signé avec une clé déclarée compromise",
-        "Signed with a key declared compromised",
+        "وُقِّعت بمفتاح أعلنت الجهة المصدرة أنه مُخترَق؛ تُعيد الجهة المصدرة إصدار الشهادات الموقَّعة به، فاطلب النسخة الجديدة",
+        "Signé avec une clé que l'émetteur a déclarée compromise ; l'émetteur réémet les diplômes signés avec "
+        "elle : demandez le nouveau",
+        "Signed with a key the issuer declared compromised; the issuer re-issues the diplomas it signed: ask for "
+        "the new one",
     ),
     "key.issuer_unreachable": _t(
         "تعذر الحصول على مفاتيح الجهة المصدرة",
@@ -196,6 +198,11 @@ CHECK_MESSAGES: Final[Mapping[str, T]] = {
         "لم يُكشف عن بيانات مطلوبة",
         "Des données demandées n'ont pas été communiquées",
         "Requested data was not disclosed",
+    ),
+    "policy.status_required": _t(
+        "لا تتضمن الشهادة مرجعًا لحالتها، وكل شهادة تصدرها الجهة تتضمنه",
+        "Le diplôme n'a pas de référence de statut, alors que l'émetteur en met une dans chacun",
+        "The diploma carries no status reference, which every diploma of this issuer has",
     ),
     "policy.": _t(
         "ليست الشهادة المطلوبة", "Ce n'est pas le justificatif demandé", "Not the credential that was asked for"

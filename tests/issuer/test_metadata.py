@@ -31,6 +31,10 @@ def test_the_key_history_is_published_three_ways(client: TestClient, store: InMe
     assert jwks.headers["content-type"] == "application/jwk-set+json"
     assert jwks.json() == issuer_metadata.json()["jwks"]
     assert all("d" not in key for key in jwks.json()["keys"])
+    # A standard verifier reads 'keys' only: the compromised key is not there, so what it signed fails everywhere.
+    assert compromised.kid not in {key["kid"] for key in jwks.json()["keys"]}
+    [listed] = jwks.json()["tawtiq_compromised_keys"]
+    assert (listed["kid"], listed["revoked"]["reason"]) == (compromised.kid, "compromised")
 
     did = client.get("/.well-known/did.json").json()
     assert did["id"] == "did:web:bac.example.ma"

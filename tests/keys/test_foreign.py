@@ -44,16 +44,39 @@ def test_an_ed25519_key_is_eddsa_and_a_key_without_kid_is_found_without_one() ->
 def test_no_nbf_means_no_lower_bound_and_published_windows_are_honoured() -> None:
     old = SigningKey.generate(kid="old")
     history = foreign_key_history(
-        {"keys": [plain(old, kid="old", use="sig", nbf=1_700_000_000, revoked={"revoked_at": 1_780_000_000})]}
+        {"keys": [plain(old, kid="old", use="sig", nbf=1_700_000_000, tawtiq_retired_at=1_780_000_000)]}
     )
     with pytest.raises(KeyResolutionError) as caught:
         history.key_for(kid="old", algorithm="ES256", signed_at=datetime(2020, 1, 1, tzinfo=UTC))
     assert caught.value.code == "key.not_yet_valid"
+    assert history.key_for(kid="old", algorithm="ES256", signed_at=datetime(2025, 1, 1, tzinfo=UTC))
     with pytest.raises(KeyResolutionError) as caught:
         history.key_for(kid="old", algorithm="ES256", signed_at=datetime(2027, 1, 1, tzinfo=UTC))
-    assert caught.value.code == "key.compromised"
+    assert caught.value.code == "key.retired"
     unbounded = foreign_key_history({"keys": [plain(old, kid="old")]})
     assert unbounded.key_for(kid="old", algorithm="ES256", signed_at=datetime(1971, 1, 1, tzinfo=UTC))
+
+
+@pytest.mark.parametrize("member", ["keys", "tawtiq_compromised_keys"])
+def test_a_revoked_key_fails_whatever_signing_time_the_token_claims(member: str) -> None:
+    old = SigningKey.generate(kid="old")
+    revoked = plain(old, kid="old", use="sig", nbf=1_700_000_000, revoked={"revoked_at": 1_780_000_000})
+    history = foreign_key_history({"keys": [], member: [revoked]} if member != "keys" else {"keys": [revoked]})
+    for claimed in (datetime(2020, 1, 1, tzinfo=UTC), datetime(2025, 1, 1, tzinfo=UTC), None):
+        with pytest.raises(KeyResolutionError) as caught:
+            history.key_for(kid="old", algorithm="ES256", signed_at=claimed)
+        assert caught.value.code == "key.compromised"
+        assert "declared this key compromised on 2026-05-28" in caught.value.message
+
+
+def test_a_key_listed_as_compromised_without_a_revocation_is_refused() -> None:
+    old = SigningKey.generate(kid="old")
+    with pytest.raises(FormatError) as caught:
+        foreign_key_history({"keys": [], "tawtiq_compromised_keys": [plain(old, kid="old")]})
+    assert caught.value.code == "key.jwk_invalid"
+    with pytest.raises(FormatError) as caught:
+        foreign_key_history({"keys": [], "tawtiq_compromised_keys": {"kid": "old"}})
+    assert caught.value.code == "key.jwks_invalid"
 
 
 def test_our_own_publication_reads_the_same_as_strictly(rotated_history: KeyHistory) -> None:

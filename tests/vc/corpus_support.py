@@ -64,7 +64,7 @@ LISTS_ISSUED_AT: Final = NOW - timedelta(hours=1)
 LISTS_FETCHED_AT: Final = NOW - timedelta(minutes=10)
 
 #: Key windows (DESIGN §4). The active key signs from 2024; the retired key signed until 2024; the
-#: compromised key was exposed at the start of 2025, so everything it signed from then on is refused.
+#: compromised key was declared exposed from the start of 2025, so everything it ever signed is refused.
 ACTIVE_KEY_NOT_BEFORE: Final = datetime(2024, 1, 1, tzinfo=UTC)
 RETIRED_KEY_NOT_BEFORE: Final = datetime(2020, 1, 1, tzinfo=UTC)
 RETIRED_AT: Final = datetime(2024, 1, 1, tzinfo=UTC)

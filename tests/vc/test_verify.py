@@ -417,6 +417,50 @@ def test_required_disclosures_missing() -> None:
     assert_all_passed(verify(W3C_PRESENTATION, keys=KEYS, status=STATUS, policy=satisfied, now=NOW))
 
 
+def _without_status_reference(profile: Profile) -> str:
+    if profile is Profile.DC_SD_JWT:
+        claims = sd_jwt_vc_claims()
+        del claims["status"]
+        credential = issue(
+            claims,
+            key=ISSUER_KEY,
+            issued_at=ISSUED_AT,
+            profile=profile,
+            disclosable=list(schemas.SUBJECT_CLAIMS),
+            holder=HOLDER_KEY.public,
+        )
+        return presented(credential, ASKED)
+    document = diploma_document()
+    del document["credentialStatus"]
+    credential = issue(
+        document,
+        key=ISSUER_KEY,
+        issued_at=ISSUED_AT,
+        profile=profile,
+        contexts=CONTEXTS,
+        disclosable=DISCLOSABLE,
+        holder=HOLDER_KEY.public,
+    )
+    return presented(credential, [f"credentialSubject.{name}" for name in ASKED])
+
+
+@pytest.mark.parametrize("profile", [Profile.VC_SD_JWT, Profile.DC_SD_JWT])
+def test_a_policy_requiring_status_refuses_a_credential_without_a_status_reference(profile: Profile) -> None:
+    token = _without_status_reference(profile)
+    lenient = verify(token, keys=KEYS, status=STATUS, policy=policy(schemas={}), now=NOW)
+    assert outcomes(lenient)["status"] == ("not_checked", "status.none")
+    assert outcomes(lenient)["policy"] == ("passed", "policy.ok")
+    report = verify(token, keys=KEYS, status=STATUS, policy=policy(schemas={}, require_status=True), now=NOW)
+    assert report.verdict is Verdict.INVALID
+    assert outcomes(report)["policy"] == ("failed", "policy.status_required")
+    assert outcomes(report)["signature"] == ("passed", "signature.ok")
+    assert "no status reference" in report.check(CheckName.POLICY).message
+
+
+def test_a_policy_requiring_status_accepts_a_credential_with_one() -> None:
+    assert_all_passed(verify(W3C_PRESENTATION, keys=KEYS, status=STATUS, policy=policy(require_status=True), now=NOW))
+
+
 def test_an_empty_trust_list_trusts_no_one() -> None:
     report = verify(W3C_PRESENTATION, keys=KEYS, status=STATUS, policy=policy(trust=TrustList("1", {})), now=NOW)
     assert report.verdict is Verdict.INVALID

@@ -318,24 +318,32 @@ class FakeIssuer(_Origin):
     # ------------------------------------------------------------------------------------------- diplomas
 
     def issue_w3c(
-        self, holder: SigningKey, *, status_lists: dict[str, str] | None = None, key: Signer | None = None
+        self,
+        holder: SigningKey,
+        *,
+        status_lists: dict[str, str] | None = None,
+        key: Signer | None = None,
+        issued_at: datetime | None = None,
+        with_status: bool = True,
     ) -> Diploma:
-        """A ``vc+sd-jwt`` diploma with revocation and suspension entries (Bitstring Status List)."""
+        """A ``vc+sd-jwt`` diploma with revocation and suspension entries (Bitstring Status List), unless not
+        ``with_status``; signed now by the active key, or by ``key`` with the ``issued_at`` it claims."""
         lists = status_lists or self.lists
         revocation, suspension, token_index = (secrets.randbelow(LIST_SIZE) for _ in range(3))
+        entries = [
+            schemas.BitstringEntry("revocation", lists["revocation"], revocation),
+            schemas.BitstringEntry("suspension", lists["suspension"], suspension),
+        ]
         credential = schemas.w3c_credential(
             schemas.sample_subject(),
             issuer=self.identifier,
             credential_id=f"urn:uuid:{uuid.uuid4()}",
-            status=[
-                schemas.BitstringEntry("revocation", lists["revocation"], revocation),
-                schemas.BitstringEntry("suspension", lists["suspension"], suspension),
-            ],
+            status=entries if with_status else [],
         )
         token = issue(
             credential,
             key=key or self.signing_key(),
-            issued_at=self.clock.now(),
+            issued_at=issued_at or self.clock.now(),
             profile=Profile.VC_SD_JWT,
             contexts=CONTEXTS,
             disclosable=schemas.W3C_DISCLOSABLE,

@@ -224,20 +224,37 @@ def test_a_rotated_key_is_found_by_fetching_the_metadata_again(client, issuer: F
     assert verify(client, first.token)["verdict"] == "valid"  # the retired key still verifies its past
 
 
-def test_a_compromised_key_fails_what_it_signed_afterwards(client, issuer: FakeIssuer, holder, clock):
-    before = issuer.issue_w3c(holder)
+def test_a_compromised_key_fails_everything_it_signed_and_the_reissued_copy_verifies(
+    client, issuer: FakeIssuer, holder, clock
+):
+    honest = issuer.issue_w3c(holder)
+    before_compromise = clock.now()
     clock.advance(minutes=5)
     stolen = issuer.signing_key()
+    issuer.keys.rotate(at=clock.now())  # the runbook: rotate, then declare the old key compromised
     issuer.keys.compromise(stolen.kid, at=clock.now())
-    issuer.keys.create(not_before=clock.now())
     issuer.publish()
     clock.advance(minutes=1)
-    after = issuer.issue_w3c(holder, key=stolen)  # signed with the stolen key after its compromise
-    assert verify(client, before.token)["verdict"] == "valid"
-    answer = verify(client, after.token)
+    # The thief signs with the old key and backdates 'iat' before the declared compromise.
+    forged_without_status = issuer.issue_w3c(holder, key=stolen, issued_at=before_compromise, with_status=False)
+    forged_on_a_real_slot = issuer.issue_w3c(holder, key=stolen, issued_at=before_compromise)
+    for diploma in (honest, forged_without_status, forged_on_a_real_slot):
+        answer = verify(client, diploma.token)
+        assert answer["verdict"] == "invalid", answer["report"]["checks"]
+        signature = next(c for c in answer["report"]["checks"] if c["check"] == "signature")
+        assert signature["code"] == "key.compromised"
+        assert "declared this key compromised on" in signature["message"]
+        assert "re-issues" in signature["message"]
+    reissued = issuer.issue_w3c(holder)  # what the graduate's new offer gives: signed by the new key
+    assert verify(client, reissued.token)["verdict"] == "valid"
+
+
+def test_a_diploma_without_a_status_reference_is_refused(client, issuer: FakeIssuer, holder):
+    answer = verify(client, issuer.issue_w3c(holder, with_status=False).token)
     assert answer["verdict"] == "invalid"
-    signature = next(c for c in answer["report"]["checks"] if c["check"] == "signature")
-    assert signature["code"] == "key.compromised"
+    checks = {c["check"]: c for c in answer["report"]["checks"]}
+    assert (checks["status"]["outcome"], checks["status"]["code"]) == ("not_checked", "status.none")
+    assert (checks["policy"]["outcome"], checks["policy"]["code"]) == ("failed", "policy.status_required")
 
 
 def test_issuer_metadata_for_another_issuer_is_not_used(client, issuer: FakeIssuer, holder):

@@ -90,7 +90,10 @@ def fake_issuer_app(url: str, mode: str) -> tuple[FastAPI, dict[str, str]]:
             if mode == "other_binding":
                 holder = SigningKey.generate().public
             claims = schemas.sd_jwt_vc_claims(
-                schemas.sample_subject(), issuer="https://bac.example.ma" if mode == "other_issuer" else url
+                schemas.sample_subject(),
+                issuer="https://bac.example.ma" if mode == "other_issuer" else url,
+                status_index=7,
+                status_uri=f"{url}/status/tsl/1",
             )
             if mode == "not_a_diploma":
                 claims["vct"] = "urn:example:gym-membership"

@@ -879,6 +879,17 @@ def _(world: World) -> str:
     return world.present(credential)
 
 
+@case(
+    "compromised-key-before-compromise",
+    check="signature",
+    code="key.compromised",
+    description="a diploma claiming to be signed on 2024-07-01, before the compromise declared from 2025-01-01, by "
+    "the compromised key: the claimed date is the signer's choice, so it is refused all the same",
+)
+def _(world: World) -> str:
+    return world.present(world.issue_w3c(diploma(), seed="compromised control", key=world.keys[corpus.COMPROMISED_KEY]))
+
+
 # --- issuer trust --------------------------------------------------------------------------------------------
 
 
@@ -1253,9 +1264,6 @@ CONTROLS: dict[str, Builder] = {
             key=world.keys[corpus.RETIRED_KEY],
             issued_at=datetime(2023, 7, 1, tzinfo=UTC),
         )
-    ),
-    "compromised-key-before-compromise": lambda world: world.present(
-        world.issue_w3c(diploma(), seed="compromised control", key=world.keys[corpus.COMPROMISED_KEY])
     ),
 }
 

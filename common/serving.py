@@ -82,11 +82,20 @@ def serving_settings() -> ServingSettings:
 
 
 class ServingConfig(uvicorn.Config):
-    """uvicorn's configuration with our bounds (picklable, so worker processes receive them too)."""
+    """uvicorn's configuration with our bounds and log level (picklable: worker processes receive them too)."""
 
-    def __init__(self, app: Any, *, bounds: ServingSettings, **options: Any) -> None:
-        super().__init__(app, **options)
+    def __init__(self, app: Any, *, bounds: ServingSettings, log_level: str | None = None, **options: Any) -> None:
         self.bounds = bounds
+        self.redacted_log_level = log_level
+        super().__init__(app, **options)
+
+    def configure_logging(self) -> None:
+        """uvicorn calls this in every process: with a log level, all logs go out redacted, in one format."""
+        super().configure_logging()
+        if self.redacted_log_level is not None:
+            from common.redaction import configure_logging
+
+            configure_logging(self.redacted_log_level)
 
 
 _DEFAULT_BOUNDS: Final = ServingSettings.model_construct()
@@ -200,11 +209,13 @@ def serving_config(
     tls_cert: Path | None = None,
     tls_key: Path | None = None,
     forwarded_allow_ips: str | None = None,
+    log_level: str | None = None,
 ) -> ServingConfig:
     """uvicorn's configuration for ``app`` (see :func:`serve`): our protocol on uvloop, with ``bounds``."""
     return ServingConfig(
         app,
         bounds=bounds,
+        log_level=log_level,
         factory=isinstance(app, str),
         host=host,
         port=port,
@@ -233,12 +244,14 @@ def serve(
     tls_cert: Path | None = None,
     tls_key: Path | None = None,
     forwarded_allow_ips: str | None = None,
+    log_level: str | None = None,
 ) -> None:
     """Serve ``app`` until interrupted (see the module docstring).
 
     ``app`` is an ASGI application, or with ``workers`` above 1 the ``"module:factory"`` name of a function that
     builds it (each worker process builds its own). ``forwarded_allow_ips`` names the fronts whose
     ``X-Forwarded-For``/``-Proto`` are believed (none by default). ``bounds`` default to ``TAWTIQ_SERVING_*``.
+    With ``log_level``, every process (the workers too) logs through :func:`common.redaction.configure_logging`.
     Raises :class:`ConfigurationError` for a worker count below 1, several workers without a factory name, or an
     unusable bound.
     """
@@ -259,6 +272,7 @@ def serve(
         tls_cert=tls_cert,
         tls_key=tls_key,
         forwarded_allow_ips=forwarded_allow_ips,
+        log_level=log_level,
     )
     server = uvicorn.Server(config)
     try:

@@ -14,7 +14,6 @@ reason. Heavy modules are imported inside the commands, so ``tawtiq --help`` sta
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any
@@ -95,7 +94,6 @@ def register(app: typer.Typer, serve: typer.Typer) -> None:
         from verifier.app import create_app
 
         settings = _settings()
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         typer.echo(f"verifier: {settings.public_url} (listening on {host}:{port}, {workers} worker(s))", err=True)
         try:
             serve(
@@ -105,6 +103,7 @@ def register(app: typer.Typer, serve: typer.Typer) -> None:
                 port=port,
                 workers=workers,
                 forwarded_allow_ips=forwarded_allow_ips,
+                log_level="INFO",  # every process logs redacted, in the common format
             )
         except TawtiqError as exc:
             typer.echo(f"error: [{exc.code}] {exc}", err=True)

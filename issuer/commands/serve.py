@@ -64,9 +64,18 @@ def serve_issuer(
                 tls_cert=tls_cert,
                 tls_key=tls_key,
                 forwarded_allow_ips=forwarded_allow_ips,
+                log_level=log_level.upper(),
             )
             return
         app = create_app(settings, engine=engine, background_purge=True)
     err(f"issuer {settings.issuer_url} listening on {'https' if tls_cert else 'http'}://{host}:{port}")
     with handled_errors():
-        serve(app, host=host, port=port, tls_cert=tls_cert, tls_key=tls_key, forwarded_allow_ips=forwarded_allow_ips)
+        serve(
+            app,
+            host=host,
+            port=port,
+            tls_cert=tls_cert,
+            tls_key=tls_key,
+            forwarded_allow_ips=forwarded_allow_ips,
+            log_level=log_level.upper(),
+        )

@@ -4,6 +4,7 @@ accepted connections keep TCP_NODELAY with several worker processes."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import threading
 import time
@@ -191,3 +192,16 @@ def test_several_workers_need_a_factory_name_and_at_least_one_worker():
         serve(_echo, host="127.0.0.1", port=0, workers=2)
     with pytest.raises(ConfigurationError, match="at least 1"):
         serve("module:factory", host="127.0.0.1", port=0, workers=0)
+
+
+def test_with_a_log_level_every_process_logs_redacted_in_the_common_format():
+    root = logging.getLogger()
+    level, before = root.level, list(root.handlers)
+    try:
+        config = serving_config(_echo, host="127.0.0.1", port=0, bounds=ServingSettings(), log_level="WARNING")
+        config.configure_logging()  # what uvicorn calls in each worker process
+        assert len([handler for handler in root.handlers if getattr(handler, "_tawtiq", False)]) == 1
+        assert root.level == logging.WARNING
+    finally:
+        root.handlers[:] = before
+        root.setLevel(level)

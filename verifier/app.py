@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from common.service.problems import database_unavailable
 from vc import TawtiqError
 from verifier.clock import Clock
 from verifier.errors import http_status_of, problem
@@ -218,15 +219,11 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     return _problem_response(exc.status_code, content, dict(exc.headers or {}))
 
 
-async def _database_error(_request: Request, exc: Exception) -> JSONResponse:
-    errors_log.error("database unavailable: %s", type(exc).__name__)
-    content = problem(
-        status=503,
-        code="database.unavailable",
-        title="Service temporarily unavailable",
-        detail="the verifier's database cannot be reached; try again shortly",
-    )
-    return _problem_response(503, content, {"Retry-After": "5"})
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, SQLAlchemyError)
+    unavailable = database_unavailable(exc)  # the common mapping: 503 with Retry-After, never a 500
+    errors_log.error("database unavailable: %s [%s]", type(exc).__name__, unavailable.code)
+    return await _tawtiq_error(request, unavailable)
 
 
 async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

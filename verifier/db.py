@@ -31,7 +31,7 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA busy_timeout=5000")  # short locks wait; longer ones answer 503
     cursor.close()
 
 
@@ -46,7 +46,7 @@ class Database:
         # hide_parameters: an error never carries the values bound to its statement (see common.service.database).
         options: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
         if self.dialect == "sqlite":
-            options["connect_args"] = {"check_same_thread": False, "timeout": 30}
+            options["connect_args"] = {"check_same_thread": False, "timeout": 5}
         else:
             options.update(pool_size=10, max_overflow=20)
         self.engine: Engine = create_engine(parsed, **options)

@@ -8,7 +8,8 @@ the answer) and keeps its own state in ``app.state.services``. What every servic
 * errors answered once, here, never built in routes: the engine's and the service's errors as RFC 9457 problem
   details (:func:`common.service.problems.problem_of`), :class:`~common.service.problems.OAuthError` as an OAuth
   error object, malformed requests as a 400 problem that never echoes the values sent, an unreachable database
-  as a 503 problem with ``Retry-After``, and anything unexpected as a 500 problem with a reference, whose
+  or busy database as a 503 problem with ``Retry-After`` (:func:`~common.service.problems.database_unavailable`),
+  and anything unexpected as a 500 problem with a reference, whose
   traceback goes to the (redacted) log only;
 * ``/health`` and ``/health/ready`` (:mod:`common.service.health`).
 """
@@ -32,7 +33,7 @@ from vc.errors import TawtiqError
 
 from .health import ReadinessChecks, health_router
 from .middleware import API_CONTENT_SECURITY_POLICY, BodyLimit, HtmlRefusal, RequestLog, SecurityHeaders
-from .problems import PROBLEM_JSON, OAuthError, problem, problem_of, status_of
+from .problems import PROBLEM_JSON, OAuthError, database_unavailable, problem, problem_of, status_of
 
 #: Codes of the HTTP errors the framework raises itself (unknown path, wrong method, ...).
 _HTTP_CODES = {404: "request.not_found", 405: "request.method_not_allowed"}
@@ -124,15 +125,9 @@ def install_error_handlers(app: FastAPI, *, logger: logging.Logger) -> None:
         content = problem(status=exc.status_code, code=code, title=str(exc.detail), detail=str(exc.detail))
         return problem_response(content, exc.headers)
 
-    async def database_error(_request: Request, exc: Exception) -> JSONResponse:
-        logger.error("database unavailable: %s", type(exc).__name__)
-        content = problem(
-            status=503,
-            code="database.unavailable",
-            title="Service temporarily unavailable",
-            detail="the database cannot be reached; try again shortly",
-        )
-        return problem_response(content, {"Retry-After": "5"})
+    async def database_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, SQLAlchemyError)
+        return await tawtiq_error(request, database_unavailable(exc))
 
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
         reference = uuid.uuid4().hex[:12]

@@ -3,7 +3,8 @@
 SQLite is the embedded default and PostgreSQL the production database; the same code runs on both.
 
 * :func:`create_database_engine` sets both up once: SQLite files are created ``0600`` in directories created
-  ``0700`` (the database holds personal data), with WAL journaling, a 30 s busy timeout and foreign keys;
+  ``0700`` (the database holds personal data), with WAL journaling, a 5 s busy timeout (a lock held longer
+  answers 503 with ``Retry-After``, :func:`common.service.problems.database_unavailable`) and foreign keys;
   PostgreSQL connections are pooled (``pool_size`` + as many overflow) and recycled before common idle limits;
   they are not pinged before each use (a round trip per transaction): a connection found dead is discarded
   with every older one (SQLAlchemy's disconnect handling) and :func:`retry_on_disconnect` runs the work again.
@@ -44,7 +45,7 @@ from vc.errors import ConfigurationError
 _T = TypeVar("_T")
 _WRITE_OPTION: Final = "tawtiq_write"
 #: Seconds a SQLite connection waits for a lock before failing.
-_SQLITE_BUSY_SECONDS: Final = 30
+_SQLITE_BUSY_SECONDS: Final = 5
 #: Seconds after which a pooled PostgreSQL connection is replaced (below common server and proxy idle limits).
 _POOL_RECYCLE_SECONDS: Final = 1800
 

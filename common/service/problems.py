@@ -3,7 +3,8 @@
 One mapping from the engine's error families (:mod:`vc.errors`) to HTTP statuses (:func:`status_of`): an error
 that names its own ``status_code`` answers with it; otherwise a :class:`~vc.errors.CredentialError` (the caller's
 fault) is 400, and an :class:`~vc.errors.UpstreamError` or :class:`~vc.errors.ConfigurationError` (not the
-caller's fault) is 503.
+caller's fault) is 503. A database error is translated once, by :func:`database_unavailable`: a busy or locked
+database, a lock or serialization timeout, or one that cannot be reached is a 503 with ``Retry-After``, never a 500.
 
 The body of every error is a problem detail (``application/problem+json``)::
 
@@ -19,6 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, Final
+
+from sqlalchemy import exc as sa
 
 from vc.errors import ConfigurationError, CredentialError, TawtiqError, UpstreamError
 
@@ -109,6 +112,67 @@ class ServiceUnavailableError(UpstreamError):
 
     default_code = "upstream.unavailable"
     status_code: int = 503
+
+
+class DatabaseUnavailableError(ServiceUnavailableError):
+    """The database cannot answer now (503, with ``Retry-After``): busy, locked, or unreachable."""
+
+    default_code = "database.unavailable"
+
+    def __init__(self, message: str, *, retry_after_seconds: int, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after_seconds = retry_after_seconds
+        self.headers = {"Retry-After": str(retry_after_seconds)}
+
+
+#: Seconds a client waits before retrying when the database is busy (a lock held by a bulk job, a conflict).
+BUSY_RETRY_AFTER_SECONDS: Final = 2
+#: Seconds a client waits before retrying when the database cannot be reached or failed otherwise.
+UNAVAILABLE_RETRY_AFTER_SECONDS: Final = 5
+#: SQLite result codes of a lock held by another connection.
+_SQLITE_BUSY: Final = frozenset({"SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_BUSY_SNAPSHOT", "SQLITE_BUSY_TIMEOUT"})
+#: PostgreSQL SQLSTATEs of a transaction that lost a race or waited too long: serialization failure, deadlock,
+#: lock not available (``lock_timeout``), query cancelled (``statement_timeout``), too many connections.
+_POSTGRESQL_BUSY: Final = frozenset({"40001", "40P01", "55P03", "57014", "53300"})
+
+
+def database_unavailable(error: sa.SQLAlchemyError) -> DatabaseUnavailableError:
+    """The 503 a database error answers with; the driver's message is not repeated (it may quote parameters).
+
+    ``database.busy`` (``Retry-After`` :data:`BUSY_RETRY_AFTER_SECONDS`) for a lock held too long by another
+    writer, a serialization failure or deadlock, a statement or pool timeout; ``database.unavailable``
+    (:data:`UNAVAILABLE_RETRY_AFTER_SECONDS`) for everything else: the database is down or unreachable.
+    """
+    busy = _busy_reason(error)
+    if busy is not None:
+        return DatabaseUnavailableError(
+            "the database is busy; try again shortly",
+            code="database.busy",
+            found=busy,
+            expected="a database lock free within the busy timeout",
+            retry_after_seconds=BUSY_RETRY_AFTER_SECONDS,
+        )
+    return DatabaseUnavailableError(
+        "the database cannot be reached; try again shortly",
+        found=type(error).__name__,
+        expected="a database that answers",
+        retry_after_seconds=UNAVAILABLE_RETRY_AFTER_SECONDS,
+    )
+
+
+def _busy_reason(error: sa.SQLAlchemyError) -> str | None:
+    if isinstance(error, sa.TimeoutError):
+        return "no pooled connection free within the pool timeout"
+    driver_error = getattr(error, "orig", None)
+    if driver_error is None:
+        return None
+    sqlite_name = getattr(driver_error, "sqlite_errorname", None)
+    if sqlite_name in _SQLITE_BUSY or str(driver_error).startswith(("database is locked", "database table is locked")):
+        return "SQLite: database is locked"
+    sqlstate = getattr(driver_error, "sqlstate", None)
+    if sqlstate in _POSTGRESQL_BUSY:
+        return f"PostgreSQL SQLSTATE {sqlstate}"
+    return None
 
 
 class OAuthError(CredentialError):

@@ -14,11 +14,19 @@ import pytest
 from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from common.redaction import redact
 from common.service import FixedClock, OAuthError, ServiceSettings, create_database_engine, problem_of, service_app
 from common.service.database import database_url, ping
-from common.service.problems import NotFoundError, RateLimitedError, ServiceUnavailableError, status_of
+from common.service.problems import (
+    NotFoundError,
+    RateLimitedError,
+    ServiceUnavailableError,
+    database_unavailable,
+    status_of,
+)
 from vc.errors import ConfigurationError, CredentialError, SignatureError, UpstreamError
 
 
@@ -191,3 +199,34 @@ def test_service_settings_hold_the_common_fields() -> None:
 
 def test_one_redaction_for_every_log() -> None:
     assert redact("cnie BE123456 born 2006-03-14, kid ES256") == "cnie [redacted] born [redacted], kid ES256"
+
+
+class _DriverError(Exception):
+    def __init__(self, message: str, *, sqlstate: str | None = None, sqlite_errorname: str | None = None) -> None:
+        super().__init__(message)
+        self.sqlstate = sqlstate
+        self.sqlite_errorname = sqlite_errorname
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "found", "retry_after"),
+    [
+        (_DriverError("database is locked", sqlite_errorname="SQLITE_BUSY"), "database.busy", "SQLite", "2"),
+        (_DriverError("database is locked"), "database.busy", "SQLite", "2"),
+        (_DriverError("canceling statement due to lock timeout", sqlstate="55P03"), "database.busy", "55P03", "2"),
+        (_DriverError("could not serialize access", sqlstate="40001"), "database.busy", "40001", "2"),
+        (_DriverError("deadlock detected", sqlstate="40P01"), "database.busy", "40P01", "2"),
+        (_DriverError("canceling statement due to statement timeout", sqlstate="57014"), "database.busy", "57014", "2"),
+        (_DriverError("connection refused", sqlstate="08001"), "database.unavailable", "OperationalError", "5"),
+        (_DriverError("disk I/O error", sqlite_errorname="SQLITE_IOERR"), "database.unavailable", "Operational", "5"),
+    ],
+)
+def test_a_busy_or_unreachable_database_is_a_503_with_retry_after(
+    error: Exception, code: str, found: str, retry_after: str
+) -> None:
+    unavailable = database_unavailable(OperationalError("UPDATE t SET x = ?", {"x": "BE123456"}, error))
+    assert (status_of(unavailable), unavailable.code, unavailable.headers) == (503, code, {"Retry-After": retry_after})
+    assert found in str(unavailable.found)
+    body = problem_of(unavailable)
+    assert "BE123456" not in str(body), "the statement's parameters are never repeated"
+    assert database_unavailable(PoolTimeoutError("pool exhausted")).code == "database.busy"

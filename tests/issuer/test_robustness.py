@@ -12,7 +12,10 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from issuer.apitokens import create_token
-from tests.issuer.conftest import Clock, Cohort
+from issuer.settings import Settings
+from tests.common.sqlite_lock import held_write_lock
+from tests.issuer.conftest import ISSUER, Clock, Cohort, OfferFactory
+from tests.issuer.wallet import Wallet
 
 GARBAGE_BODIES: list[tuple[bytes, str]] = [
     (b"", "application/json"),
@@ -154,3 +157,19 @@ def test_random_json_never_breaks_an_endpoint(
         client.app.state.hammer_token = token  # type: ignore[attr-defined]
     response = client.post(endpoint, json=body, headers={"Authorization": f"Bearer {token}"})
     _assert_clean(response, f"POST {endpoint} {body!r}"[:200])
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_locked_database_is_a_503_with_retry_after_and_the_retry_succeeds(
+    client: TestClient, cohort: Cohort, make_offer: OfferFactory, settings: Settings
+) -> None:
+    offer = make_offer(cohort.cnies[0])
+    wallet = Wallet(client, relative_to=ISSUER)
+    document = wallet.fetch_offer(offer.offer_uri)
+    with held_write_lock(settings.resolved_database_url):  # a bulk job holding the lock past the busy timeout
+        refused = wallet.redeem(document, offer.tx_code)
+    assert refused.status_code == 503, refused.text
+    assert refused.headers["retry-after"] == "2"
+    body = refused.json()
+    assert (body["code"], body["found"]) == ("database.busy", "SQLite: database is locked")
+    assert wallet.redeem(document, offer.tx_code).status_code == 200, "nothing was spent by the refused attempt"

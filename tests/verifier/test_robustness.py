@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from tests.common.sqlite_lock import held_write_lock
 from verifier.app import BodyLimitMiddleware, redact_path
 from verifier.routes import api, oid4vp, pages, shares
 
@@ -318,3 +319,12 @@ def test_when_every_decoding_slot_is_taken_an_upload_is_answered_503_at_once(mak
         slots.release()
     freed = client.post("/verify/qr", files={"image": ("qr.png", _qr_photo(), "image/png")}, data={"lang": "en"})
     assert freed.status_code == 200
+
+
+def test_a_locked_database_is_a_503_with_retry_after(client, sqlite_url):
+    with held_write_lock(sqlite_url):  # a bulk job holding the lock past the busy timeout
+        refused = client.post("/shares/nonce")
+    assert refused.status_code == 503
+    assert refused.headers["retry-after"] == "2"
+    assert refused.json()["code"] == "database.busy"
+    assert client.post("/shares/nonce").status_code == 200

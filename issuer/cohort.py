@@ -1,25 +1,37 @@
 """Cohort import: deliberated results in a CSV file become graduates, all-or-nothing, with a row-level report.
 
 The file's format and the checks of each row are :mod:`issuer.cohort_file`'s; the report is
-:mod:`issuer.import_report`'s. An import runs in four steps, in one transaction:
+:mod:`issuer.import_report`'s. An import runs in four steps:
 
 1. **parse** the header (an unusable file is refused before anything is staged);
 2. **check** every row (the complete diploma schema, a CNIE, an admitted average, a mention that agrees),
    each problem going to the row report;
-3. **stage** the valid rows in ``import_row``, in batches, then look for duplicate CNIE numbers and
-   Massar codes, within the file and among the graduates already imported for the session;
-4. **write** the staged rows to ``graduate`` with one set-based statement, record the import and append
-   one audit event.
+3. **stage** the valid rows in ``import_row`` under the import's own run number, in batches, each committed
+   on its own (a short write lock), then look for duplicate CNIE numbers and Massar codes, within the file and
+   among the graduates already imported for the session (reads only);
+4. **publish**: in one short transaction, record the import, copy the staged rows to ``graduate`` with one
+   set-based statement and append one audit event.
+
+Why staged: the live issuer writes to the same database, and SQLite has a single write lock. Checking and
+staging take most of an import's time (about 80 % of it), so they run outside any long transaction and the
+service's writes interleave with the staging batches; the lock is held for long only by the publication, one
+``INSERT … SELECT`` (about a second per 100,000 rows on SQLite; a request that waits longer than the busy
+timeout answers 503 with ``Retry-After``). Staged rows belong to a run, not to an import: nothing reads them
+but the import itself, so an import that fails or is interrupted leaves nothing visible. Its staged rows are
+deleted when it fails, or, if the process died, by the next import once the run is
+:data:`STALE_RUN_HOURS` old. The same code runs on PostgreSQL, where it also keeps transactions short.
 
 All-or-nothing: if any row has a problem, nothing is written (unless ``skip_invalid``, which imports the
 valid rows). Either way every problem is reported as ``(row, field, found, expected, message)`` — row 1 is
 the header, data starts at row 2 — streamed to a CSV or JSON report, so memory stays flat whatever the
 file's size. Personal identifiers are never echoed in a report (``found`` says "a string of 8 characters
-(value withheld)").
+(value withheld)"). Two imports of the same graduates at once: the second to publish is refused
+(``import.concurrent``) and writes nothing.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +39,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from sqlalchemy import Engine, delete, insert, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 import schemas
@@ -44,7 +57,7 @@ from issuer.cohort_file import (
     data_rows,
     read_header,
 )
-from issuer.db import affected, bind_time, writing
+from issuer.db import affected, bind_time, reading, snapshot, writing
 from issuer.errors import InputError
 from issuer.import_report import ReportWriter, RowProblem
 from issuer.models import CohortImport, ImportRow, table
@@ -62,6 +75,12 @@ __all__ = [
 ]
 
 _STAGE_BATCH: Final = 2_000
+#: Staged rows deleted per transaction when a run is cleaned up.
+_DISCARD_BATCH: Final = 20_000
+#: Hours after which the staged rows of a run that never finished (its process died) are deleted.
+STALE_RUN_HOURS: Final = 6
+#: Run numbers are negative (never an import's id): ``-(start second × _RUN_SPREAD + random)``.
+_RUN_SPREAD: Final = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -216,27 +235,77 @@ def _import(
         header = read_header(run.source)
     except UnusableFileError as exc:
         raise run.refuse_file(exc) from None
-    with writing(engine) as db:
-        record = CohortImport(
-            session=str(run.session), source_name=run.path.name[:255], source_sha256="", imported_at=now, actor=actor
-        )
-        db.add(record)
-        db.flush()
-        assert record.id is not None
-        import_id = record.id
+    _discard_stale_runs(engine, now=now)
+    run_id = -(int(now.timestamp()) * _RUN_SPREAD + secrets.randbelow(_RUN_SPREAD))
+    try:
         # (2) Check every row, (3) stage the valid ones, then find the duplicates.
         try:
-            _stage(db, import_id=import_id, subjects=_valid_subjects(run, header), run=run, progress=progress)
+            _stage(engine, run_id=run_id, subjects=_valid_subjects(run, header), run=run, progress=progress)
         except UnusableFileError as exc:
             raise run.refuse_file(exc) from exc.__cause__
-        duplicates = _duplicates(db, import_id=import_id, session=str(run.session), writer=run.writer)
+        with snapshot(engine) as db:
+            duplicates = _duplicates(db, import_id=run_id, session=str(run.session), writer=run.writer)
         if run.writer.count and not skip_invalid:
             raise ImportRefusedError(run.summary(committed=False))
-        # (4) Write the graduates and record the import.
-        imported = _write_graduates(db, import_id=import_id, session=str(run.session), skip=duplicates, now=now)
-        result = run.summary(committed=True, imported=imported, import_id=import_id)
-        _record_import(db, record, result, actor=actor, now=now, skip_invalid=skip_invalid)
+        if duplicates:
+            with writing(engine) as db:
+                rows = table(ImportRow)
+                db.execute(delete(rows).where(rows.c.import_id == run_id, rows.c.row_number.in_(sorted(duplicates))))
+        # (4) Publish: record the import and write the graduates, in one short transaction.
+        try:
+            with writing(engine) as db:
+                record = CohortImport(
+                    session=str(run.session),
+                    source_name=run.path.name[:255],
+                    source_sha256="",
+                    imported_at=now,
+                    actor=actor,
+                )
+                db.add(record)
+                db.flush()
+                assert record.id is not None
+                imported = _write_graduates(db, run_id=run_id, import_id=record.id, session=str(run.session), now=now)
+                result = run.summary(committed=True, imported=imported, import_id=record.id)
+                _record_import(db, record, result, actor=actor, now=now, skip_invalid=skip_invalid)
+        except IntegrityError as exc:
+            raise InputError(
+                "nothing was imported: another import wrote some of these graduates meanwhile; import again",
+                code="import.concurrent",
+                found="a CNIE number or Massar code imported for the session while this import was checking",
+                expected="one import of a graduate at a time",
+            ) from exc
         return result
+    finally:
+        _discard_run(engine, run_id)
+
+
+def _discard_run(engine: Engine, run_id: int) -> None:
+    """Delete a run's staged rows, :data:`_DISCARD_BATCH` per transaction (the write lock stays short)."""
+    rows = table(ImportRow)
+    while True:
+        with writing(engine) as db:
+            batch = (
+                select(rows.c.row_number)
+                .where(rows.c.import_id == run_id)
+                .order_by(rows.c.row_number)
+                .limit(_DISCARD_BATCH)
+                .scalar_subquery()
+            )
+            if not affected(db.execute(delete(rows).where(rows.c.import_id == run_id, rows.c.row_number.in_(batch)))):
+                return
+
+
+def _discard_stale_runs(engine: Engine, *, now: datetime) -> None:
+    """Delete the staged rows of runs started over :data:`STALE_RUN_HOURS` ago (their process died)."""
+    bound = -(int(now.timestamp() - STALE_RUN_HOURS * 3600) * _RUN_SPREAD)
+    rows = table(ImportRow)
+    with reading(engine) as db:
+        stale = db.execute(
+            select(rows.c.import_id).where(rows.c.import_id < 0, rows.c.import_id > bound).distinct()
+        ).scalars()
+        runs = list(stale)
+    for run_id in runs:
+        _discard_run(engine, run_id)
 
 
 def _valid_subjects(run: _ImportRun, header: Header) -> Iterator[tuple[int, schemas.DiplomaSubject]]:
@@ -255,19 +324,28 @@ def _valid_subjects(run: _ImportRun, header: Header) -> Iterator[tuple[int, sche
 
 
 def _stage(
-    db: Session,
+    engine: Engine,
     *,
-    import_id: int,
+    run_id: int,
     subjects: Iterable[tuple[int, schemas.DiplomaSubject]],
     run: _ImportRun,
     progress: Callable[[int], None] | None,
 ) -> None:
-    """Insert the valid rows into ``import_row``, :data:`_STAGE_BATCH` at a time (memory stays flat)."""
+    """Insert the valid rows into ``import_row`` under ``run_id``, :data:`_STAGE_BATCH` per transaction."""
     staged: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        if staged:
+            with writing(engine) as db:
+                db.execute(insert(table(ImportRow)), staged)
+            staged.clear()
+        if progress is not None:
+            progress(run.rows)
+
     for row_number, subject in subjects:
         staged.append(
             {
-                "import_id": import_id,
+                "import_id": run_id,
                 "row_number": row_number,
                 "cnie": str(subject.cnie),
                 "massar_code": str(subject.massar_code),
@@ -275,32 +353,21 @@ def _stage(
             }
         )
         if len(staged) >= _STAGE_BATCH:
-            db.execute(insert(table(ImportRow)), staged)
-            staged.clear()
-            if progress is not None:
-                progress(run.rows)
-    if staged:
-        db.execute(insert(table(ImportRow)), staged)
-    if progress is not None:
-        progress(run.rows)
+            flush()
+    flush()
 
 
-def _write_graduates(db: Session, *, import_id: int, session: str, skip: set[int], now: datetime) -> int:
-    """Move the staged rows but ``skip`` (duplicates) into ``graduate``, in row order; returns how many."""
-    rows = table(ImportRow)
-    if skip:
-        db.execute(delete(rows).where(rows.c.import_id == import_id, rows.c.row_number.in_(sorted(skip))))
-    imported = affected(
+def _write_graduates(db: Session, *, run_id: int, import_id: int, session: str, now: datetime) -> int:
+    """Copy the staged rows of ``run_id`` into ``graduate`` as import ``import_id``, in row order; returns how many."""
+    return affected(
         db.execute(
             text(
                 "INSERT INTO graduate (session, cnie, massar_code, subject, import_id, row_number, created_at) "
-                "SELECT :session, cnie, massar_code, subject, import_id, row_number, :now FROM import_row "
-                "WHERE import_id = :import_id ORDER BY row_number"
-            ).bindparams(session=session, import_id=import_id, now=bind_time(db, now))
+                "SELECT :session, cnie, massar_code, subject, :import_id, row_number, :now FROM import_row "
+                "WHERE import_id = :run_id ORDER BY row_number"
+            ).bindparams(session=session, import_id=import_id, run_id=run_id, now=bind_time(db, now))
         )
     )
-    db.execute(delete(rows).where(rows.c.import_id == import_id))
-    return imported
 
 
 def _record_import(
@@ -332,7 +399,10 @@ def _record_import(
 
 
 def _duplicates(db: Session, *, import_id: int, session: str, writer: ReportWriter) -> set[int]:
-    """Report duplicate CNIE and Massar codes (within the file, and already imported); return their rows."""
+    """Report duplicate CNIE and Massar codes (within the file, and already imported); return their rows.
+
+    ``import_id`` is the staging run's number.
+    """
     rows: set[int] = set()
     for column, label in (("cnie", "CNIE number"), ("massar_code", "Massar code")):
         field = "cnie" if column == "cnie" else "massarCode"
@@ -377,8 +447,6 @@ def _duplicates(db: Session, *, import_id: int, session: str, writer: ReportWrit
 
 def cohort_counts(engine: Engine, *, session: str) -> dict[str, int]:
     """Graduates imported, records created and graduates still without a record, for a session."""
-    from issuer.db import reading
-
     with reading(engine) as db:
         graduates = db.execute(
             text("SELECT COUNT(*) FROM graduate WHERE session = :s").bindparams(s=session)

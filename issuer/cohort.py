@@ -76,7 +76,7 @@ __all__ = [
 
 _STAGE_BATCH: Final = 2_000
 #: Staged rows deleted per transaction when a run is cleaned up.
-_DISCARD_BATCH: Final = 20_000
+_DISCARD_BATCH: Final = 5_000
 #: Hours after which the staged rows of a run that never finished (its process died) are deleted.
 STALE_RUN_HOURS: Final = 6
 #: Run numbers are negative (never an import's id): ``-(start second × _RUN_SPREAD + random)``.

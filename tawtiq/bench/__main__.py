@@ -1,4 +1,4 @@
-"""``python -m tawtiq.bench [engine] [serving] [verifier] [flow] [issuer]``: run the benchmarks named, print JSON."""
+"""``python -m tawtiq.bench [engine] [serving] [verifier] [revocation] [flow] [issuer]``: run the parts named."""
 
 from __future__ import annotations
 
@@ -9,15 +9,17 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from tawtiq.bench import engine, flow, issuer, serving, verifier
+from tawtiq.bench import engine, flow, issuer, revocation, serving, verifier
 
-#: The parts in the order they run: seconds for the engine and the serving layer, a minute each for the verifier
-#: and a graduate's flow through the issuer (SQLite and PostgreSQL), then the issuer's 500,000-record runs (many
-#: minutes), so the quick figures are out before the long ones start.
+#: The parts in the order they run: seconds for the engine and the serving layer, a minute each for the verifier,
+#: the revocation latency (a real issuer and verifier) and a graduate's flow through the issuer (SQLite and
+#: PostgreSQL), then the issuer's 500,000-record runs (many minutes), so the quick figures are out before the long
+#: ones start.
 PARTS: dict[str, Callable[..., dict[str, Any]]] = {
     "engine": engine.run,
     "serving": serving.run,
     "verifier": verifier.run,
+    "revocation": revocation.run,
     "flow": flow.run,
     "issuer": issuer.run,
 }

@@ -22,7 +22,7 @@ from schemas.diploma import (
 )
 from schemas.labels import value_label
 from schemas.resources import CREDENTIALS_V2_CONTEXT_URL
-from schemas.subject import DiplomaSubject
+from schemas.subject import DiplomaSubject, marked_text
 from schemas.validation import validate_credential, validate_subject
 
 #: Claim paths (as tuples) of the W3C profile that are selectively disclosable: every subject claim.
@@ -98,7 +98,15 @@ def sd_jwt_vc_claims(
 
 
 def display_value(claim: str, value: Any, locale: str) -> str:
-    """A claim value as a person reads it in ``locale`` (``ar``, ``fr`` or ``en``)."""
+    """A claim value as a person reads it in ``locale`` (``ar``, ``fr`` or ``en``).
+
+    Characters a subject's text may not hold are shown by code point (:func:`schemas.marked_text`): a value
+    from another issuer, not bound by our import's rule, cannot hide text or reorder what surrounds it.
+    """
+    return marked_text(_display_value(claim, value, locale))
+
+
+def _display_value(claim: str, value: Any, locale: str) -> str:
     if claim in ("mention", "optionLanguage") and isinstance(value, str):
         return value_label(claim, value, locale)
     if isinstance(value, Mapping):

@@ -168,14 +168,18 @@ def checked_texts(value: Any, *, path: str = "") -> tuple[Any, list[SchemaProble
 
 
 def marked_text(text: str) -> str:
-    """``text`` for display, every refused character replaced by its visible code point (``[U+202E]``).
+    """``text`` for display, every invisible or reordering character replaced by its code point (``[U+202E]``).
 
     For values this platform did not check, such as another issuer's credential: nothing hidden is shown as
-    nothing, and nothing reorders the text around it.
+    nothing, and nothing reorders the text around it. ``<`` and ``>`` are left to the display's own escaping.
     """
-    if (text.isprintable() and not _REFUSED_MARKUP.intersection(text)) or not any(map(is_refused_character, text)):
+    if text.isprintable():
         return text
-    return "".join(f"[U+{ord(char):04X}]" if is_refused_character(char) else char for char in text)
+
+    def shown(char: str) -> str:
+        return f"[U+{ord(char):04X}]" if unicodedata.category(char) in _REFUSED_CATEGORIES else char
+
+    return "".join(map(shown, text))
 
 
 def isolated(text: str) -> str:

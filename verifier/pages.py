@@ -1,10 +1,12 @@
 """The verification page, server-rendered: Arabic (right-to-left, the default), French and English.
 
 Mobile first and accessible: ``lang`` and ``dir`` on the document, a skip link, labelled form controls, the
-verdict announced as a status region, values isolated with ``<bdi>`` so that Latin names read right inside
-Arabic text and the reverse, and colours chosen for contrast (see ``static/verifier.css``). Every value is
-escaped by :mod:`verifier.html`. Results are rendered from the report's JSON form, the same for a live
-verification, a share link and a stored OpenID4VP result.
+verdict announced as a status region, every value taken from a credential isolated in ``<bdi>`` (:func:`_value`)
+so that Latin names read right inside Arabic text and the reverse and no value reorders the text around it, and
+colours chosen for contrast (see ``static/verifier.css``). Every value is escaped by :mod:`verifier.html`; a
+character our own import refuses (a bidi override, a zero-width or control character) in another issuer's value
+is shown by its code point (``[U+202E]``) and the value flagged. Results are rendered from the report's JSON
+form, the same for a live verification, a share link and a stored OpenID4VP result.
 """
 
 from __future__ import annotations
@@ -226,13 +228,28 @@ def _subject_claims(report: Mapping[str, Any]) -> Mapping[str, Any]:
     return {}
 
 
+def _value(value: object, *, direction: str | None = None) -> Markup:
+    """A value taken from a credential: escaped, isolated in ``<bdi>`` so it cannot reorder the text around it,
+    and with any character a subject may not hold shown by its code point (``[U+202E]``) and the value flagged."""
+    text = str(value)
+    shown = schemas.marked_text(text)
+    flagged = shown != text or "[U+" in shown
+    return tag(
+        "bdi",
+        shown,
+        dir=direction,
+        class_="refused-characters" if flagged else None,
+        title="hidden or reordering characters shown by code point" if flagged else None,
+    )
+
+
 def _claims_section(report: Mapping[str, Any], locale: Locale) -> Markup:
     subject = _subject_claims(report)
     rows = [
         tag(
             "div",
             tag("dt", schemas.claim_label([name], locale)),
-            tag("dd", tag("bdi", schemas.display_value(name, subject[name], locale))),
+            tag("dd", _value(schemas.display_value(name, subject[name], locale))),
         )
         for name in schemas.SUBJECT_CLAIMS
         if name in subject
@@ -246,7 +263,7 @@ def _claims_section(report: Mapping[str, Any], locale: Locale) -> Markup:
 def _check_item(check: Mapping[str, Any], locale: Locale) -> Markup:
     outcome = str(check.get("outcome"))
     entry = lookup(str(check.get("code")))
-    message = entry[locale] if entry is not None else str(check.get("message"))
+    message = _value(entry[locale]) if entry is not None else _value(check.get("message"))
     name = CHECK_NAMES.get(str(check.get("check")), {}).get(locale, str(check.get("check")))
     return tag(
         "li",
@@ -263,7 +280,7 @@ def _check_item(check: Mapping[str, Any], locale: Locale) -> Markup:
             tag(
                 "details",
                 tag("summary", _ui("technical", locale)),
-                tag("p", tag("code", check.get("code")), " ", tag("bdi", check.get("message"), dir="ltr")),
+                tag("p", tag("code", _value(check.get("code"))), " ", _value(check.get("message"), direction="ltr")),
             ),
         ),
         class_=f"check {outcome}",
@@ -290,8 +307,8 @@ def _issuer_section(report: Mapping[str, Any], locale: Locale) -> Markup:
     return tag(
         "section",
         tag("h2", _ui("issuer", locale)),
-        tag("p", tag("strong", tag("bdi", name)) if name else tag("strong", _ui("issuer_unknown", locale))),
-        tag("p", tag("bdi", issuer, dir="ltr"), class_="hint") if issuer else None,
+        tag("p", tag("strong", _value(name)) if name else tag("strong", _ui("issuer_unknown", locale))),
+        tag("p", _value(issuer, direction="ltr"), class_="hint") if issuer else None,
         class_="card",
     )
 
@@ -333,7 +350,7 @@ def result_body(report: Mapping[str, Any], *, locale: Locale, note: str | None =
                 tag(
                     "div",
                     tag("dt", _ui("trust_list_version", locale)),
-                    tag("dd", tag("bdi", report.get("trust_list_version")), class_="trust-list-version"),
+                    tag("dd", _value(report.get("trust_list_version")), class_="trust-list-version"),
                 ),
                 tag("div", tag("dt", _ui("status_age", locale)), _status_line(shown, locale)),
                 tag(
@@ -341,7 +358,7 @@ def result_body(report: Mapping[str, Any], *, locale: Locale, note: str | None =
                     tag("dt", _ui("verified_at", locale)),
                     tag("dd", tag("bdi", _format_time(report.get("verified_at")))),
                 ),
-                tag("div", tag("dt", _ui("format", locale)), tag("dd", tag("bdi", report.get("profile") or "—"))),
+                tag("div", tag("dt", _ui("format", locale)), tag("dd", _value(report.get("profile") or "—"))),
                 class_="facts",
             ),
             class_="card",

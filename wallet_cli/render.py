@@ -2,6 +2,11 @@
 
 Labels come from the issuer's metadata kept with each diploma, then from the diploma's type metadata
 (:func:`schemas.claim_label`). Arabic is right-aligned. ``lang=None`` shows all three languages.
+
+Every value that came from an issuer (claims, labels, names, check messages) reaches the terminal through
+:func:`shown`: as plain text (never read as Rich markup), inside U+2068 FIRST STRONG ISOLATE … U+2069 so it
+cannot reorder the line around it, with invisible or reordering characters shown by code point (``[U+202E]``):
+a foreign issuer is not bound by our import's rules.
 """
 
 from __future__ import annotations
@@ -27,6 +32,11 @@ VERDICT_WORDS: Final = {
 }
 
 
+def shown(value: object, *, style: str = "") -> Text:
+    """A value from a credential or an issuer, fit for a terminal (see the module docstring)."""
+    return Text(schemas.isolated(str(value)), style=style)
+
+
 def label(claim: str, lang: str, labels: Mapping[str, Labels] | None = None) -> str:
     """The label of a top-level claim in ``lang``: the issuer's, else the type metadata's."""
     own = (labels or {}).get(claim, {})
@@ -42,8 +52,9 @@ def value_text(claim: str, value: Any, lang: str | None) -> str:
     if lang is not None:
         return schemas.display_value(claim, value, lang)
     latin = schemas.display_value(claim, value, "fr")
-    if isinstance(value, Mapping) and isinstance(value.get("ar"), str) and value["ar"] != latin:
-        return f"{latin} · {value['ar']}"
+    arabic = schemas.display_value(claim, value, "ar")
+    if isinstance(value, Mapping) and isinstance(value.get("ar"), str) and arabic != latin:
+        return f"{latin} · {arabic}"
     return latin
 
 
@@ -77,8 +88,8 @@ def claims_table(
     for name in names:
         text = value_text(name, subject[name], lang) if name in subject else "—"
         private = name in schemas.PRIVATE_CLAIMS
-        cells = [label(name, code, labels) for code in (LANGUAGES if lang is None else (lang,))]
-        table.add_row(*cells, Text(name + (" 🔒" if private else "")), text)
+        cells = [shown(label(name, code, labels)) for code in (LANGUAGES if lang is None else (lang,))]
+        table.add_row(*cells, Text(name + (" 🔒" if private else "")), shown(text))
     return table
 
 
@@ -91,7 +102,7 @@ def report_table(report: VerificationReport) -> Table:
     table.add_column("message", overflow="fold")
     for check in report.checks:
         style = _OUTCOME_STYLE[check.outcome]
-        table.add_row(str(check.name), Text(str(check.outcome), style=style), check.code, check.message)
+        table.add_row(str(check.name), Text(str(check.outcome), style=style), check.code, shown(check.message))
     return table
 
 

@@ -8,6 +8,7 @@ refuses before changing anything (exit 2).
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -38,10 +39,25 @@ def _full_name(claims: dict[str, Any], script: str) -> str:
     return " ".join(str(part[script]) for part in parts if isinstance(part, dict) and part.get(script))
 
 
+def _isolated(text: str) -> str:
+    return schemas.isolated(text) if text else text
+
+
+def shown_value(value: Any) -> str:
+    """A claim value on an operator's line: text (names, places, schools) isolated (U+2068 … U+2069) so that
+    Arabic cannot reorder the Latin line around it, with any invisible character shown by code point; numbers
+    as they are."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return schemas.isolated(text)
+
+
 def whose(record: RecordView) -> str:
     """One line naming the graduate and the record: name (Latin and Arabic), session, mention, masked CNIE."""
     claims = record.claims
-    latin, arabic = _full_name(claims, "lat"), _full_name(claims, "ar")
+    # Each name is isolated (U+2068 … U+2069): the Arabic one cannot reorder the Latin line around it.
+    latin, arabic = _isolated(_full_name(claims, "lat")), _isolated(_full_name(claims, "ar"))
     name = f"{latin} ({arabic})" if latin and arabic else latin or arabic or "(no name)"
     copies = f"{record.copies} signed cop{'y' if record.copies == 1 else 'ies'}"
     return (
@@ -60,7 +76,9 @@ def changed_claims(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
         if name in PERSONAL_CLAIMS:
             lines.append(f"{name}: changed")
         else:
-            lines.append(f"{name}: {before.get(name, '(absent)')} → {after.get(name, '(absent)')}")
+            lines.append(
+                f"{name}: {shown_value(before.get(name, '(absent)'))} → {shown_value(after.get(name, '(absent)'))}"
+            )
     return lines
 
 

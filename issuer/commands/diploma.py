@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from issuer.commands.confirm import YesOption, changed_claims, confirm_final, whose
+from issuer.commands.confirm import YesOption, changed_claims, confirm_final, shown_value, whose
 from issuer.commands.shell import (
     EXIT_ERROR,
     JsonOption,
@@ -77,7 +77,7 @@ def diploma_show(
         if item["replaces"] or item["replaced_by"]:
             typer.echo(f"  replaces: {item['replaces'] or '-'}  replaced by: {item['replaced_by'] or '-'}")
         for name, value in item["claims"].items():
-            typer.echo(f"  {name}: {json.dumps(value, ensure_ascii=False)}")
+            typer.echo(f"  {name}: {shown_value(value)}")
 
 
 @diploma_app.command("offer")

@@ -325,9 +325,13 @@ class FakeIssuer(_Origin):
         key: Signer | None = None,
         issued_at: datetime | None = None,
         with_status: bool = True,
+        subject: dict[str, Any] | None = None,
     ) -> Diploma:
         """A ``vc+sd-jwt`` diploma with revocation and suspension entries (Bitstring Status List), unless not
-        ``with_status``; signed now by the active key, or by ``key`` with the ``issued_at`` it claims."""
+        ``with_status``; signed now by the active key, or by ``key`` with the ``issued_at`` it claims.
+
+        ``subject`` replaces the sample subject: another issuer is not bound by our import's rules.
+        """
         lists = status_lists or self.lists
         revocation, suspension, token_index = (secrets.randbelow(LIST_SIZE) for _ in range(3))
         entries = [
@@ -335,7 +339,7 @@ class FakeIssuer(_Origin):
             schemas.BitstringEntry("suspension", lists["suspension"], suspension),
         ]
         credential = schemas.w3c_credential(
-            schemas.sample_subject(),
+            subject or schemas.sample_subject(),
             issuer=self.identifier,
             credential_id=f"urn:uuid:{uuid.uuid4()}",
             status=entries if with_status else [],

@@ -11,7 +11,9 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+import schemas
 from tests.verifier.fake_issuer import FakeIssuer
+from vc import present
 from vc.jose import PublicKey, SigningKey
 
 
@@ -79,3 +81,28 @@ def test_an_algorithm_the_policy_does_not_allow_is_refused(client, issuer: FakeI
     answer = verify(client, issuer.issue_sd_jwt_vc(holder).token)
     assert answer["verdict"] == "invalid"
     assert check(answer, "signature") == ("failed", "jws.alg_not_allowed")
+
+
+def test_a_foreign_name_that_lies_is_shown_escaped_isolated_and_marked(client, issuer: FakeIssuer, holder, clock):
+    subject = schemas.sample_subject()
+    subject["givenName"] = {"ar": "سلمى", "lat": "Salma\u202eLIAF ENO"}
+    subject["familyName"] = {"ar": "العلوي", "lat": "Alaoui<script>alert(1)</script>"}
+    diploma = issuer.issue_w3c(holder, subject=subject)
+    nonce = client.post("/shares/nonce").json()
+    presentation = present(
+        diploma.token,
+        disclose=[("credentialSubject", "givenName"), ("credentialSubject", "familyName")],
+        key=holder,
+        audience=nonce["audience"],
+        nonce=nonce["nonce"],
+        now=clock.now(),
+    )
+    share = client.post("/shares", json={"presentation": presentation}).json()
+
+    page = client.get(f"/s/{share['id']}?lang=fr").text
+
+    assert "\u202e" not in page, "the override never reaches the page"
+    assert '<bdi class="refused-characters" title="hidden or reordering characters shown by code point">' in page
+    assert "Salma[U+202E]LIAF ENO</bdi>" in page
+    assert "<script>alert" not in page
+    assert "<bdi>Alaoui&lt;script&gt;alert(1)&lt;/script&gt;</bdi>" in page

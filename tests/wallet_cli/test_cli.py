@@ -164,7 +164,7 @@ def test_show_in_arabic_is_right_aligned(wallet: Wallet, platform: Platform) -> 
     rows = [line for line in result.stdout.splitlines() if "familyName" in line]
     (row,) = rows
     label_cell = row.split("│")[1]
-    assert label_cell.rstrip().endswith("الاسم العائلي")
+    assert label_cell.rstrip().endswith("\u2068الاسم العائلي\u2069")  # isolated: it came from the issuer
     assert label_cell.startswith("  ")  # padded on the left: right-aligned
     assert "Nom" not in result.stdout
 

@@ -50,11 +50,11 @@ def list_diplomas(wallet: WalletOption = None, as_json: JsonOption = False, lang
                 copies = ", ".join(f"{n}× {p}" for p, n in row["copies"].items())
                 table.add_row(
                     row["id"],
-                    row["name"],
-                    row["session"],
-                    row["mention"],
-                    row["average"],
-                    row["issuer"],
+                    render.shown(row["name"]),
+                    render.shown(row["session"]),
+                    render.shown(row["mention"]),
+                    render.shown(row["average"]),
+                    render.shown(row["issuer"]),
                     copies,
                     row["received_at"][:10],
                 )
@@ -109,8 +109,18 @@ def show(
         def render_it(out: Console) -> None:
             title = render.localized(diploma.credential_name, ui.lang) or "Baccalaureate diploma"
             issuer = render.localized(diploma.issuer_name, ui.lang) or diploma.issuer
-            out.print(Text(f"{title} — {diploma.id}", style="bold"), justify="right" if ui.lang == "ar" else "left")
-            out.print(f"{issuer} ({diploma.issuer}); received {diploma.received_at:%Y-%m-%d %H:%M} UTC")
+            out.print(
+                Text.assemble(render.shown(title), f" — {diploma.id}", style="bold"),
+                justify="right" if ui.lang == "ar" else "left",
+            )
+            out.print(
+                Text.assemble(
+                    render.shown(issuer),
+                    " (",
+                    render.shown(diploma.issuer),
+                    f"); received {diploma.received_at:%Y-%m-%d %H:%M} UTC",
+                )
+            )
             out.print(render.claims_table(subject, lang=ui.lang, labels=diploma.claim_labels))
             copies = ", ".join(f"{c.id} ({c.profile}, shown {c.presentations}×)" for c in diploma.copies)
             out.print(f"Copies: {copies}")

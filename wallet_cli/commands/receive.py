@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from wallet_cli import checking, oid4vci, render
 from wallet_cli.commands import runtime
@@ -107,11 +108,18 @@ def receive(
 
         def show(out: Console) -> None:
             out.print(
-                f"Received and verified {len(incoming.copies)} cop{'y' if len(incoming.copies) == 1 else 'ies'} "
-                f"({', '.join(sorted({c.profile for c in incoming.copies}))}) of the diploma of {summary['name']} "
-                f"— {summary['session']}, {summary['mention']}."
+                Text.assemble(
+                    f"Received and verified {len(incoming.copies)} cop{'y' if len(incoming.copies) == 1 else 'ies'} "
+                    f"({', '.join(sorted({c.profile for c in incoming.copies}))}) of the diploma of ",
+                    render.shown(summary["name"]),
+                    " — ",
+                    render.shown(summary["session"]),
+                    ", ",
+                    render.shown(summary["mention"]),
+                    ".",
+                )
             )
-            out.print(f"Issuer: {summary['issuer']} ({kept.issuer})")
+            out.print(Text.assemble("Issuer: ", render.shown(summary["issuer"]), " (", render.shown(kept.issuer), ")"))
             out.print(
                 f"Kept in the wallet as diploma {kept.id} ({len(kept.copies)} copies). Show it with "
                 f"`tawtiq-wallet show {kept.id}`."

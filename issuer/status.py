@@ -363,11 +363,11 @@ class StatusPublisher:
     def get(self, *, shard: int, kind: ListKind, now: datetime) -> PublishedList:
         """The current document of ``kind`` for ``shard``. Raises :class:`NotFoundError` for an unknown shard.
 
-        While this process holds the document of the shard's current version (one indexed row, read with a
-        plain connection), it is answered without loading, encoding or signing anything.
+        While this process holds the document of the shard's current version (one indexed row, one
+        statement), it is answered without loading, encoding or signing anything.
         """
-        with self._engine.connect() as connection:
-            current = connection.execute(
+        with reading(self._engine) as session:
+            current = session.execute(
                 select(col(StatusShard.version)).where(col(StatusShard.id) == shard)
             ).scalar_one_or_none()
         memo = self._memo.get((shard, kind))

@@ -14,7 +14,7 @@ SQLite is the embedded default and PostgreSQL the production database; the same 
 * :func:`writing` opens a write transaction, which on SQLite starts with ``BEGIN IMMEDIATE`` (the write lock
   is taken up front, so two writers queue instead of failing when one upgrades a read lock); it commits when
   its block ends and rolls back on any exception, including a ``KeyboardInterrupt``. :func:`reading` and
-  :func:`snapshot` read.
+  :func:`snapshot` read (:func:`reading` without a transaction on PostgreSQL).
 * :class:`Migrations` holds one service's Alembic scripts. **The policy, the same for every service:** a
   service applies pending migrations when it starts (:meth:`Migrations.prepare`), under a lock (a PostgreSQL
   advisory lock; the SQLite write lock), so replicas starting together upgrade the schema exactly once; with
@@ -168,8 +168,15 @@ def snapshot(engine: Engine) -> Iterator[Session]:
 
 @contextmanager
 def reading(engine: Engine) -> Iterator[Session]:
-    """A session for reads; its transaction ends (rolled back) when the block ends, objects stay loaded."""
-    with Session(engine, expire_on_commit=False) as session:
+    """A session for reads; objects stay loaded after the block.
+
+    On PostgreSQL its statements run in autocommit: each already reads its own snapshot under READ COMMITTED,
+    so the result is the same, without the ``BEGIN`` and ``ROLLBACK`` round trips around them (use
+    :func:`snapshot` to read several tables in one state). On SQLite it is a read transaction, rolled back
+    when the block ends.
+    """
+    bind = engine.execution_options(isolation_level="AUTOCOMMIT") if engine.dialect.name == "postgresql" else engine
+    with Session(bind, expire_on_commit=False) as session:
         yield session
 
 

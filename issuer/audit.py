@@ -41,11 +41,11 @@ from typing import TYPE_CHECKING, Any, Final
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select, update
 from sqlmodel import Session, col
 
 from issuer.db import create_database_engine, reading, snapshot
-from issuer.models import GENESIS_HASH, AuditEvent, AuditHead
+from issuer.models import GENESIS_HASH, AuditEvent, AuditHead, table
 from vc.errors import ConfigurationError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -168,37 +168,37 @@ def append(
     :class:`ConfigurationError` ``audit.no_key`` if the session's engine has no audit key.
     """
     key = audit_key_of(session)
-    head = session.execute(select(AuditHead).where(col(AuditHead.id) == 1).with_for_update()).scalar_one()
-    seq = head.seq + 1
-    stored_details = _canonical(dict(details or {}))
-    digest = event_hash(
+    # Core statements, not the ORM: this runs in every state-changing request, last, under the head lock.
+    heads, events = table(AuditHead), table(AuditEvent)
+    prev_seq, prev_hash = session.execute(
+        select(heads.c.seq, heads.c.hash).where(heads.c.id == 1).with_for_update()
+    ).one()
+    seq = prev_seq + 1
+    values = {
+        "seq": seq,
+        "at": at,
+        "actor": actor[:200],
+        "action": action,
+        "target": target[:200],
+        "reason": reason,
+        "details": _canonical(dict(details or {})),
+        "prev_hash": prev_hash,
+    }
+    values["hash"] = event_hash(
         key=key,
-        prev_hash=head.hash,
+        prev_hash=prev_hash,
         seq=seq,
         at=at,
-        actor=actor[:200],
+        actor=values["actor"],
         action=action,
-        target=target[:200],
+        target=values["target"],
         reason=reason,
-        details=stored_details,
+        details=values["details"],
     )
-    event = AuditEvent(
-        seq=seq,
-        at=at,
-        actor=actor[:200],
-        action=action,
-        target=target[:200],
-        reason=reason,
-        details=stored_details,
-        prev_hash=head.hash,
-        hash=digest,
-    )
-    session.add(event)
-    head.seq = seq
-    head.hash = digest
-    session.add(head)
+    session.execute(insert(events).values(values))
+    session.execute(update(heads).where(heads.c.id == 1).values(seq=seq, hash=values["hash"]))
     session.flush()
-    return event
+    return AuditEvent(**values)
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,21 @@ def test_pasting_a_diploma_in_arabic(page, base, issuer, holder):
     assert "التوقيع صحيح" in page.inner_text("ol.checks")
 
 
+def test_a_name_that_lies_reads_marked_and_cannot_reorder_the_page(page, base, issuer, holder):
+    subject = schemas.sample_subject()
+    subject["givenName"] = {"ar": "سلمى", "lat": "Salma\u202eLIAF ENO"}
+    diploma = issuer.issue_w3c(holder, subject=subject)
+    page.goto(f"{base}/?lang=fr")
+    page.get_by_label("Lien de partage ou texte du justificatif").fill(diploma.token)
+    page.get_by_role("button", name="Vérifier", exact=True).click()
+
+    flagged = page.locator("dl.claims bdi.refused-characters")
+    assert flagged.count() == 1
+    assert flagged.inner_text() == "Salma[U+202E]LIAF ENO", "the override is shown, not obeyed"
+    assert "ONE FAIL" not in page.inner_text("main")
+    assert "EL ALAOUI" in page.inner_text("dl.claims"), "the values around it read as they are"
+
+
 def test_pasting_a_diploma_in_french_then_switching_to_english(page, base, issuer, holder):
     diploma = issuer.issue_w3c(holder)
     page.goto(f"{base}/?lang=fr")

@@ -14,6 +14,8 @@ Concepts, and the table of each:
   the signed list documents as last published.
 * ``credential_copy`` — every signed copy handed out (no personal data: which record, which profile, which
   slot, the holder key's thumbprint and the issuer ``kid``).
+* ``key_reissue`` — the records re-issued because a key that signed one of their copies was declared
+  compromised: one row per (kid, record) with the new offer, so a repeated run makes no second offer.
 * ``credential_offer`` / ``access_token`` / ``nonce_use`` — OpenID4VCI state shared by every replica:
   secrets are stored as hashes only.
 * ``api_token`` — back-office API tokens (hashed) and their roles.
@@ -189,6 +191,8 @@ class StatusSlot(IssuerTable, table=True):
     version: int = Field(sa_column=Column(Integer(), nullable=False))
     diploma_id: str = Field(max_length=64)
     copy_id: str | None = Field(default=None, max_length=64)
+    #: Set when this one copy is revoked on its own (its signing key was compromised), whatever the record's status.
+    revoked_at: datetime | None = _when(nullable=True)
 
 
 class StatusPublication(IssuerTable, table=True):
@@ -208,7 +212,10 @@ class StatusPublication(IssuerTable, table=True):
 
 class CredentialCopy(IssuerTable, table=True):
     __tablename__ = "credential_copy"
-    __table_args__ = (Index("ix_credential_copy_diploma", "diploma_id"),)
+    __table_args__ = (
+        Index("ix_credential_copy_diploma", "diploma_id"),
+        Index("ix_credential_copy_issuer_kid", "issuer_kid"),
+    )
 
     id: str = Field(primary_key=True, max_length=64)
     diploma_id: str = Field(max_length=64)
@@ -220,6 +227,18 @@ class CredentialCopy(IssuerTable, table=True):
     issuer_kid: str = Field(max_length=64)
     issued_at: datetime = _when()
     actor: str = Field(max_length=200)
+
+
+class KeyReissue(IssuerTable, table=True):
+    """A record re-issued because ``kid``, which signed at least one of its copies, was declared compromised."""
+
+    __tablename__ = "key_reissue"
+
+    kid: str = Field(primary_key=True, max_length=64)
+    diploma_id: str = Field(primary_key=True, max_length=64)
+    offer_id: str = Field(max_length=64)
+    copies: int
+    created_at: datetime = _when()
 
 
 class CredentialOffer(IssuerTable, table=True):

@@ -413,24 +413,31 @@ class StatusPublisher:
 
     @staticmethod
     def _entries(session: Session, *, shard: int, kind: ListKind) -> list[tuple[int, int]]:
+        """The set entries of one list: slots of revoked or suspended records, and copies revoked on their own
+        (``status_slot.revoked_at``: their signing key was compromised), which are revoked whatever the record."""
         states = {
             ListKind.REVOCATION: (REVOKED,),
             ListKind.SUSPENSION: (SUSPENDED,),
             ListKind.TOKEN: (REVOKED, SUSPENDED),
         }
+        slot_revoked = col(StatusSlot.revoked_at).is_not(None)
+        if kind is ListKind.SUSPENSION:
+            wanted = col(Diploma.status).in_(states[kind]) & ~slot_revoked
+        else:
+            wanted = col(Diploma.status).in_(states[kind]) | slot_revoked
         rows = session.execute(
-            select(col(StatusSlot.idx), col(Diploma.status))
+            select(col(StatusSlot.idx), col(Diploma.status), slot_revoked)
             .join(
                 Diploma,
                 (col(Diploma.graduate_id) == col(StatusSlot.graduate_id))
                 & (col(Diploma.version) == col(StatusSlot.version)),
             )
-            .where(col(StatusSlot.shard) == shard, col(Diploma.status).in_(states[kind]))
+            .where(col(StatusSlot.shard) == shard, wanted)
         ).all()
         if kind is ListKind.TOKEN:
             values = {REVOKED: STATUS_INVALID, SUSPENDED: STATUS_SUSPENDED}
-            return [(index, values[state]) for index, state in rows]
-        return [(index, 1) for index, _ in rows]
+            return [(index, STATUS_INVALID if revoked else values[state]) for index, state, revoked in rows]
+        return [(index, 1) for index, _, _ in rows]
 
     def _sign(
         self, *, shard: int, kind: ListKind, size: int, entries: list[tuple[int, int]], version: int, now: datetime

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import csv
+import os
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from issuer.commands.confirm import YesOption, confirm_final
 from issuer.commands.shell import (
     JsonOption,
     ReasonOption,
@@ -41,8 +45,13 @@ def _key_row(entry: Any, now: datetime) -> dict[str, Any]:
 
 
 def _key_change(
-    action: str, change: Callable[[Keyring, datetime], Any], *, reason: str | None, json_output: bool
-) -> None:
+    action: str,
+    change: Callable[[Keyring, datetime], Any],
+    *,
+    reason: str | None,
+    json_output: bool,
+    quiet: bool = False,
+) -> dict[str, Any]:
     from issuer import audit
     from issuer.db import writing
 
@@ -64,10 +73,13 @@ def _key_change(
                 details=_key_row(entry, now),
             )
     row = _key_row(entry, now)
+    if quiet:
+        return row
     if json_output:
         print_json(row)
     else:
         typer.echo(f"{action}: {row['kid']} ({row['algorithm']}), now {row['state']}")
+    return row
 
 
 OptionalReason = Annotated[str | None, typer.Option("--reason", help="Why (recorded in the audit log).")]
@@ -109,6 +121,15 @@ def keys_retire(
     )
 
 
+NoticesOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--notices",
+        help="Where to write the graduates' new offers (CSV, mode 0600; default reissue-<kid>-<time>.csv here).",
+    ),
+]
+
+
 @keys_app.command("compromise")
 def keys_compromise(
     kid: KidOption,
@@ -116,17 +137,106 @@ def keys_compromise(
     at: Annotated[
         str | None, typer.Option("--at", help="When the key may first have been exposed (ISO 8601; default now).")
     ] = None,
+    notices: NoticesOption = None,
+    yes: YesOption = False,
     json_output: JsonOption = False,
 ) -> None:
-    """Mark a key compromised from --at: everything it signed from then on stops verifying."""
+    """Declare a key compromised: everything it signed stops verifying, and its diplomas are re-issued.
+
+    Shows how many graduates it touches and asks for confirmation, unless --yes. Then marks the key compromised
+    (it leaves the published key set), revokes every copy it signed (both status-list formats), makes a new offer
+    for each diploma and writes them to the notice file (credential id, masked CNIE, offer URI, PIN) for the
+    ministry to deliver. Running it again resumes: no second offer for a diploma already re-issued.
+    """
+    from issuer.db import reading
+    from issuer.reissue import plan
+
     moment = parse_instant(at)
-    _key_change(
-        "compromise",
-        lambda keyring, now: keyring.store.compromise(kid, at=moment),
-        reason=reason,
-        json_output=json_output,
+    with handled_errors():
+        settings = current_settings()
+        engine = open_engine(settings)
+        entry = open_keyring(settings).history().entry(kid)
+        with reading(engine) as db:
+            touched = plan(db, kid=kid)
+    err(
+        f"key {kid} signed {touched.copies} cop{'y' if touched.copies == 1 else 'ies'} of {touched.records} "
+        f"diploma(s) still to re-issue ({touched.already_reissued} already re-issued for this key)"
     )
-    err("copies signed by this key after that moment no longer verify: re-issue them (new offers) after rotating")
+    if entry.compromised_at is None:
+        confirm_final(
+            f"Declare this key compromised? Every diploma copy it signed stops verifying, and {touched.records} "
+            "graduate(s) get a new offer.",
+            yes=yes,
+            action="declare the key compromised",
+        )
+        row = _key_change(
+            "compromise",
+            lambda keyring, now: keyring.store.compromise(kid, at=moment),
+            reason=reason,
+            json_output=json_output,
+            quiet=True,
+        )
+    else:
+        row = _key_row(entry, utcnow())
+        err(f"the key is already compromised (from {entry.compromised_at.isoformat()}); resuming the re-issue")
+    summary: dict[str, Any] = {"records": 0, "offers": 0, "notices": None}
+    if touched.records:
+        summary = _reissue(kid, reason=reason, notices=notices)
+    else:
+        err("nothing left to re-issue for this key")
+    if json_output:
+        print_json({**row, "reissue": summary})
+        return
+    typer.echo(f"compromise: {row['kid']} ({row['algorithm']}), now {row['state']}; it verifies nothing any more")
+    if summary["records"]:
+        typer.echo(
+            f"re-issued: {summary['records']} diploma(s), {summary['offers']} new offer(s); the copies this key "
+            f"signed are revoked; offers and PINs for the ministry's channels: {summary['notices']} (yours only)"
+        )
+
+
+def _reissue(kid: str, *, reason: str, notices: Path | None) -> dict[str, Any]:
+    """Revoke the key's copies and make the new offers in one transaction; the notice file is on disk (fsynced,
+    under a temporary name) before the transaction commits, and takes its name right after."""
+    from common.private_files import PrivateFile
+    from issuer.db import writing
+    from issuer.reissue import reissue
+    from issuer.secrets import load_secrets
+
+    now = utcnow()
+    path = notices or Path(f"reissue-{kid[:12]}-{now.strftime('%Y%m%dT%H%M%SZ')}.csv")
+    with handled_errors():
+        settings = current_settings()
+        engine = open_engine(settings)
+        notice_file = PrivateFile(path)
+        try:
+            with writing(engine) as db:
+                made = reissue(
+                    db, kid=kid, settings=settings, secrets=load_secrets(db), actor=actor(), now=now, reason=reason
+                )
+                writer = csv.writer(notice_file.handle)
+                writer.writerow(["credential_id", "cnie_masked", "status", "offer_uri", "tx_code", "expires_at"])
+                for notice in made:
+                    writer.writerow(
+                        [
+                            notice.credential_id,
+                            notice.masked_cnie,
+                            notice.status,
+                            notice.offer_uri,
+                            notice.tx_code,
+                            notice.expires_at,
+                        ]
+                    )
+                notice_file.handle.flush()
+                os.fsync(notice_file.handle.fileno())
+        except BaseException:
+            notice_file.discard()
+            raise
+        notice_file.commit()
+    offers = sum(1 for notice in made if notice.offer_uri)
+    if offers != len(made):
+        err(f"{len(made) - offers} diploma(s) are suspended or revoked: their copies are revoked, no offer was made")
+    return {"records": len(made), "offers": offers, "notices": str(path)}
 
 
 @keys_app.command("list")

@@ -30,7 +30,7 @@ def run(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> A
 
 
 def test_the_registrar_workflow_from_the_command_line(run: Any, tmp_path: Path) -> None:
-    assert json.loads(run("db", "upgrade", "--json").stdout) == {"revision": "0003"}
+    assert json.loads(run("db", "upgrade", "--json").stdout) == {"revision": "0004"}
     assert json.loads(run("db", "status", "--json").stdout)["up_to_date"] is True
     key = json.loads(run("keys", "create", "--json").stdout)
     assert key["state"] == "active"
@@ -86,8 +86,10 @@ def test_the_registrar_workflow_from_the_command_line(run: Any, tmp_path: Path) 
     keys = json.loads(run("keys", "list", "--json").stdout)
     assert keys[0]["retired_at"] is not None
     assert keys[1]["state"] == "active"
+    refused = run("keys", "compromise", "--kid", keys[1]["kid"], "--reason", "laptop stolen", code=2)
+    assert "--yes" in refused.stderr, "without a terminal and without --yes, nothing is declared"
     compromised = json.loads(
-        run("keys", "compromise", "--kid", keys[1]["kid"], "--reason", "laptop stolen", "--json").stdout
+        run("keys", "compromise", "--kid", keys[1]["kid"], "--reason", "laptop stolen", "--yes", "--json").stdout
     )
     assert compromised["compromised_at"] is not None
 
@@ -175,3 +177,72 @@ def test_refusals_and_failures_have_exit_codes(run: Any, tmp_path: Path, monkeyp
     monkeypatch.setenv("TAWTIQ_ISSUER_URL", "https://bac.example.ma")
     monkeypatch.setenv("TAWTIQ_KEY_PASSPHRASE", "changeme")
     assert "key.passphrase_default" in run("keys", "list", code=2).stderr
+
+
+def test_declaring_a_key_compromised_reissues_its_diplomas_once(
+    run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import csv
+    import os
+    import stat
+    from datetime import UTC, datetime
+
+    from issuer.commands.shell import current_settings, open_engine, open_keyring
+    from issuer.db import writing
+    from issuer.issuance import sign_copies
+    from issuer.records import resolve
+    from vc import Profile, SigningKey
+
+    run("db", "upgrade")
+    old_kid = json.loads(run("keys", "create", "--json").stdout)["kid"]
+    cohort = tmp_path / "cohort.csv"
+    run("cohort", "generate", "--count", "4", "--seed", "5", "--session", "2024-normale", "--out", str(cohort))
+    run("cohort", "import", str(cohort), "--session", "2024-normale")
+    run("cohort", "issue", "--session", "2024-normale")
+    cnies = [line.split(",")[7] for line in cohort.read_text(encoding="utf-8").splitlines()[1:3]]
+    settings = current_settings()
+    keyring = open_keyring(settings)
+    with writing(open_engine(settings)) as db:
+        for cnie in cnies:  # two graduates hold copies signed by the old key; the other two hold none
+            diploma = resolve(db, cnie)
+            holders = [SigningKey.generate().public for _ in range(2)]
+            for profile in (Profile.VC_SD_JWT, Profile.DC_SD_JWT):
+                sign_copies(
+                    db,
+                    diploma=diploma,
+                    profile=profile,
+                    holders=holders,
+                    channel="test",
+                    actor="test",
+                    settings=settings,
+                    keyring=keyring,
+                    now=datetime.now(UTC),
+                )
+    run("keys", "rotate", "--reason", "leak suspected")
+
+    declined = run("keys", "compromise", "--kid", old_kid, "--reason", "leak", code=2)
+    assert "8 copies of 2 diploma(s) still to re-issue" in declined.stderr
+    assert all(key["compromised_at"] is None for key in json.loads(run("keys", "list", "--json").stdout))
+    notices = tmp_path / "out" / "notices.csv"
+    done = json.loads(
+        run(
+            "keys", "compromise", "--kid", old_kid, "--reason", "leak", "--notices", str(notices), "--yes", "--json"
+        ).stdout
+    )["reissue"]
+    assert (done["records"], done["offers"]) == (2, 2)
+    assert stat.S_IMODE(os.stat(notices).st_mode) == 0o600
+    with notices.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 2
+    assert {row["cnie_masked"][:2] for row in rows} == {cnie[:2] for cnie in cnies}
+    assert not {row["cnie_masked"] for row in rows} & set(cnies), "the CNIE is masked"
+    assert all(row["offer_uri"].startswith("openid-credential-offer://") and row["tx_code"].isdigit() for row in rows)
+
+    again = run("keys", "compromise", "--kid", old_kid, "--reason", "leak", "--notices", str(tmp_path / "again.csv"))
+    assert "already compromised" in again.stderr
+    assert "nothing left to re-issue" in again.stderr
+    assert not (tmp_path / "again.csv").exists()
+    actions = [event["action"] for event in json.loads(run("audit", "show", "--limit", "100", "--json").stdout)]
+    assert actions.count("key.reissue") == 1
+    assert actions.count("key.compromise") == 1
+    assert json.loads(run("audit", "verify", "--json").stdout)["ok"] is True

@@ -77,7 +77,9 @@ def test_the_key_commands_work_the_same_on_the_token(run: Any, settings: Setting
     assert listed[0]["kid"] == created["kid"]
     assert listed[0]["retired_at"] is not None
     assert listed[1]["state"] == "active"
-    compromised = json.loads(run("keys", "compromise", "--kid", listed[1]["kid"], "--reason", "test", "--json").stdout)
+    compromised = json.loads(
+        run("keys", "compromise", "--kid", listed[1]["kid"], "--reason", "test", "--yes", "--json").stdout
+    )
     assert compromised["compromised_at"] is not None
     assert sorted(path.name for path in settings.resolved_key_dir.iterdir()) == [".lock", "history.json"]
 

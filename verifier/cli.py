@@ -103,7 +103,7 @@ def register(app: typer.Typer, serve: typer.Typer) -> None:
                 port=port,
                 workers=workers,
                 forwarded_allow_ips=forwarded_allow_ips,
-                log_level="INFO",  # every process logs redacted, in the common format
+                log_level=settings.log_level,  # every process logs redacted, in the common format
             )
         except TawtiqError as exc:
             typer.echo(f"error: [{exc.code}] {exc}", err=True)

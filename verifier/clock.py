@@ -1,21 +1,7 @@
-"""Time as a dependency: the service reads the clock only through a :class:`Clock`, so tests move time freely."""
+"""Time as a dependency: the verifier reads the clock only through the common :class:`~common.service.Clock`."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Protocol
+from common.service.clock import Clock, FixedClock, SystemClock
 
-
-class Clock(Protocol):
-    """Something that tells the current, timezone-aware UTC time."""
-
-    def now(self) -> datetime:
-        """The current time (aware, UTC)."""
-        ...
-
-
-class SystemClock:
-    """The real clock."""
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
+__all__ = ["Clock", "FixedClock", "SystemClock"]

@@ -1,8 +1,8 @@
-"""The database: one SQLAlchemy engine, short transactions, and Alembic migrations applied at start-up.
+"""The verifier's database: the common engine (:mod:`common.service.database`), a unit of work, its migrations.
 
-SQLite is the embedded default (WAL journal, a busy timeout so that threads queue instead of failing);
-PostgreSQL is the production database. Migrations on PostgreSQL run under a transaction-scoped advisory lock,
-so replicas starting together upgrade the schema exactly once.
+Engines, SQLite pragmas and file modes, and the migration policy (applied at start-up under a lock, or refused
+with ``TAWTIQ_VERIFIER_AUTO_MIGRATE=false``, naming ``tawtiq verifier db-upgrade``) are the common ones. The
+verifier's migrations keep their own version table, so a database shared with another service stays unambiguous.
 """
 
 from __future__ import annotations
@@ -10,48 +10,32 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel
+
+from common.service.database import Migrations, create_database_engine
 
 #: Alembic's bookkeeping table, named for this service so that a shared database stays unambiguous.
 VERSION_TABLE: Final = "verifier_alembic_version"
-#: Advisory-lock key that serialises migrations of this service on PostgreSQL ("tawtiq-verifier").
-_MIGRATION_LOCK_KEY: Final = 0x7461777469710001
-_MIGRATIONS: Final = Path(__file__).resolve().parent / "migrations"
-
-
-def _sqlite_pragmas(connection: Any, _record: Any) -> None:
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")  # short locks wait; longer ones answer 503
-    cursor.close()
+#: The verifier's migrations; the advisory-lock key is the one it has always used ("tawtiq-verifier").
+MIGRATIONS: Final = Migrations(
+    directory=Path(__file__).resolve().parent / "migrations",
+    command="tawtiq verifier db-upgrade",
+    lock_key=0x7461777469710001,
+    version_table=VERSION_TABLE,
+)
 
 
 class Database:
     """Owns the engine. :meth:`session` gives a unit of work that commits on success and rolls back on error."""
 
     def __init__(self, url: str) -> None:
-        parsed = make_url(url)
-        self.dialect = parsed.get_backend_name()
-        if self.dialect == "postgresql" and parsed.drivername == "postgresql":
-            parsed = parsed.set(drivername="postgresql+psycopg")
-        # hide_parameters: an error never carries the values bound to its statement (see common.service.database).
-        options: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
-        if self.dialect == "sqlite":
-            options["connect_args"] = {"check_same_thread": False, "timeout": 5}
-        else:
-            options.update(pool_size=10, max_overflow=20)
-        self.engine: Engine = create_engine(parsed, **options)
-        if self.dialect == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.engine: Engine = create_database_engine(url)
+        self.dialect = self.engine.dialect.name
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -76,23 +60,17 @@ class Database:
         with self.session() as session:
             session.execute(statement)
 
-    def upgrade(self) -> None:
+    def prepare(self, *, auto_migrate: bool) -> str | None:
+        """At start-up: migrate, or refuse an out-of-date schema (the common policy); returns the revision."""
+        return MIGRATIONS.prepare(self.engine, auto_migrate=auto_migrate)
+
+    def upgrade(self) -> str | None:
         """Bring the schema to the newest migration (idempotent; safe with several replicas on PostgreSQL)."""
-        config = Config()
-        config.set_main_option("script_location", str(_MIGRATIONS))
-        with self.engine.begin() as connection:
-            if self.dialect == "postgresql":
-                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+        return MIGRATIONS.upgrade(self.engine)
 
     def current_revision(self) -> str | None:
         """The applied migration, or None on an empty database."""
-        with self.engine.connect() as connection:
-            if not self.engine.dialect.has_table(connection, VERSION_TABLE):
-                return None
-            row = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).first()  # noqa: S608
-            return str(row[0]) if row else None
+        return MIGRATIONS.current(self.engine)
 
     def dispose(self) -> None:
         self.engine.dispose()

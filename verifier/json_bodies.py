@@ -16,9 +16,9 @@ import orjson
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from common.service.problems import problem
 from vc.encoding import MAX_JSON_DEPTH, check_depth
 from vc.errors import FormatError
-from verifier.errors import problem
 
 _PROBLEM_JSON: Final = "application/problem+json"
 

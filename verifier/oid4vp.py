@@ -75,6 +75,7 @@ from sqlalchemy import delete, update
 from sqlmodel import col, select
 
 import schemas
+from common.service.problems import OAuthError
 from vc.encoding import b64url_encode, check_depth, json_loads
 from vc.errors import FormatError
 from verifier.clock import Clock
@@ -93,14 +94,6 @@ SELF_ISSUED_AUDIENCE: Final = "https://self-issued.me/v2"
 ALGORITHMS: Final = ("ES256", "ES384", "ES512")
 _RESULT_PURPOSE: Final = b"oid4vp-result"
 _OPEN: Final = ("pending", "retrieved")
-
-
-class OAuthError(RequestError):
-    """An OAuth 2.0 error answer (RFC 6749 §5.2 form): ``{"error": …, "error_description": …}``."""
-
-    def __init__(self, error: str, description: str, *, status_code: int = 400) -> None:
-        super().__init__(description, code=f"oid4vp.{error}", status_code=status_code)
-        self.error = error
 
 
 def dcql_query(claims: Sequence[str]) -> dict[str, Any]:

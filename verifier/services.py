@@ -79,8 +79,8 @@ class Services:
         )
 
     def start(self) -> None:
-        """Apply migrations and load the trust list. Raises :class:`vc.ConfigurationError` if it is unusable."""
-        self.database.upgrade()
+        """Migrate (the common policy) and load the trust list. Raises :class:`vc.ConfigurationError` if unusable."""
+        self.database.prepare(auto_migrate=self.settings.auto_migrate)
         self.trust.load()
 
     def purge(self) -> dict[str, int]:

@@ -2,7 +2,8 @@
 
 Unsafe configurations are refused rather than repaired: a public URL that is plain ``http`` on a non-loopback
 host, a missing or placeholder secret in production, no trust list, or bounds that contradict each other.
-Units are in the names (``_seconds``, ``_bytes``).
+Units are in the names (``_seconds``, ``_bytes``). The fields every service has (database, body bound, migration
+policy, log level) come from :class:`common.service.ServiceSettings`.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from typing import Final, Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from common.qr import DEFAULT_MAX_PIXELS, MAX_PIXELS_CEILING
+from common.service.settings import ServiceSettings
 from keys.strength import HMAC_KEY, guessable_secret_problem
 from vc.urls import is_loopback_host
 
@@ -29,7 +31,7 @@ class UnsafeSettingsWarning(UserWarning):
     """A development-only setting is in use."""
 
 
-class Settings(BaseSettings):
+class Settings(ServiceSettings):
     """Every knob of the verifier service. Build it with ``Settings()`` (environment) or keyword arguments (tests)."""
 
     model_config = SettingsConfigDict(env_prefix="TAWTIQ_VERIFIER_", frozen=True, extra="forbid")
@@ -75,7 +77,7 @@ class Settings(BaseSettings):
     upstream_retry_seconds: int = Field(default=5, ge=0, le=3600)
 
     #: Largest request body on JSON and form endpoints, and on the QR-image upload.
-    max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=16 * 1024 * 1024)
     max_upload_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
     #: Largest image (in pixels) decoded when looking for a QR code (why 40 megapixels: see
     #: :data:`common.qr.DEFAULT_MAX_PIXELS`); at most Pillow's own decompression-bomb bound, which stays behind it.

@@ -64,6 +64,8 @@ def service_app(
         openapi_url=openapi_url,
         docs_url=None,  # Swagger UI loads scripts from a CDN, which the Content-Security-Policy rightly refuses
         redoc_url=None,
+        # No OpenTelemetry from the framework: spans would carry raw paths, and those may hold capabilities.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
         middleware=[
             Middleware(RequestLog, logger=logger),
             Middleware(SecurityHeaders, content_security_policy=content_security_policy),

@@ -175,13 +175,13 @@ def _busy_reason(error: sa.SQLAlchemyError) -> str | None:
     return None
 
 
-class OAuthError(CredentialError):
+class OAuthError(RequestError):
     """An OAuth 2.0 error object (RFC 6749 §5.2, RFC 6750 §3), as OpenID4VCI §8.3.1 and OpenID4VP use it.
 
     ``error`` is the registered code (``invalid_request``, ``invalid_grant``, ``invalid_proof``...),
     ``description`` a human sentence restricted to the printable ASCII the RFC allows, ``status_code`` the HTTP
     status and ``headers`` extra response headers (``WWW-Authenticate`` for a 401). Its ``code`` is
-    ``oauth.<error>`` for logs.
+    ``oauth.<error>`` for logs and pages.
     """
 
     def __init__(
@@ -192,11 +192,9 @@ class OAuthError(CredentialError):
         status_code: int = 400,
         headers: Mapping[str, str] | None = None,
     ) -> None:
-        super().__init__(description, code=f"oauth.{error}")
+        super().__init__(description, code=f"oauth.{error}", status_code=status_code, headers=headers)
         self.error = error
         self.description = _oauth_ascii(description)
-        self.status_code = status_code
-        self.headers = dict(headers or {})
 
     def body(self) -> dict[str, str]:
         """The error object: ``{"error", "error_description"}``."""

@@ -144,7 +144,7 @@ def run(*, quick: bool = False) -> dict[str, Any]:
         ]  # fmt: skip
         with (
             _process(serve_issuer, issuer_environment, f"{issuer}/health"),
-            _process(serve_verifier, verifier_environment, f"{verifier}/healthz"),
+            _process(serve_verifier, verifier_environment, f"{verifier}/health"),
         ):
             received = receive(
                 Http(), offer["offer_uri"], tx_code=lambda _spec: str(offer["tx_code"]), now=lambda: datetime.now(UTC)

@@ -127,7 +127,7 @@ def _server(environment: dict[str, str], *, port: int) -> Iterator[tuple[str, in
         deadline = time.monotonic() + 30
         while True:
             try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
@@ -217,7 +217,7 @@ async def _measure(base: str, token: str, *, pid: int, quick: bool) -> dict[str,
     rounds, per_round, concurrency = (3, 400, 16) if quick else (5, 2000, 16)
     port = int(base.rsplit(":", 1)[1])
     verify = _request("POST", "/credentials/verify", json.dumps({"verifiableCredential": token}).encode())
-    trivial = _request("GET", "/healthz", None)
+    trivial = _request("GET", "/health", None)
     connections = [await _Connection.open(port) for _ in range(concurrency)]
     totals: dict[str, list[Any]] = {name: [0.0, [], 0, 0.0] for name in ("trivial", "verify")}
     try:

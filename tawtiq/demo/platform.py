@@ -186,7 +186,7 @@ def _walk_through(walk: Walk) -> PlatformResult:
         "--port",
         str(walk.verifier_port),
         base=walk.verifier_url,
-        health=f"{walk.verifier_url}/healthz",
+        health=f"{walk.verifier_url}/health/ready",
         verify=False,
     )
 

@@ -35,4 +35,7 @@ def test_an_unknown_part_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as caught:
         main(["engine", "database"])
     assert caught.value.code == 2
-    assert "unknown part database; expected any of engine, serving, verifier, revocation, flow, issuer" in capsys.readouterr().err
+    assert (
+        "unknown part database; expected any of engine, serving, verifier, revocation, flow, issuer"
+        in capsys.readouterr().err
+    )

@@ -175,7 +175,7 @@ def test_the_issuer_and_verifier_run_it_sections_give_a_valid_verdict(newcomer: 
             terminal("verifier", _on_ports(verifier_block, **ports), directory=directory, env=env)
         )
         issuer.wait_until_up(f"{issuer_url}/health/ready", seconds=SERVICE_START_SECONDS)
-        verifier.wait_until_up(f"{verifier_url}/healthz", seconds=SERVICE_START_SECONDS)
+        verifier.wait_until_up(f"{verifier_url}/health/ready", seconds=SERVICE_START_SECONDS)
 
         offered = issuer.output()
         assert "Offer for " in offered

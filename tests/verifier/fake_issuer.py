@@ -36,6 +36,7 @@ from cryptography.x509.oid import NameOID
 
 import schemas
 from common.diploma import diploma_contexts
+from common.service import FixedClock
 from keys import InMemoryKeyStore
 from vc import (
     BitOrder,
@@ -53,17 +54,8 @@ LIST_SIZE = 131_072
 CONTEXTS = diploma_contexts()
 
 
-class MovableClock:
-    """A clock the tests move by hand."""
-
-    def __init__(self, start: datetime) -> None:
-        self._now = start
-
-    def now(self) -> datetime:
-        return self._now
-
-    def advance(self, **delta: float) -> None:
-        self._now += timedelta(**delta)
+#: The common test clock (the tests move it by hand).
+MovableClock = FixedClock
 
 
 @dataclass(frozen=True)

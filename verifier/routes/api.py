@@ -1,4 +1,4 @@
-"""W3C VC-API / VCALM verification endpoints for machine clients, and the liveness endpoint.
+"""W3C VC-API / VCALM verification endpoints for machine clients.
 
 ``POST /credentials/verify`` takes ``{"verifiableCredential": <credential>, "options": {}}`` and
 ``POST /presentations/verify`` takes ``{"verifiablePresentation": <presentation>, "options": {"challenge",
@@ -143,8 +143,3 @@ async def verify_presentation(
     if body.options.get("returnPresentation"):
         answer["verifiablePresentation"] = body.verifiablePresentation
     return JsonAnswer(answer)
-
-
-@router.get("/healthz", summary="Liveness", tags=["operations"])
-async def healthz() -> dict[str, str]:
-    return {"status": "ok"}

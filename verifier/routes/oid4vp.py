@@ -12,8 +12,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 
 from common.qr import qr_png, qr_svg
+from common.service.problems import OAuthError
 from verifier.deps import ClientAddress, OpenID4VPDep
-from verifier.oid4vp import REQUEST_OBJECT_MEDIA_TYPE, OAuthError
+from verifier.oid4vp import REQUEST_OBJECT_MEDIA_TYPE
 
 router = APIRouter(tags=["OpenID4VP"])
 

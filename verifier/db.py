@@ -17,7 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, SQLModel
 
-from common.service.database import Migrations, create_database_engine
+from common.service.database import Migrations, create_database_engine, for_writing
 
 #: Alembic's bookkeeping table, named for this service so that a shared database stays unambiguous.
 VERSION_TABLE: Final = "verifier_alembic_version"
@@ -39,8 +39,12 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session in one transaction: committed when the block ends, rolled back if it raises."""
-        with Session(self.engine, expire_on_commit=False) as session:
+        """A session in one transaction: committed when the block ends, rolled back if it raises.
+
+        On SQLite the transaction takes the write lock up front (``BEGIN IMMEDIATE``): a unit of work that reads
+        and then writes must not fail when another connection wrote in between; units of work are short.
+        """
+        with Session(for_writing(self.engine), expire_on_commit=False) as session:
             try:
                 yield session
                 session.commit()

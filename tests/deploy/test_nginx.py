@@ -136,7 +136,7 @@ def front(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, ssl.S
     nginx = _started([NGINX, "-p", str(directory), "-c", str(main), "-g", "daemon off;"], env, directory / "nginx.out")
     try:
         _wait_until_answered(f"http://127.0.0.1:{issuer_port}/health", issuer, issuer_log)
-        _wait_until_answered(f"http://127.0.0.1:{verifier_port}/healthz", verifier, verifier_log)
+        _wait_until_answered(f"http://127.0.0.1:{verifier_port}/health", verifier, verifier_log)
         context = ssl.create_default_context(cafile=str(directory / "tls" / "cert.pem"))
         out = directory / "nginx.out"
         _wait_until_answered(
@@ -155,7 +155,7 @@ def test_requests_pass_the_front_to_the_issuer_and_the_verifier(front: tuple[int
         assert issuer.status_code == 200, issuer.text
         assert issuer.json()["issuer"] == "https://bac.example.ma"
         for _ in range(4):  # on kept-alive connections to the upstreams, whichever worker answers
-            assert client.get("/healthz", headers={"Host": "verify.example.ma"}).status_code == 200
+            assert client.get("/health", headers={"Host": "verify.example.ma"}).status_code == 200
         assert "nginx/" not in issuer.headers.get("server", "")  # server_tokens off
 
 

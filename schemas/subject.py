@@ -115,7 +115,7 @@ def text_problem(text: str, *, path: str) -> SchemaProblem | None:
 
     The problem names the refused characters by code point and their positions, never the text itself.
     """
-    if text.isprintable() and not _REFUSED_MARKUP.intersection(text):
+    if text.isprintable() and "<" not in text and ">" not in text:
         return None  # the common case, decided in C: every refused category is unprintable to Python
     refused: dict[str, int] = {}
     for position, char in enumerate(text, start=1):
@@ -145,26 +145,22 @@ def checked_texts(value: Any, *, path: str = "") -> tuple[Any, list[SchemaProble
     Mappings and lists are copied and walked (paths ``"familyName.ar"``, ``"items.0"``); other values are
     kept as they are. A refused string is kept unchanged in the copy, its problem reported instead.
     """
-    if isinstance(value, str):
-        try:
-            return checked_text(value, path=path or "the text"), []
-        except SubjectError as exc:
-            return value, exc.problems
     problems: list[SchemaProblem] = []
-    if isinstance(value, Mapping):
-        copied: dict[Any, Any] = {}
-        for key, item in value.items():
-            copied[key], found = checked_texts(item, path=f"{path}.{key}" if path else str(key))
-            problems.extend(found)
-        return copied, problems
-    if isinstance(value, list | tuple):
-        items = []
-        for index, item in enumerate(value):
-            checked, found = checked_texts(item, path=f"{path}.{index}" if path else str(index))
-            items.append(checked)
-            problems.extend(found)
-        return items, problems
-    return value, problems
+
+    def walk(item: Any, where: str) -> Any:
+        if isinstance(item, str):
+            problem = text_problem(item, path=where or "the text")
+            if problem is not None:
+                problems.append(problem)
+                return item
+            return unicodedata.normalize("NFC", item)
+        if isinstance(item, Mapping):
+            return {key: walk(member, f"{where}.{key}" if where else str(key)) for key, member in item.items()}
+        if isinstance(item, list | tuple):
+            return [walk(member, f"{where}.{index}" if where else str(index)) for index, member in enumerate(item)]
+        return item
+
+    return walk(value, path), problems
 
 
 def marked_text(text: str) -> str:

@@ -103,7 +103,10 @@ class CohortImport(IssuerTable, table=True):
 
 
 class ImportRow(IssuerTable, table=True):
-    """A checked row of an import in progress; emptied before the import's transaction commits."""
+    """A checked row of an import in progress, under the import's run number (negative, never an import's id).
+
+    Nothing but the import reads these rows; they are deleted when it ends, or by a later import if its process died.
+    """
 
     __tablename__ = "import_row"
     __table_args__ = (

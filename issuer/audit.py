@@ -44,6 +44,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Engine, insert, select, update
 from sqlmodel import Session, col
 
+from common.service.database import SQLITE_BUSY_SECONDS
 from issuer.db import create_database_engine, reading, snapshot
 from issuer.models import GENESIS_HASH, AuditEvent, AuditHead, table
 from vc.errors import ConfigurationError
@@ -85,9 +86,10 @@ def with_audit_key(engine: Engine, source: AuditKeySource) -> Engine:
     return engine.execution_options(**{AUDIT_KEY_OPTION: functools.cache(source)})
 
 
-def keyed_engine(settings: Settings) -> Engine:
+def keyed_engine(settings: Settings, *, sqlite_busy_seconds: float = SQLITE_BUSY_SECONDS) -> Engine:
     """The database engine the settings name, with their audit key (for code that writes to the log)."""
-    return with_audit_key(create_database_engine(settings.resolved_database_url), audit_key_source(settings))
+    engine = create_database_engine(settings.resolved_database_url, sqlite_busy_seconds=sqlite_busy_seconds)
+    return with_audit_key(engine, audit_key_source(settings))
 
 
 def has_audit_key(engine: Engine) -> bool:

@@ -3,8 +3,9 @@
 SQLite is the embedded default and PostgreSQL the production database; the same code runs on both.
 
 * :func:`create_database_engine` sets both up once: SQLite files are created ``0600`` in directories created
-  ``0700`` (the database holds personal data), with WAL journaling, a 5 s busy timeout (a lock held longer
-  answers 503 with ``Retry-After``, :func:`common.service.problems.database_unavailable`) and foreign keys;
+  ``0700`` (the database holds personal data), with WAL journaling, a 5 s busy timeout for services (a lock held
+  longer answers 503 with ``Retry-After``, :func:`common.service.problems.database_unavailable`; one-shot commands
+  wait 30 s, :data:`COMMAND_SQLITE_BUSY_SECONDS`) and foreign keys;
   PostgreSQL connections are pooled (``pool_size`` + as many overflow) and recycled before common idle limits;
   they are not pinged before each use (a round trip per transaction): a connection found dead is discarded
   with every older one (SQLAlchemy's disconnect handling) and :func:`retry_on_disconnect` runs the work again.
@@ -44,8 +45,10 @@ from vc.errors import ConfigurationError
 
 _T = TypeVar("_T")
 _WRITE_OPTION: Final = "tawtiq_write"
-#: Seconds a SQLite connection waits for a lock before failing.
-_SQLITE_BUSY_SECONDS: Final = 5
+#: Seconds a service's SQLite connection waits for a lock before failing (the request then answers 503).
+SQLITE_BUSY_SECONDS: Final = 5
+#: Seconds a one-shot command's SQLite connection waits: it has no client to answer 503 to, so it waits longer.
+COMMAND_SQLITE_BUSY_SECONDS: Final = 30
 #: Seconds after which a pooled PostgreSQL connection is replaced (below common server and proxy idle limits).
 _POOL_RECYCLE_SECONDS: Final = 1800
 
@@ -66,8 +69,10 @@ def database_url(url: str | URL) -> URL:
     return parsed
 
 
-def create_database_engine(url: str | URL, *, pool_size: int = 10) -> Engine:
-    """An engine for ``url`` set up as the module docstring says.
+def create_database_engine(
+    url: str | URL, *, pool_size: int = 10, sqlite_busy_seconds: float = SQLITE_BUSY_SECONDS
+) -> Engine:
+    """An engine for ``url`` set up as the module docstring says; SQLite waits ``sqlite_busy_seconds`` for a lock.
 
     Raises :class:`ConfigurationError` ``db.url_invalid`` (see :func:`database_url`).
     """
@@ -78,9 +83,9 @@ def create_database_engine(url: str | URL, *, pool_size: int = 10) -> Engine:
         engine = create_engine(
             parsed,
             hide_parameters=True,
-            connect_args={"timeout": _SQLITE_BUSY_SECONDS, "check_same_thread": False},
+            connect_args={"timeout": sqlite_busy_seconds, "check_same_thread": False},
         )
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, busy_milliseconds=int(sqlite_busy_seconds * 1000))
         return engine
     return create_engine(
         parsed,
@@ -109,7 +114,7 @@ def _create_private_file(path: Path) -> None:
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE_MODE))
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, *, busy_milliseconds: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # We issue BEGIN ourselves (below), so the driver must not open transactions on its own.
@@ -118,7 +123,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_SECONDS * 1000}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_milliseconds}")
         cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB: bulk inserts into random-key indexes stay in memory
         cursor.close()
 

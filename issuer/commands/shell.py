@@ -104,10 +104,11 @@ def current_settings() -> Settings:
 def open_engine(settings: Settings, *, migrated: bool = True) -> Engine:
     """The database engine, with the audit key; with ``migrated`` (the default) it raises unless the schema
     is current."""
+    from common.service.database import COMMAND_SQLITE_BUSY_SECONDS
     from issuer.audit import keyed_engine
     from issuer.db import require_current
 
-    engine = keyed_engine(settings)
+    engine = keyed_engine(settings, sqlite_busy_seconds=COMMAND_SQLITE_BUSY_SECONDS)
     if migrated:
         require_current(engine)
     return engine

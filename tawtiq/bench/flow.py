@@ -10,14 +10,15 @@ Only the server's CPU is counted (user + system time of its process, read from `
 wallets' own work (key generation, proof signing) and the load of the shared machine do not enter it. Figures:
 
 * ``flow_cpu_vs_health`` — server CPU per graduate flow / server CPU per ``GET /health`` (target <= 10), with
-  ``flow_cpu_ms`` and ``health_cpu_ms`` beside it; the health requests are measured before and after the
-  flows and averaged.
+  ``flow_cpu_ms`` and ``health_cpu_ms`` beside it; batches of health requests and of flows alternate in five
+  rounds.
 * ``status_304_vs_health`` — server CPU of a status list revalidation (``If-None-Match`` answered ``304``)
   / ``/health``; ``status_200_vs_health`` the same for a full ``200`` of the list.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
@@ -173,6 +174,11 @@ def _graduate(client: Any, offer: _Offer) -> list[str]:
     return credentials
 
 
+def _graduates(client: Any, offers: list[_Offer]) -> None:
+    for offer in offers:
+        _graduate(client, offer)
+
+
 def _server_cpu_ms(pid: int, action: Callable[[], None], count: int) -> float:
     """Milliseconds of the server's CPU per one of ``count`` calls made by ``action``."""
     before = _cpu_seconds(pid)
@@ -211,17 +217,17 @@ def measure(kind: str, *, flows: int, warmup: int, healths: int, directory: Path
             for offer in offers[:warmup]:
                 credentials += _graduate(client, offer)
             health()  # warm-up
-            health_before = _server_cpu_ms(pid, health, healths)
-
-            def graduates() -> None:
-                for offer in offers[warmup:]:
-                    _graduate(client, offer)
-
+            # Interleaved rounds of health requests and flows, so drift on the shared machine hits both alike.
+            rounds = 5
+            health_cpu = flow_cpu = 0.0
             started = time.perf_counter()
-            flow = _server_cpu_ms(pid, graduates, flows)
+            for number in range(rounds):
+                chunk = offers[warmup + number * flows // rounds : warmup + (number + 1) * flows // rounds]
+                health_cpu += _server_cpu_ms(pid, health, healths)
+                flow_cpu += _server_cpu_ms(pid, functools.partial(_graduates, client, chunk), 1)
             seconds = time.perf_counter() - started
-            health_after = _server_cpu_ms(pid, health, healths)
-            health_ms = (health_before + health_after) / 2
+            health_ms = health_cpu / rounds
+            flow = flow_cpu / flows
 
             status_url = _status_url(credentials[0])
             etag = client.get(status_url).headers["etag"]

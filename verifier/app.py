@@ -75,6 +75,8 @@ def create_app(
         html_refusal=_refusal_page,
         middleware=[Middleware(JsonDepthMiddleware)],
         openapi_url="/api/openapi.json",
+        # The verification's own line (verifier.verification) stands for the request's.
+        quiet_routes=api.VERIFY_ROUTES if services.settings.log_verifications else (),
     )
     app.state.services = services
     return app

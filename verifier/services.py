@@ -59,7 +59,13 @@ class Services:
         status = StatusLists(trust=trust, keys=keys, fetcher=fetcher, database=database, clock=clock, settings=settings)
         hasher = LogHasher(settings.secret_bytes())
         verifier = Verifier(
-            trust=trust, keys=keys, status=status, clock=clock, hasher=hasher, max_input_bytes=64 * 1024
+            trust=trust,
+            keys=keys,
+            status=status,
+            clock=clock,
+            hasher=hasher,
+            max_input_bytes=64 * 1024,
+            log_verifications=settings.log_verifications,
         )
         limiter = RateLimiter(database=database, clock=clock, hasher=hasher)
         return cls(

@@ -87,6 +87,9 @@ class Settings(ServiceSettings):
     qr_rate_limit: int = Field(default=60, ge=1)
     qr_rate_window_seconds: int = Field(default=3600, ge=1)
     qr_max_concurrent_decodes: int = Field(default=2, ge=1, le=64)
+    #: One INFO line per verification (verdict, profile, trusted issuer, a keyed hash of the credential, problem
+    #: codes), in place of the request log's line for the verification endpoints; ``false`` leaves the request log.
+    log_verifications: bool = True
     #: How recent a key-binding JWT must be when a presentation reaches us.
     presentation_max_age_seconds: int = Field(default=300, ge=10, le=3600)
 

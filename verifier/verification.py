@@ -4,7 +4,9 @@ Every interface (VC-API, OpenID4VP, share links, the page) calls :meth:`Verifier
 its protocol: whether holder binding is required and for which audience and nonce, which claims must be
 disclosed, which formats and types were asked for. The engine decides authenticity; this module adds only the
 policy the engine's :class:`vc.Policy` cannot express (the requested formats and types), as a failed ``policy``
-check, and writes one log line per verification with keyed hashes instead of anything personal.
+check, and writes one log line per verification with keyed hashes instead of anything personal; that line stands in
+for the request log's line of the VC-API routes (``TAWTIQ_VERIFIER_LOG_VERIFICATIONS=false`` drops it and brings
+the request log's line back).
 """
 
 from __future__ import annotations
@@ -98,6 +100,7 @@ class Verifier:
         clock: Clock,
         hasher: LogHasher,
         max_input_bytes: int,
+        log_verifications: bool = True,
     ) -> None:
         self._trust = trust
         self._keys = keys
@@ -105,6 +108,7 @@ class Verifier:
         self._clock = clock
         self._hasher = hasher
         self._max_input_bytes = max_input_bytes
+        self._log_verifications = log_verifications
 
     async def verify_async(self, token: str, *, expect: Expectations) -> Verification:
         """:meth:`verify` for the event loop: from memory when the caches can answer (no thread hop), else in the
@@ -164,7 +168,7 @@ class Verifier:
         return report
 
     def _log(self, token: str, report: VerificationReport) -> None:
-        if not log.isEnabledFor(logging.INFO):
+        if not self._log_verifications or not log.isEnabledFor(logging.INFO):
             return
         problems = _codes(
             c for c in report.checks if c.outcome is not Outcome.PASSED and (c.blocking or c.outcome is Outcome.FAILED)

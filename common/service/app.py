@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
@@ -53,8 +53,12 @@ def service_app(
     html_refusal: HtmlRefusal | None = None,
     middleware: Sequence[Middleware] = (),
     openapi_url: str = "/openapi.json",
+    quiet_routes: Collection[str] = (),
 ) -> FastAPI:
-    """A service's application (see the module docstring); ``name`` names its loggers ``tawtiq.<name>``."""
+    """A service's application (see the module docstring); ``name`` names its loggers ``tawtiq.<name>``.
+
+    The request log writes the answers below 400 of ``quiet_routes`` (route templates) at DEBUG: for routes whose
+    service logs each request its own way."""
     logger = logging.getLogger(f"tawtiq.{name}")
     app = FastAPI(
         title=title,
@@ -67,7 +71,7 @@ def service_app(
         # No OpenTelemetry from the framework: spans would carry raw paths, and those may hold capabilities.
         telemetry={"tracing": False, "metrics": False, "logs": False},
         middleware=[
-            Middleware(RequestLog, logger=logger),
+            Middleware(RequestLog, logger=logger, quiet_routes=quiet_routes),
             Middleware(SecurityHeaders, content_security_policy=content_security_policy),
             Middleware(BodyLimit, max_body_bytes=max_body_bytes, larger=larger_bodies, html_refusal=html_refusal),
             *middleware,

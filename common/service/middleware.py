@@ -4,14 +4,15 @@
   for a malformed ``Content-Length``) as a problem detail; a service with pages may answer browsers with a page.
 * :class:`SecurityHeaders` adds ``nosniff``, ``no-referrer``, ``DENY`` framing and a Content-Security-Policy.
 * :class:`RequestLog` logs one line per request with the route's template (``/offers/{offer_id}``), never the
-  raw path or query, which may carry a capability (an offer id, a share link, a transaction id).
+  raw path or query, which may carry a capability (an offer id, a share link, a transaction id). A service that
+  writes its own line for some routes names them in ``quiet_routes``: their answers below 400 are logged at DEBUG.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Final
 
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -146,9 +147,10 @@ class SecurityHeaders:
 class RequestLog:
     """Logs one line per request: method, route template, status, duration (see the module docstring)."""
 
-    def __init__(self, app: ASGIApp, *, logger: logging.Logger) -> None:
+    def __init__(self, app: ASGIApp, *, logger: logging.Logger, quiet_routes: Collection[str] = ()) -> None:
         self.app = app
         self.logger = logger
+        self.quiet_routes = frozenset(quiet_routes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -166,13 +168,18 @@ class RequestLog:
         try:
             await self.app(scope, receive, capture)
         finally:
-            self.logger.info(
-                "%s %s -> %d in %.1f ms",
-                scope.get("method", "?"),
-                route_template(scope),
-                status,
-                (time.perf_counter() - started) * 1000,
-            )
+            template = route_template(scope)
+            quiet = status < 400 and template in self.quiet_routes
+            level = logging.DEBUG if quiet else logging.INFO
+            if self.logger.isEnabledFor(level):
+                self.logger.log(
+                    level,
+                    "%s %s -> %d in %.1f ms",
+                    scope.get("method", "?"),
+                    template,
+                    status,
+                    (time.perf_counter() - started) * 1000,
+                )
 
 
 def route_template(scope: Scope) -> str:

@@ -52,3 +52,40 @@ def test_logs_hold_no_personal_data_over_verifications_shares_and_wallet_request
     for secret in [*PERSONAL, share["id"], share["revoke_token"], created["id"], nonce["nonce"]]:
         assert secret not in text, secret
     assert presentation[:40] not in text
+
+
+def _lines(caplog, level: int) -> list[str]:
+    names = ("tawtiq.verifier", "verifier.verification")
+    return [record.getMessage() for record in caplog.records if record.name in names and record.levelno == level]
+
+
+def test_one_info_line_per_verification_by_default(client, issuer, holder, caplog):
+    caplog.set_level(logging.DEBUG)
+    token = issuer.issue_w3c(holder).token
+
+    assert client.post("/credentials/verify", json={"verifiableCredential": token}).json()["verdict"] == "valid"
+    client.post("/presentations/verify", json={"verifiablePresentation": token})
+    client.post("/credentials/verify", json={"verifiableCredential": token, "options": {"nope": True}})
+
+    info = _lines(caplog, logging.INFO)
+    assert [line.split(" profile=")[0] for line in info if line.startswith("verification ")] == [
+        "verification verdict=valid",
+        "verification verdict=invalid",
+    ]
+    # The request log's line of an answered verification is DEBUG; a refused request keeps its INFO line.
+    assert [line.split(" in ")[0] for line in info if not line.startswith("verification ")] == [
+        "POST /credentials/verify -> 400"
+    ]
+    assert any(line.startswith("POST /credentials/verify -> 200") for line in _lines(caplog, logging.DEBUG))
+
+
+def test_verification_lines_can_be_turned_off(make_client, issuer, holder, caplog):
+    client = make_client(log_verifications=False)
+    caplog.set_level(logging.DEBUG)
+    token = issuer.issue_w3c(holder).token
+
+    assert client.post("/credentials/verify", json={"verifiableCredential": token}).json()["verdict"] == "valid"
+
+    info = _lines(caplog, logging.INFO)
+    assert not [line for line in info if line.startswith("verification ")]
+    assert [line.split(" in ")[0] for line in info] == ["POST /credentials/verify -> 200"]

@@ -38,6 +38,8 @@ router = APIRouter(tags=["VC-API"])
 UNKNOWN_OPTION: Final = "https://www.w3.org/TR/vcalm#UNKNOWN_OPTION_PROVIDED"
 _CREDENTIAL_OPTIONS: Final = frozenset({"returnCredential"})
 _PRESENTATION_OPTIONS: Final = frozenset({"challenge", "domain", "returnPresentation"})
+#: The routes whose every answer is one verification (and its log line, see :mod:`verifier.verification`).
+VERIFY_ROUTES: Final = frozenset({"/credentials/verify", "/presentations/verify"})
 
 
 class VerifyCredentialRequest(BaseModel):

@@ -9,6 +9,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -28,6 +30,29 @@ def _listening(url: str) -> bool:
     with socket.socket() as probe:
         probe.settimeout(0.5)
         return probe.connect_ex((host, int(port))) == 0
+
+
+@contextmanager
+def _demo_process(tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
+    """`tawtiq demo` as a user starts it; stopped with Ctrl-C (so it stops its services) if a test fails midway."""
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("TAWTIQ_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tawtiq", "demo", "--data-dir", str(tmp_path / "d")],
+        env={**environment, "COLUMNS": "140"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.communicate()
 
 
 @pytest.mark.slow
@@ -87,58 +112,43 @@ def test_the_demo_wants_a_fresh_directory(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_make_demo_keeps_the_services_running_until_ctrl_c(tmp_path: Path) -> None:
-    environment = {name: value for name, value in os.environ.items() if not name.startswith("TAWTIQ_")}
-    environment["COLUMNS"] = "140"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tawtiq", "demo", "--data-dir", str(tmp_path / "d")],
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    seen: list[str] = []
-    # A bound against a hung demo, not a speed target: generous for a loaded two-core machine.
-    deadline = time.monotonic() + 300
-    for line in process.stdout:
-        seen.append(line)
-        if "press Ctrl-C" in line:
-            break
-        assert time.monotonic() < deadline, "".join(seen)
-    text = "".join(seen)
-    assert "every verdict was the expected one" in text, text[-3000:]
-    page = next(line for line in seen if "verification page" in line).split()[2]
-    time.sleep(0.5)
-    assert _listening(page.rstrip("/"))
-    process.send_signal(signal.SIGINT)
-    rest, _ = process.communicate(timeout=30)
-    assert process.returncode == 0, rest
-    assert "issuer stopped" in rest
-    assert "verifier stopped" in rest
-    assert not _listening(page.rstrip("/"))
+    with _demo_process(tmp_path) as process:
+        assert process.stdout is not None
+        seen: list[str] = []
+        # A bound against a hung demo, not a speed target: generous for a loaded two-core machine.
+        deadline = time.monotonic() + 300
+        for line in process.stdout:
+            seen.append(line)
+            if "press Ctrl-C" in line:
+                break
+            assert time.monotonic() < deadline, "".join(seen)
+        text = "".join(seen)
+        assert "every verdict was the expected one" in text, text[-3000:]
+        page = next(line for line in seen if "verification page" in line).split()[2]
+        time.sleep(0.5)
+        assert _listening(page.rstrip("/"))
+        process.send_signal(signal.SIGINT)
+        rest, _ = process.communicate(timeout=30)
+        assert process.returncode == 0, rest
+        assert "issuer stopped" in rest
+        assert "verifier stopped" in rest
+        assert not _listening(page.rstrip("/"))
 
 
 def test_a_demo_stopped_midway_stops_its_services(tmp_path: Path) -> None:
-    environment = {name: value for name, value in os.environ.items() if not name.startswith("TAWTIQ_")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tawtiq", "demo", "--data-dir", str(tmp_path / "d")],
-        env={**environment, "COLUMNS": "140"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    seen = []
-    for line in process.stdout:
-        seen.append(line)
-        if "issuer ready at" in line:
-            break
-    issuer = line.split("ready at")[1].strip()
-    assert _listening(issuer)
-    process.send_signal(signal.SIGTERM)
-    rest, _ = process.communicate(timeout=30)
-    assert "issuer stopped" in rest, "".join(seen) + rest
-    assert not _listening(issuer)
+    with _demo_process(tmp_path) as process:
+        assert process.stdout is not None
+        seen = []
+        for line in process.stdout:
+            seen.append(line)
+            if "issuer ready at" in line:
+                break
+        issuer = line.split("ready at")[1].strip()
+        assert _listening(issuer)
+        process.send_signal(signal.SIGTERM)
+        rest, _ = process.communicate(timeout=30)
+        assert "issuer stopped" in rest, "".join(seen) + rest
+        assert not _listening(issuer)
 
 
 def test_a_stop_signal_while_a_service_starts_waits_until_the_demo_knows_the_process() -> None:

@@ -29,7 +29,6 @@ from typing import Any
 from keys.history import (
     _EPOCH,
     _KEY_MEMBERS,
-    _PRIVATE_MEMBERS,
     COMPROMISED_KEYS_MEMBER,
     NOT_BEFORE_MEMBER,
     RETIRED_AT_MEMBER,
@@ -37,6 +36,8 @@ from keys.history import (
     KeyHistory,
     _not_revoked,
     _numeric_date,
+    _published_jwk,
+    _refuse_exp,
     _revoked_at,
     compromised_jwks,
 )
@@ -76,26 +77,11 @@ def foreign_key_history(document: Mapping[str, Any]) -> KeyHistory:
 
 def _foreign_entry(jwk: Any, *, where: str) -> KeyEntry | str:
     """The key's entry, or why it may not verify signatures here. Raises for what makes the whole set wrong."""
-    if not isinstance(jwk, Mapping):
-        raise FormatError(f"{where} is not a JSON object", code="key.jwk_invalid", found=type(jwk).__name__)
-    private = sorted(_PRIVATE_MEMBERS.intersection(jwk))
-    if private:
-        raise FormatError(
-            f"{where} has private key members; a published key set must hold public keys only",
-            code="key.jwk_private",
-            found=private,
-            expected="public members only",
-        )
+    jwk = _published_jwk(jwk, where=where)
     kid = jwk.get("kid")
     if kid is not None and not isinstance(kid, str):
         raise FormatError(f"{where} 'kid' is not a string", code="key.jwk_invalid", found=kid, expected="a string")
-    if "exp" in jwk:
-        raise FormatError(
-            f"{where} has 'exp', whose meaning for a signing key's window is not agreed",
-            code="key.jwk_exp_unsupported",
-            found=jwk["exp"],
-            expected=f"'{RETIRED_AT_MEMBER}' for retirement, 'revoked' for compromise",
-        )
+    _refuse_exp(jwk, where=where)
     not_before = _numeric_date(jwk, NOT_BEFORE_MEMBER, where=where) if NOT_BEFORE_MEMBER in jwk else _EPOCH
     retired_at = _numeric_date(jwk, RETIRED_AT_MEMBER, where=where) if RETIRED_AT_MEMBER in jwk else None
     compromised_at = _revoked_at(jwk, where=where)

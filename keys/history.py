@@ -529,7 +529,10 @@ def _unique(entries: list[KeyEntry]) -> tuple[KeyEntry, ...]:
     return tuple(entries)
 
 
-def _entry_from_jwk(jwk: Any, *, where: str) -> KeyEntry:
+def _published_jwk(jwk: Any, *, where: str) -> Mapping[str, Any]:
+    """``jwk`` as a published key: a JSON object without private key members.
+
+    Raises :class:`FormatError` ``key.jwk_invalid`` (not an object) or ``key.jwk_private``."""
     if not isinstance(jwk, Mapping):
         raise FormatError(f"{where} is not a JSON object", code="key.jwk_invalid", found=type(jwk).__name__)
     private = sorted(_PRIVATE_MEMBERS.intersection(jwk))
@@ -540,6 +543,22 @@ def _entry_from_jwk(jwk: Any, *, where: str) -> KeyEntry:
             found=private,
             expected="public members only",
         )
+    return jwk
+
+
+def _refuse_exp(jwk: Mapping[str, Any], *, where: str) -> None:
+    """Raises :class:`FormatError` ``key.jwk_exp_unsupported`` when the JWK has ``exp``."""
+    if "exp" in jwk:
+        raise FormatError(
+            f"{where} has 'exp', whose meaning for a signing key's window is not agreed",
+            code="key.jwk_exp_unsupported",
+            found=jwk["exp"],
+            expected=f"'{RETIRED_AT_MEMBER}' for retirement, 'revoked' for compromise",
+        )
+
+
+def _entry_from_jwk(jwk: Any, *, where: str) -> KeyEntry:
+    jwk = _published_jwk(jwk, where=where)
     kty = jwk.get("kty")
     if kty not in _KEY_MEMBERS:
         raise FormatError(
@@ -554,13 +573,7 @@ def _entry_from_jwk(jwk: Any, *, where: str) -> KeyEntry:
         raise FormatError(f"{where} has no 'alg'", code="key.jwk_invalid", found=alg, expected="the key's algorithm")
     if use != "sig":
         raise FormatError(f"{where} is not a signature key", code="key.jwk_invalid", found=use, expected="use 'sig'")
-    if "exp" in jwk:
-        raise FormatError(
-            f"{where} has 'exp', whose meaning for a signing key's window is not agreed",
-            code="key.jwk_exp_unsupported",
-            found=jwk["exp"],
-            expected=f"'{RETIRED_AT_MEMBER}' for retirement, 'revoked' for compromise",
-        )
+    _refuse_exp(jwk, where=where)
     material = {name: jwk[name] for name in _KEY_MEMBERS[kty] if name in jwk}
     try:
         public = PublicKey.from_jwk({**material, "alg": alg})

@@ -10,17 +10,15 @@ other bodies, and JSON the parser refuses for another reason, go on to the route
 from __future__ import annotations
 
 from email.message import Message as MimeHeader
-from typing import Final
 
 import orjson
 from starlette.responses import JSONResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from common.service.problems import problem
+from common.service.middleware import replaying
+from common.service.problems import PROBLEM_JSON, problem
 from vc.encoding import MAX_JSON_DEPTH, check_depth
 from vc.errors import FormatError
-
-_PROBLEM_JSON: Final = "application/problem+json"
 
 
 def is_json(content_type: str) -> bool:
@@ -73,15 +71,6 @@ class JsonDepthMiddleware:
                 found=f"more than {MAX_JSON_DEPTH} levels",
                 expected=f"at most {MAX_JSON_DEPTH} levels",
             )
-            await JSONResponse(content, status_code=400, media_type=_PROBLEM_JSON)(scope, receive, send)
+            await JSONResponse(content, status_code=400, media_type=PROBLEM_JSON)(scope, receive, send)
             return
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replaying(body, receive), send)

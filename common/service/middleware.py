@@ -69,17 +69,7 @@ class BodyLimit:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
-        body = b"".join(chunks)
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replaying(b"".join(chunks), receive), send)
 
     async def _refuse(
         self,
@@ -110,6 +100,20 @@ class BodyLimit:
             content = problem(status=status, code=code, title=title, detail="the Content-Length header is not a number")
         response = JSONResponse(content, status_code=status, media_type=PROBLEM_JSON, headers=_CLOSE)
         await response(scope, _disconnected, send)
+
+
+def replaying(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that hands the application ``body`` (already read whole) once, then defers to ``receive``."""
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
 
 
 _CLOSE: Final = {"Connection": "close"}

@@ -20,6 +20,10 @@ from vc.vcdm import ContextRegistry
 
 #: The diploma's credential types in both profiles: the W3C ``type`` and the SD-JWT VC ``vct``.
 DIPLOMA_TYPES: Final = frozenset({schemas.DIPLOMA_CREDENTIAL_TYPE, schemas.DIPLOMA_VCT})
+#: Claims a verifier may ask a wallet for only on behalf of an authenticated relying party: the personal ones that
+#: are never disclosed by default (CNIE number, birth date, place of birth, Massar code). Asking for them is what
+#: a harvester would do; the others (names, stream, session, mention…) anyone may ask for.
+PROTECTED_CLAIMS: Final = frozenset(schemas.PRIVATE_CLAIMS)
 
 
 @cache

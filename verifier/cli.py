@@ -5,7 +5,8 @@
 * ``tawtiq verifier db-upgrade`` — apply the database migrations (start-up does it too);
 * ``tawtiq verifier trust-list [--check] [--json]`` — show the trust list in force and, with ``--check``, fetch
   every trusted issuer's keys;
-* ``tawtiq verifier purge [--json]`` — delete expired transactions, share data, nonces and rate buckets.
+* ``tawtiq verifier purge [--json]`` — delete expired transactions, share data, nonces and rate buckets;
+* ``tawtiq verifier rp add|list|revoke`` — relying parties and their API tokens (:mod:`verifier.cli_rp`).
 
 Settings come from the ``TAWTIQ_VERIFIER_*`` environment; an unusable configuration exits with code 2 and the
 reason. Heavy modules are imported inside the commands, so ``tawtiq --help`` stays fast.
@@ -75,8 +76,13 @@ def _database_errors() -> Iterator[None]:
 
 def register(app: typer.Typer, serve: typer.Typer) -> None:
     """Add the verifier's command groups to ``app`` and its ``serve`` command to ``serve``."""
-    group = typer.Typer(help="Verifier operations: database, trust list, housekeeping.", no_args_is_help=True)
+    from verifier.cli_rp import register as register_relying_parties
+
+    group = typer.Typer(
+        help="Verifier operations: database, trust list, relying parties, housekeeping.", no_args_is_help=True
+    )
     app.add_typer(group, name="verifier")
+    register_relying_parties(group, database_url=lambda: _settings().database_url)
 
     @serve.command("verifier")
     def serve_verifier(

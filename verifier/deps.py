@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from verifier.csrf import check_same_site
 from verifier.messages import Locale, as_locale
 from verifier.oid4vp import OpenID4VP
+from verifier.relying_parties import RelyingParties
 from verifier.services import Services
 from verifier.settings import Settings
 from verifier.shares import Shares
@@ -46,6 +47,10 @@ async def get_shares(services: ServicesDep) -> Shares:
     return services.shares
 
 
+async def get_relying_parties(services: ServicesDep) -> RelyingParties:
+    return services.relying_parties
+
+
 async def client_address(request: Request) -> str:
     """The client's address as the server sees it (behind a proxy, uvicorn's ``forwarded_allow_ips`` decides)."""
     return request.client.host if request.client is not None else "unknown"
@@ -65,6 +70,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 VerifierDep = Annotated[Verifier, Depends(get_verifier)]
 OpenID4VPDep = Annotated[OpenID4VP, Depends(get_oid4vp)]
 SharesDep = Annotated[Shares, Depends(get_shares)]
+RelyingPartiesDep = Annotated[RelyingParties, Depends(get_relying_parties)]
 ClientAddress = Annotated[str, Depends(client_address)]
 LocaleDep = Annotated[Locale, Depends(page_locale)]
 #: For a route's ``dependencies=[…]``: refuses cross-site requests from browsers.

@@ -338,9 +338,12 @@ UI: Final[Mapping[str, T]] = {
     ),
     "wallet_claims": _t("البيانات المطلوبة", "Données demandées", "Data requested"),
     "wallet_private_note": _t(
-        "لا تطلب البيانات الشخصية (رقم البطاقة الوطنية، تاريخ ومكان الازدياد، رمز مسار) إلا عند الحاجة.",
-        "Ne demandez les données personnelles (n° CNIE, date et lieu de naissance, code Massar) qu'en cas de besoin.",
-        "Request personal data (CNIE number, birth date and place, Massar code) only when needed.",
+        "لا تطلب البيانات الشخصية (رقم البطاقة الوطنية، تاريخ ومكان الازدياد، رمز مسار) إلا مؤسسة مسجَّلة عبر واجهة "
+        "الخدمة البرمجية.",
+        "Les données personnelles (n° CNIE, date et lieu de naissance, code Massar) ne sont demandées que par un "
+        "établissement enregistré, par l'API du service.",
+        "Personal data (CNIE number, birth date and place, Massar code) is asked for only by a registered "
+        "institution, through the verifier's API.",
     ),
     "wallet_button": _t("إنشاء رمز QR للمحفظة", "Créer le code QR", "Create the QR code"),
     "wait_heading": _t(
@@ -465,6 +468,11 @@ PAGE_ERRORS: Final[Mapping[str, T]] = {
         "الملف أو النص المرسل كبير جدًا.",
         "Le fichier ou le texte envoyé est trop volumineux.",
         "What was sent is too large.",
+    ),
+    "request.protected_claims": _t(
+        "لا تطلب البيانات الشخصية إلا مؤسسة مسجَّلة.",
+        "Seul un établissement enregistré peut demander les données personnelles.",
+        "Only a registered institution may ask for personal data.",
     ),
     "request.cross_site": _t(
         "رُفض هذا الطلب لأنه أُرسل من موقع آخر. افتح صفحة التحقق مباشرةً وأعد المحاولة.",

@@ -75,6 +75,8 @@ class OpenID4VPTransactionRow(SQLModel, table=True):
     #: The verification result, sealed to ``result_key``.
     result: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     wallet_error: str | None = Field(default=None, max_length=256)
+    #: The authenticated relying party the request was made for (shown to the wallet), or None for an anonymous one.
+    client_name: str | None = Field(default=None, max_length=200)
 
 
 class ShareNonceRow(SQLModel, table=True):
@@ -100,6 +102,18 @@ class ShareRow(SQLModel, table=True):
     revoke_hash: str = Field(max_length=64)
     created_at: datetime
     expires_at: datetime = Field(index=True)
+    revoked_at: datetime | None = None
+
+
+class RelyingPartyRow(SQLModel, table=True):
+    """A relying party the operator registered: its name and the SHA-256 digest of its API token (never the token)."""
+
+    __tablename__ = "verifier_relying_parties"
+
+    id: str = Field(primary_key=True, max_length=32)
+    name: str = Field(max_length=200)
+    token_hash: str = Field(unique=True, max_length=64)
+    created_at: datetime
     revoked_at: datetime | None = None
 
 

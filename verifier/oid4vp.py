@@ -27,9 +27,13 @@ Wire format (what a wallet must speak; ``{V}`` is this verifier's public URL, e.
                                         "meta": {"vct_values": ["urn:ma:men:credential:baccalaureate:1"]},
                                         "claims": [{"path": ["familyName"]}, {"path": ["givenName"]}, …]}]},
         "client_metadata": {"vp_formats_supported": {"dc+sd-jwt": {"sd-jwt_alg_values": ["ES256", "ES384", "ES512"],
-                                                                   "kb-jwt_alg_values": ["ES256", "ES384", "ES512"]}}},
+                                                                   "kb-jwt_alg_values": ["ES256", "ES384", "ES512"]}},
+                            "client_name": "Université Mohammed V"},   (only for an authenticated relying party)
         "iat": <NumericDate>, "exp": <NumericDate: when the transaction expires>}
 
+   The protected claims (CNIE number, birth date and place, Massar code) are asked for only when the request was
+   created with a relying party's token (:mod:`verifier.relying_parties`); its registered name is then
+   ``client_metadata.client_name`` (OpenID Connect Dynamic Client Registration §2), vouched for by this verifier.
    An unknown handle answers ``404``; an expired or already answered transaction ``410`` (the wallet must stop,
    §5.10.2). Errors are ``{"error": "invalid_request", "error_description": "…"}``.
 
@@ -75,14 +79,16 @@ from sqlalchemy import delete, update
 from sqlmodel import col, select
 
 import schemas
+from common.diploma import PROTECTED_CLAIMS
 from common.service.problems import OAuthError
 from vc.encoding import b64url_encode, check_depth, json_loads
 from vc.errors import FormatError
 from verifier.clock import Clock
 from verifier.db import Database
-from verifier.errors import GoneError, NotFoundError, RequestError
+from verifier.errors import ForbiddenError, GoneError, NotFoundError, RequestError
 from verifier.models import OpenID4VPTransactionRow
 from verifier.ratelimit import RateLimiter
+from verifier.relying_parties import RelyingParty
 from verifier.reporting import verification_response
 from verifier.sealing import UnsealError, digest, open_sealed, public_key_for, seal_to
 from verifier.settings import Settings
@@ -110,8 +116,12 @@ def dcql_query(claims: Sequence[str]) -> dict[str, Any]:
     }
 
 
-def requested_claims(claims: Sequence[str] | None) -> tuple[str, ...]:
-    """Check a list of diploma claim names (default: those disclosed by default). Raises :class:`RequestError`."""
+def requested_claims(claims: Sequence[str] | None, *, relying_party: RelyingParty | None = None) -> tuple[str, ...]:
+    """Check a list of diploma claim names (default: those disclosed by default).
+
+    Raises :class:`RequestError` for unknown claims or none, and :class:`ForbiddenError` ``request.protected_claims``
+    when an anonymous request (no ``relying_party``) asks for a protected claim.
+    """
     if claims is None:
         return schemas.DEFAULT_DISCLOSED_CLAIMS
     unknown = [name for name in claims if name not in schemas.SUBJECT_CLAIMS]
@@ -125,6 +135,14 @@ def requested_claims(claims: Sequence[str] | None) -> tuple[str, ...]:
     chosen = tuple(dict.fromkeys(claims))
     if not chosen:
         raise RequestError("ask for at least one claim", code="oid4vp.claims_empty", expected="one or more claims")
+    protected = [name for name in chosen if name in PROTECTED_CLAIMS]
+    if protected and relying_party is None:
+        raise ForbiddenError(
+            f"only an authenticated relying party may ask for {', '.join(protected)}",
+            code="request.protected_claims",
+            found=protected,
+            expected="a relying party's token (Authorization: Bearer <token>, from the verifier's operator)",
+        )
     return chosen
 
 
@@ -164,12 +182,15 @@ class OpenID4VP:
         self._verifier = verifier
         self._limiter = limiter
 
-    def create(self, *, claims: Sequence[str] | None, client: str) -> CreatedRequest:
-        """Start a transaction asking for ``claims`` of the diploma.
+    def create(
+        self, *, claims: Sequence[str] | None, client: str, relying_party: RelyingParty | None = None
+    ) -> CreatedRequest:
+        """Start a transaction asking for ``claims`` of the diploma, for ``relying_party`` if one authenticated.
 
-        Raises :class:`RequestError` for bad claims and :class:`~verifier.errors.RateLimitedError`.
+        Raises :class:`RequestError` for bad claims, :class:`ForbiddenError` for protected claims asked anonymously,
+        and :class:`~verifier.errors.RateLimitedError`.
         """
-        chosen = requested_claims(claims)
+        chosen = requested_claims(claims, relying_party=relying_party)
         self._limiter.hit(
             action="oid4vp",
             client=client,
@@ -192,6 +213,7 @@ class OpenID4VP:
                     expires_at=expires_at,
                     status="pending",
                     result_key=public_key_for(transaction_id, purpose=_RESULT_PURPOSE),
+                    client_name=relying_party.name if relying_party is not None else None,
                 )
             )
         request_uri = f"{self._settings.public_url}/oid4vp/request/{handle}"
@@ -245,6 +267,13 @@ class OpenID4VP:
             if row.status == "pending":
                 row.status, row.retrieved_at = "retrieved", now
                 session.add(row)
+            metadata: dict[str, Any] = {
+                "vp_formats_supported": {
+                    "dc+sd-jwt": {"sd-jwt_alg_values": list(ALGORITHMS), "kb-jwt_alg_values": list(ALGORITHMS)}
+                }
+            }
+            if row.client_name is not None:
+                metadata["client_name"] = row.client_name
             payload = {
                 "aud": SELF_ISSUED_AUDIENCE,
                 "response_type": "vp_token",
@@ -254,11 +283,7 @@ class OpenID4VP:
                 "nonce": row.nonce,
                 "state": row.state,
                 "dcql_query": json.loads(row.dcql_query),
-                "client_metadata": {
-                    "vp_formats_supported": {
-                        "dc+sd-jwt": {"sd-jwt_alg_values": list(ALGORITHMS), "kb-jwt_alg_values": list(ALGORITHMS)}
-                    }
-                },
+                "client_metadata": metadata,
                 "iat": int(row.created_at.timestamp()),
                 "exp": int(row.expires_at.timestamp()),
             }

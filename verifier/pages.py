@@ -120,7 +120,7 @@ def layout(*, locale: Locale, title: str, body: Markup, switch: Markup, footer: 
 def home_page(*, locale: Locale) -> str:
     """The start page: paste, upload a QR photo, or ask a wallet."""
     claims = []
-    for name in schemas.SUBJECT_CLAIMS:
+    for name in schemas.DEFAULT_DISCLOSED_CLAIMS:  # the protected claims are for authenticated relying parties
         field_id = f"claim-{name}"
         claims.append(
             tag(
@@ -131,7 +131,7 @@ def home_page(*, locale: Locale) -> str:
                     id=field_id,
                     name="claims",
                     value=name,
-                    checked=name in schemas.DEFAULT_DISCLOSED_CLAIMS,
+                    checked=True,
                 ),
                 tag("label", schemas.claim_label([name], locale), for_=field_id),
             )

@@ -18,6 +18,7 @@ from verifier.issuers import IssuerKeys
 from verifier.oid4vp import OpenID4VP
 from verifier.qr import QrUploads
 from verifier.ratelimit import RateLimiter
+from verifier.relying_parties import RelyingParties
 from verifier.settings import Settings
 from verifier.shares import Shares
 from verifier.status import StatusLists
@@ -40,6 +41,7 @@ class Services:
     oid4vp: OpenID4VP
     shares: Shares
     qr_uploads: QrUploads
+    relying_parties: RelyingParties
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None, http: httpx.Client | None = None) -> Services:
@@ -82,6 +84,7 @@ class Services:
             oid4vp=OpenID4VP(database=database, clock=clock, settings=settings, verifier=verifier, limiter=limiter),
             shares=Shares(database=database, clock=clock, settings=settings, verifier=verifier, limiter=limiter),
             qr_uploads=QrUploads(settings=settings, limiter=limiter),
+            relying_parties=RelyingParties(database=database, clock=clock),
         )
 
     def start(self) -> None:

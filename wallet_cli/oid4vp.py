@@ -35,6 +35,7 @@ ALWAYS_VISIBLE: Final = frozenset({"iss", "vct", "iat", "nbf", "exp", "cnf", "st
 _MAX_REQUEST_CHARS: Final = 64 * 1024
 _CLOCK_SKEW: Final = timedelta(seconds=60)
 _HOLDER_ALGORITHM: Final = "ES256"
+_MAX_CLIENT_NAME_CHARS: Final = 200
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,9 @@ class PresentationRequest:
     #: Requested paths deeper than a top-level claim (the whole claim is disclosed for them).
     nested_paths: tuple[str, ...]
     expires_at: datetime | None
+    #: ``client_metadata.client_name``: the relying party the verifier says it asks for (it vouches for the name;
+    #: only the verifier's address is what the wallet can check), or None.
+    relying_party: str | None = None
 
     @property
     def verifier_origin(self) -> str:
@@ -198,6 +202,7 @@ def parse_request_object(token: str, *, client_id: str, request_uri: str, now: d
             hint="Ask the verifier to show a new QR code.",
         )
     _check_formats(payload.get("client_metadata"))
+    relying_party = _client_name(payload.get("client_metadata"))
     query_id, claims, nested = _diploma_query(payload.get("dcql_query"))
     return PresentationRequest(
         client_id=client_id,
@@ -209,7 +214,24 @@ def parse_request_object(token: str, *, client_id: str, request_uri: str, now: d
         claims=claims,
         nested_paths=nested,
         expires_at=expires_at,
+        relying_party=relying_party,
     )
+
+
+def _client_name(metadata: Any) -> str | None:
+    """``client_metadata.client_name`` as printable text of at most 200 characters (control characters could
+    rewrite the terminal), or None. Raises :class:`RefusedError` for a name that is not such text."""
+    name = metadata.get("client_name") if isinstance(metadata, Mapping) else None
+    if name is None:
+        return None
+    text = " ".join(name.split()) if isinstance(name, str) else ""
+    if not text or len(text) > _MAX_CLIENT_NAME_CHARS or not text.isprintable():
+        raise _fail(
+            "its client_metadata.client_name is not a printable name",
+            f"{type(name).__name__} of {len(name) if isinstance(name, str) else 0} characters",
+            f"1 to {_MAX_CLIENT_NAME_CHARS} printable characters",
+        )
+    return text
 
 
 def _check_formats(metadata: Any) -> None:

@@ -106,3 +106,9 @@ def make_client(make_settings: SettingsFactory, clock: MovableClock) -> Iterator
 @pytest.fixture
 def client(make_client: AppFactory) -> TestClient:
     return make_client()
+
+
+def relying_party_token(client: TestClient, name: str = "Université Mohammed V") -> str:
+    """Register a relying party on ``client``'s verifier, as ``tawtiq verifier rp add`` does; its token."""
+    _party, token = client.app.state.services.relying_parties.add(name=name)  # type: ignore[attr-defined]
+    return str(token)

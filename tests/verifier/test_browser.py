@@ -170,7 +170,8 @@ def test_an_image_without_a_qr_code_is_explained(page, base, tmp_path):
 
 def test_asking_a_wallet_updates_the_page_when_it_answers(page, base, issuer, holder, clock):
     page.goto(f"{base}/?lang=fr")
-    page.get_by_label(label("cnie", "fr")).check()
+    assert page.get_by_label(label("cnie", "fr")).count() == 0  # only a registered relying party may ask for it
+    page.get_by_label(label("givenName", "fr")).uncheck()
     page.get_by_role("button", name="Créer le code QR").click()
     assert page.inner_text("h1") == "Scannez ce code avec le portefeuille"
     page.wait_for_load_state("load")
@@ -182,7 +183,9 @@ def test_asking_a_wallet_updates_the_page_when_it_answers(page, base, issuer, ho
     request_uri = authorization_parameters(link)["request_uri"]
     _, request_object = decode_unsigned_jwt(wallet.get(request_uri).text)
     asked = [c["path"][0] for c in request_object["dcql_query"]["credentials"][0]["claims"]]
-    assert "cnie" in asked
+    assert "cnie" not in asked
+    assert "givenName" not in asked
+    assert "familyName" in asked
     sync_api.expect(page.locator("#oid4vp-status")).to_contain_text("portefeuille a ouvert", timeout=10_000)
     presentation = presentation_for(
         request_object, credential=issuer.issue_sd_jwt_vc(holder).token, holder=holder, now=clock.now()
@@ -195,7 +198,8 @@ def test_asking_a_wallet_updates_the_page_when_it_answers(page, base, issuer, ho
 
     page.wait_for_url("**/result?lang=fr", timeout=10_000)
     assert page.inner_text("#verdict") == "Valide — vérifié"
-    assert "BE123456" in page.inner_text("dl.claims")
+    assert label("familyName", "fr") in page.inner_text("dl.claims")
+    assert label("givenName", "fr") not in page.inner_text("dl.claims")
 
 
 def test_a_withdrawn_link_shows_that_it_is_gone(page, base, issuer, holder, clock):

@@ -14,6 +14,7 @@ from PIL import Image
 from sqlmodel import select
 
 import schemas
+from tests.verifier.conftest import relying_party_token
 from tests.verifier.wallet import (
     authorization_parameters,
     fetch_request_object,
@@ -33,8 +34,9 @@ def db_client(make_client, database_url):
     return make_client(database_url=database_url)
 
 
-def start(client, claims=ASKED):
-    response = client.post("/oid4vp/requests", json={"claims": claims})
+def start(client, claims=ASKED, *, token=None):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = client.post("/oid4vp/requests", json={"claims": claims}, headers=headers)
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -229,7 +231,7 @@ def test_the_qr_code_carries_the_authorization_request(client):
 
 
 def test_the_result_is_sealed_at_rest(db_client, issuer, holder, clock):
-    created = start(db_client, claims=["familyName", "givenName", "cnie"])
+    created = start(db_client, claims=["familyName", "givenName", "cnie"], token=relying_party_token(db_client))
     request_object = fetch_request_object(db_client, created["authorization_request"])
     presentation = presentation_for(
         request_object, credential=issuer.issue_sd_jwt_vc(holder).token, holder=holder, now=clock.now()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from tests.verifier.conftest import relying_party_token
 from tests.verifier.wallet import fetch_request_object, post_response, presentation_for
 from vc import present
 
@@ -35,7 +36,11 @@ def test_logs_hold_no_personal_data_over_verifications_shares_and_wallet_request
     client.get(f"/s/{share['id']}?lang=ar")
     client.delete(f"/shares/{share['id']}", headers={"Authorization": f"Bearer {share['revoke_token']}"})
 
-    created = client.post("/oid4vp/requests", json={"claims": ["familyName", "givenName", "cnie"]}).json()
+    created = client.post(
+        "/oid4vp/requests",
+        json={"claims": ["familyName", "givenName", "cnie"]},
+        headers={"Authorization": f"Bearer {relying_party_token(client)}"},
+    ).json()
     request_object = fetch_request_object(client, created["authorization_request"])
     answer = presentation_for(request_object, credential=sd_jwt_vc.token, holder=holder, now=clock.now())
     post_response(client, request_object, answer)

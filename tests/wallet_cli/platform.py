@@ -127,15 +127,23 @@ class Issuer:
             )
 
 
+#: The relying party registered on the verifier.
+RELYING_PARTY = "Université de test"
+
+
 @dataclass
 class Verifier:
     """The running verifier and a client for what its creator (a university page) does."""
 
     url: str
     client: httpx.Client = field(repr=False)
+    #: The token of the relying party registered on it (``tawtiq verifier rp add``), named :data:`RELYING_PARTY`.
+    relying_party_token: str = field(default="", repr=False)
 
-    def request(self, claims: list[str]) -> dict[str, Any]:
-        response = self.client.post(f"{self.url}/oid4vp/requests", json={"claims": claims})
+    def request(self, claims: list[str], *, as_relying_party: bool = False) -> dict[str, Any]:
+        """Create a request, anonymously or (needed for the protected claims) as the registered relying party."""
+        headers = {"Authorization": f"Bearer {self.relying_party_token}"} if as_relying_party else {}
+        response = self.client.post(f"{self.url}/oid4vp/requests", json={"claims": claims}, headers=headers)
         assert response.status_code == 201, response.text
         created: dict[str, Any] = response.json()
         return created
@@ -238,13 +246,15 @@ def start_platform(directory: Path) -> Iterator[Platform]:
         share_rate_limit=10_000,
         oid4vp_rate_limit=10_000,
     )
-    verifier_server = Server(create_verifier_app(verifier_settings), port=verifier_port)
+    verifier_app = create_verifier_app(verifier_settings)
+    verifier_server = Server(verifier_app, port=verifier_port)
     verifier_server.start()
+    _party, relying_party_token = verifier_app.state.services.relying_parties.add(name=RELYING_PARTY)
     client = httpx.Client(timeout=20)
     try:
         yield Platform(
             issuer=Issuer(url=issuer_url, certificate=certificate, settings=settings, engine=engine, cohort=rows),
-            verifier=Verifier(url=verifier_url, client=client),
+            verifier=Verifier(url=verifier_url, client=client, relying_party_token=relying_party_token),
             directory=directory,
         )
     finally:

@@ -174,3 +174,16 @@ def test_bad_authorization_request_links(link: str, code: str) -> None:
     with pytest.raises(UsageError) as refused:
         parse_authorization_request(link)
     assert refused.value.code == code
+
+
+def test_the_relying_party_named_by_the_verifier_is_read() -> None:
+    metadata = {**payload()["client_metadata"], "client_name": "  Université   Mohammed V "}
+    assert parse(token(payload(client_metadata=metadata))).relying_party == "Université Mohammed V"
+    assert parse(token(payload())).relying_party is None
+
+
+@pytest.mark.parametrize("name", ["", "\x1b[2J\x1b[32mMinistère", 42, "x" * 201])
+def test_a_relying_party_name_that_is_not_printable_text_is_refused(name: Any) -> None:
+    metadata = {**payload()["client_metadata"], "client_name": name}
+    with pytest.raises(RefusedError, match="client_name is not a printable name"):
+        parse(token(payload(client_metadata=metadata)))

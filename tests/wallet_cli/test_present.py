@@ -9,7 +9,7 @@ import pytest
 import segno
 
 from tests.wallet_cli.conftest import Wallet, receive
-from tests.wallet_cli.platform import Platform
+from tests.wallet_cli.platform import RELYING_PARTY, Platform
 
 ASKED = ["familyName", "givenName", "stream", "session", "mention"]
 
@@ -34,6 +34,7 @@ def test_the_verifier_reports_valid_with_exactly_the_chosen_claims(
     assert answer["answer"] == "sent"
     assert answer["disclosed"] == ASKED
     assert answer["verifier"]["authenticated"] is False
+    assert answer["verifier"]["relying_party"] is None  # an anonymous request names nobody
     result = platform.verifier.wait_for_answer(request["id"])
     assert result["status"] == "answered"
     assert result["verdict"] == "valid", result["problemDetails"]
@@ -93,7 +94,7 @@ def test_disclosing_the_cnie_needs_an_explicit_confirmation(
     holder: tuple[Wallet, dict[str, str]], platform: Platform
 ) -> None:
     wallet, graduate = holder
-    request = platform.verifier.request(["familyName", "cnie"])
+    request = platform.verifier.request(["familyName", "cnie"], as_relying_party=True)
     refused = wallet("present", request["authorization_request"], "--disclose", "familyName,cnie", input="n\n")
     assert refused.exit_code == 1
     assert "You are about to disclose personal data: cnie" in refused.stderr
@@ -112,10 +113,11 @@ def test_private_claims_are_not_preselected_in_the_checklist(
     holder: tuple[Wallet, dict[str, str]], platform: Platform
 ) -> None:
     wallet, _graduate = holder
-    request = platform.verifier.request(["familyName", "birthDate"])
+    request = platform.verifier.request(["familyName", "birthDate"], as_relying_party=True)
     # Enter takes the defaults: familyName yes, birthDate no; then confirm.
     result = wallet("present", request["authorization_request"], input="\n\ny\n")
     assert result.exit_code == 0, result.stderr
+    assert f"Requested by {RELYING_PARTY} (authenticated by {platform.verifier.url})" in result.stderr
     assert "Disclose birthDate (Date de naissance)? [y/N]" in result.stderr
     assert disclosed_claims(platform.verifier.wait_for_answer(request["id"])) == {"familyName"}
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Header, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -13,7 +13,7 @@ from starlette.formparsers import MultiPartException
 
 from common.qr import qr_png, qr_svg
 from common.service.problems import OAuthError
-from verifier.deps import ClientAddress, OpenID4VPDep
+from verifier.deps import ClientAddress, OpenID4VPDep, RelyingPartiesDep
 from verifier.oid4vp import REQUEST_OBJECT_MEDIA_TYPE
 
 router = APIRouter(tags=["OpenID4VP"])
@@ -30,11 +30,23 @@ class CreateRequestBody(BaseModel):
     )
 
 
-@router.post("/oid4vp/requests", status_code=201, summary="Start a cross-device presentation request")
+@router.post(
+    "/oid4vp/requests",
+    status_code=201,
+    summary="Start a cross-device presentation request",
+    description="The protected claims (cnie, birthDate, birthPlace, massarCode) need a relying party's token: "
+    "`Authorization: Bearer <token>`; asked for anonymously they are refused with 403 `request.protected_claims`.",
+)
 def create_request(
-    oid4vp: OpenID4VPDep, client: ClientAddress, response: Response, body: CreateRequestBody | None = None
+    oid4vp: OpenID4VPDep,
+    relying_parties: RelyingPartiesDep,
+    client: ClientAddress,
+    response: Response,
+    body: CreateRequestBody | None = None,
+    authorization: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
-    created = oid4vp.create(claims=body.claims if body is not None else None, client=client)
+    party = relying_parties.authenticate(authorization) if authorization is not None else None
+    created = oid4vp.create(claims=body.claims if body is not None else None, client=client, relying_party=party)
     response.headers.update(_NO_STORE)
     base = f"/oid4vp/requests/{created.id}"
     return {

@@ -42,6 +42,10 @@ def _describe_request(
     lines.append("Who is asking: ", style="bold")
     lines.append(request.verifier_host, style="bold")
     lines.append(f"\nYour answer would go to {request.response_uri}\n")
+    if request.relying_party is not None:
+        lines.append("Requested by ", style="bold")
+        lines.append(request.relying_party, style="bold")
+        lines.append(f" (authenticated by {request.verifier_origin})\n")
     lines.append(
         "Not authenticated: the verifier identifies itself only by this web address (client_id prefix redirect_uri:); "
         "nothing proves who runs it. Check the address is the one of the university or employer you expect.\n",
@@ -117,6 +121,7 @@ def present_command(
                 "host": request.verifier_host,
                 "response_uri": request.response_uri,
                 "authenticated": request.authenticated,
+                "relying_party": request.relying_party,
                 "standing": standing,
             }
             if decline:

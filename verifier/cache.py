@@ -2,7 +2,9 @@
 
 Three layers answer, fastest first: this process's memory, the database (shared by replicas, kept across
 restarts), the issuer. A copy is used until its ``fresh_until``; then one request per key at a time (a per-key lock,
-so a burst of verifications makes one fetch) asks the database and, if its copy is not fresh either, the issuer.
+so a burst of verifications makes one fetch, and other keys are not held up) asks the database and, if its copy is
+not fresh either, the issuer; another request for the same key waits for that fetch at most ``wait_seconds`` (the
+whole-fetch bound), then goes on without it.
 When the issuer fails, a stale copy the :class:`Layer` still accepts stands in, and is used without asking again
 until ``retry_seconds`` later; without one, the layer's error is raised and memoised for as long, so a dead issuer
 is not asked again by every request.
@@ -14,12 +16,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Generic, Protocol, TypeVar
 
-from vc import TawtiqError
+from vc import TawtiqError, UpstreamError
 from verifier.io_context import require_io
 
 log = logging.getLogger(__name__)
@@ -67,10 +70,11 @@ Fetch = Callable[[Entry[T] | None, datetime], Entry[T]]
 class LayeredCache(Generic[T]):
     """Memory, then database, then fetch, with a per-key lock, stale-on-error and a memoised failure."""
 
-    def __init__(self, *, layer: Layer[T], what: str, retry_seconds: int) -> None:
+    def __init__(self, *, layer: Layer[T], what: str, retry_seconds: int, wait_seconds: float) -> None:
         self._layer = layer
         self._what = what
         self._retry = timedelta(seconds=retry_seconds)
+        self._wait_seconds = wait_seconds
         self._memory: dict[str, Entry[T]] = {}
         self._failures: dict[str, tuple[datetime, TawtiqError]] = {}
         self._locks: dict[str, threading.Lock] = {}
@@ -84,8 +88,11 @@ class LayeredCache(Generic[T]):
         """
         if not force and (answer := self._from_memory(key, now)) is not None:
             return answer
-        require_io(f"{self._what} {key}")
-        with self._lock(key):
+        require_io(
+            f"{self._what} {key}" + (" (refresh)" if force else ""),
+            load=lambda: self.get(key, fetch=fetch, now=now, force=force),
+        )
+        with self._locked(key):
             if not force and (answer := self._from_memory(key, now)) is not None:
                 return answer
             memory = self._memory.get(key)
@@ -103,9 +110,25 @@ class LayeredCache(Generic[T]):
             self._layer.store(key, fresh)
             return fresh
 
-    def _lock(self, key: str) -> threading.Lock:
+    @contextmanager
+    def _locked(self, key: str) -> Iterator[None]:
+        """Hold ``key``'s lock; waiting for another request's fetch of it at most ``wait_seconds``.
+
+        Raises :class:`~vc.UpstreamError` ``fetch.in_flight`` when that fetch has not finished by then.
+        """
         with self._locks_guard:
-            return self._locks.setdefault(key, threading.Lock())
+            lock = self._locks.setdefault(key, threading.Lock())
+        if not lock.acquire(timeout=self._wait_seconds):
+            raise UpstreamError(
+                f"another request is fetching the {self._what} {key} and has not finished",
+                code="fetch.in_flight",
+                found=f"still fetching after {self._wait_seconds:g} s",
+                expected=f"an answer within {self._wait_seconds:g} s",
+            )
+        try:
+            yield
+        finally:
+            lock.release()
 
     def _from_memory(self, key: str, now: datetime) -> Entry[T] | None:
         memory = self._memory.get(key)

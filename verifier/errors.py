@@ -9,6 +9,8 @@ problem detail (``application/problem+json``) once, at the boundary; the OpenID4
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from common.service.problems import (
     PROBLEM_BASE,
     ForbiddenError,
@@ -35,5 +37,13 @@ class NeedsIOError(Exception):
     """Raised inside a memory-only verification when an answer needs the database or the network.
 
     Deliberately not a :class:`~vc.TawtiqError`: the engine must not turn it into a check result; the caller
-    catches it and verifies again where blocking I/O is allowed (see :meth:`verifier.verification.Verifier.verify`).
+    catches it, runs ``load`` in the fetch pool and verifies from memory again (see
+    :meth:`verifier.verification.Verifier.verify_async`).
     """
+
+    def __init__(self, what: str, load: Callable[[], object] | None = None) -> None:
+        super().__init__(what)
+        #: What is needed (also the key under which concurrent loads of it are joined).
+        self.what = what
+        #: Does the I/O and fills the caches; None when only a blocking verification can get it.
+        self.load = load

@@ -121,6 +121,7 @@ class IssuerKeys:
             layer=_KeysLayer(database=database, settings=settings),
             what="keys of issuer",
             retry_seconds=settings.upstream_retry_seconds,
+            wait_seconds=settings.http_total_timeout_seconds,
         )
 
     def resolve(self, *, issuer: str, kid: str | None, algorithm: str, signed_at: datetime | None) -> PublicKey:

@@ -77,6 +77,7 @@ from urllib.parse import quote, urlencode
 
 from sqlalchemy import delete, update
 from sqlmodel import col, select
+from starlette.concurrency import run_in_threadpool
 
 import schemas
 from common.diploma import PROTECTED_CLAIMS
@@ -290,22 +291,26 @@ class OpenID4VP:
         header = {"alg": "none", "typ": "oauth-authz-req+jwt"}
         return f"{_b64_json(header)}.{_b64_json(payload)}."
 
-    def respond(
+    async def respond(
         self, *, state: str | None, vp_token: str | None, error: str | None, error_description: str | None
     ) -> None:
-        """Take the wallet's Authorization Response (``direct_post``). Raises :class:`OAuthError` (400)."""
+        """Take the wallet's Authorization Response (``direct_post``). Raises :class:`OAuthError` (400).
+
+        The database is used from the server's thread pool; the verification waits for issuers without a thread
+        (:meth:`~verifier.verification.Verifier.verify_async`).
+        """
         if not state:
             raise OAuthError("invalid_request", "state is required")
         now = self._clock.now()
         if error is not None:
-            self._decline(state, error, now)
+            await run_in_threadpool(self._decline, state, error, now)
             return
         if vp_token is None:
             raise OAuthError("invalid_request", "vp_token (or error) is required")
         presentation = _single_presentation(vp_token)
-        row = self._claim(state, now)
+        row = await run_in_threadpool(self._claim, state, now)
         claims = _claim_names(row.dcql_query)
-        verification = self._verifier.verify(
+        verification = await self._verifier.verify_async(
             presentation,
             expect=Expectations(
                 holder_binding=True,
@@ -320,10 +325,13 @@ class OpenID4VP:
         )
         result = verification_response(verification.report, verification.trusted)
         sealed = seal_to(row.result_key, purpose=_RESULT_PURPOSE, plaintext=json.dumps(result).encode("utf-8"))
+        await run_in_threadpool(self._store_result, row.id_hash, sealed)
+
+    def _store_result(self, id_hash: str, sealed: bytes) -> None:
         with self._database.session() as session:
             session.execute(
                 update(OpenID4VPTransactionRow)
-                .where(col(OpenID4VPTransactionRow.id_hash) == row.id_hash)
+                .where(col(OpenID4VPTransactionRow.id_hash) == id_hash)
                 .values(result=sealed)
             )
 

@@ -14,6 +14,7 @@ from common.fetch import HttpFetcher
 from verifier.clock import Clock, SystemClock
 from verifier.db import Database
 from verifier.fetch import Fetcher, http_client
+from verifier.fetch_pool import FetchPool
 from verifier.issuers import IssuerKeys
 from verifier.oid4vp import OpenID4VP
 from verifier.qr import QrUploads
@@ -42,6 +43,7 @@ class Services:
     shares: Shares
     qr_uploads: QrUploads
     relying_parties: RelyingParties
+    pool: FetchPool
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None, http: httpx.Client | None = None) -> Services:
@@ -60,6 +62,7 @@ class Services:
         keys = IssuerKeys(trust=trust, fetcher=fetcher, database=database, clock=clock, settings=settings)
         status = StatusLists(trust=trust, keys=keys, fetcher=fetcher, database=database, clock=clock, settings=settings)
         hasher = LogHasher(settings.secret_bytes())
+        pool = FetchPool(workers=settings.fetch_workers, wait_seconds=settings.http_total_timeout_seconds)
         verifier = Verifier(
             trust=trust,
             keys=keys,
@@ -68,6 +71,7 @@ class Services:
             hasher=hasher,
             max_input_bytes=64 * 1024,
             log_verifications=settings.log_verifications,
+            pool=pool,
         )
         limiter = RateLimiter(database=database, clock=clock, hasher=hasher)
         return cls(
@@ -85,6 +89,7 @@ class Services:
             shares=Shares(database=database, clock=clock, settings=settings, verifier=verifier, limiter=limiter),
             qr_uploads=QrUploads(settings=settings, limiter=limiter),
             relying_parties=RelyingParties(database=database, clock=clock),
+            pool=pool,
         )
 
     def start(self) -> None:
@@ -101,5 +106,6 @@ class Services:
         }
 
     def close(self) -> None:
+        self.pool.close()
         self.http.close()
         self.database.dispose()

@@ -73,6 +73,9 @@ class Settings(ServiceSettings):
     #: How old a cached list may be when the issuer cannot be reached (the report states the age).
     status_max_stale_seconds: int = Field(default=24 * 3600, ge=0)
 
+    #: Threads fetching issuers' keys and status lists for verifications (a pool of their own: a slow issuer
+    #: never holds the threads that serve other requests; requests for the same document share one fetch).
+    fetch_workers: int = Field(default=8, ge=1, le=64)
     #: After an issuer failed to answer, how long before it is asked again (a stale copy, if any, answers meanwhile).
     upstream_retry_seconds: int = Field(default=5, ge=0, le=3600)
 

@@ -38,6 +38,7 @@ from typing import Final
 
 from sqlalchemy import delete, update
 from sqlmodel import col, select
+from starlette.concurrency import run_in_threadpool
 
 from vc import TawtiqError, Verdict
 from vc.encoding import json_object
@@ -129,14 +130,14 @@ class Shares:
             session.add(ShareNonceRow(nonce=nonce, created_at=now, expires_at=now + timedelta(seconds=lifetime)))
         return IssuedNonce(nonce, self._settings.share_audience, now + timedelta(seconds=lifetime), lifetime)
 
-    def create(self, *, presentation: str, expires_in: int | None, client: str) -> CreatedShare:
+    async def create(self, *, presentation: str, expires_in: int | None, client: str) -> CreatedShare:
         """Verify ``presentation`` and make a link to it.
 
         Raises :class:`RateLimitedError`; :class:`RequestError` for a bad lifetime, a missing, unknown, expired or
         used nonce (400) or an invalid presentation (422, with the report); :class:`ServiceUnavailableError` when
         its signature or holder binding cannot be checked now.
         """
-        self._rate_limit(client)
+        await run_in_threadpool(self._rate_limit, client)
         lifetime = self._lifetime(expires_in)
         nonce = presentation_nonce(presentation)
         if nonce is None:
@@ -146,8 +147,8 @@ class Shares:
                 expected=f"a KB-JWT with aud {self._settings.share_audience} and a nonce from POST /shares/nonce",
             )
         now = self._clock.now()
-        self._consume_nonce(nonce, now)
-        verification = self._verify(
+        await run_in_threadpool(self._consume_nonce, nonce, now)
+        verification = await self._verify(
             presentation, nonce=nonce, max_age_seconds=self._settings.presentation_max_age_seconds, now=now
         )
         self._accept(verification)
@@ -156,17 +157,19 @@ class Shares:
         sealed = seal(
             share_id, purpose=_PURPOSE, plaintext=json.dumps({"presentation": presentation, "nonce": nonce}).encode()
         )
-        with self._database.session() as session:
-            session.add(
-                ShareRow(
-                    id_hash=digest(share_id),
-                    sealed=sealed,
-                    revoke_hash=digest(revoke_token),
-                    created_at=now,
-                    expires_at=expires_at,
-                )
-            )
+        row = ShareRow(
+            id_hash=digest(share_id),
+            sealed=sealed,
+            revoke_hash=digest(revoke_token),
+            created_at=now,
+            expires_at=expires_at,
+        )
+        await run_in_threadpool(self._insert, row)
         return CreatedShare(share_id, self.url(share_id), expires_at, revoke_token, verification)
+
+    def _insert(self, row: ShareRow) -> None:
+        with self._database.session() as session:
+            session.add(row)
 
     def url(self, share_id: str) -> str:
         return f"{self._settings.public_url}/s/{share_id}"
@@ -198,8 +201,8 @@ class Shares:
                     expected="a fresh nonce from POST /shares/nonce, used once",
                 )
 
-    def _verify(self, presentation: str, *, nonce: str, max_age_seconds: float, now: datetime) -> Verification:
-        return self._verifier.verify(
+    async def _verify(self, presentation: str, *, nonce: str, max_age_seconds: float, now: datetime) -> Verification:
+        return await self._verifier.verify_async(
             presentation,
             expect=Expectations(
                 holder_binding=True,
@@ -245,22 +248,24 @@ class Shares:
         if self._clock.now() >= row.expires_at or row.sealed is None:
             raise GoneError("this link has expired", code="share.expired")
 
-    def view(self, share_id: str) -> SharedView:
+    async def view(self, share_id: str) -> SharedView:
         """Verify the shared presentation now. Raises :class:`NotFoundError`, or :class:`GoneError` when the link
         expired (``share.expired``) or was withdrawn (``share.revoked``)."""
-        row = self._row(share_id)
+        row = await run_in_threadpool(self._row, share_id)
         now = self._clock.now()
         if row.revoked_at is not None:
             raise GoneError("this link was withdrawn by its holder", code="share.revoked")
         if now >= row.expires_at or row.sealed is None:
-            self._erase(row.id_hash)
+            await run_in_threadpool(self._erase, row.id_hash)
             raise GoneError("this link has expired", code="share.expired")
         try:
             stored = json.loads(unseal(share_id, purpose=_PURPOSE, sealed=row.sealed))
         except (UnsealError, ValueError) as exc:  # pragma: no cover - only with a tampered database
             raise NotFoundError("no such link", code="share.unknown") from exc
         lifetime = (row.expires_at - row.created_at).total_seconds() + self._settings.presentation_max_age_seconds
-        verification = self._verify(stored["presentation"], nonce=stored["nonce"], max_age_seconds=lifetime, now=now)
+        verification = await self._verify(
+            stored["presentation"], nonce=stored["nonce"], max_age_seconds=lifetime, now=now
+        )
         return SharedView(verification, row.created_at, row.expires_at)
 
     def revoke(self, share_id: str, *, revoke_token: str) -> None:

@@ -161,6 +161,7 @@ class StatusLists:
             layer=_ListsLayer(database=database, settings=settings, verify=self._verify),
             what="status list",
             retry_seconds=settings.upstream_retry_seconds,
+            wait_seconds=settings.http_total_timeout_seconds,
         )
 
     def resolve(self, reference: StatusReference) -> StatusSnapshot:

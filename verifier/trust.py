@@ -137,15 +137,15 @@ class TrustListSource:
         """The trust list in force, refreshed first when its file changed or its URL is due (never raises)."""
         current = self._current
         if current is None:
-            require_io("the trust list")
+            require_io("the trust list", load=self.current)
             return self.load()
         if self._is_url:
             assert self._loaded_at is not None
             if (self._clock.now() - self._loaded_at).total_seconds() >= self._refresh_seconds:
-                require_io("the trust list")
+                require_io("the trust list", load=self.current)
                 self._refresh_url()
         elif time.monotonic() >= self._next_poll:
-            require_io("the trust list")
+            require_io("the trust list", load=self.current)
             self._refresh_file()
         assert self._current is not None
         return self._current

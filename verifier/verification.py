@@ -17,21 +17,26 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-
-from starlette.concurrency import run_in_threadpool
+from functools import partial
+from typing import Final
 
 from common.diploma import diploma_policy
-from vc import HolderBinding, Verdict, VerificationReport, verify
+from vc import HolderBinding, TawtiqError, UpstreamError, Verdict, VerificationReport, verify
 from vc.claims import ClaimPath
 from vc.report import Check, CheckName, Outcome, verdict_of
 from verifier.clock import Clock
 from verifier.errors import NeedsIOError
+from verifier.fetch_pool import FetchPool
 from verifier.io_context import memory_only
 from verifier.issuers import IssuerKeys
 from verifier.status import StatusLists
 from verifier.trust import TrustedIssuers, TrustListSource
 
 log = logging.getLogger(__name__)
+
+#: Loads one verification may await before it is done blocking in the fetch pool (keys, a forced key refresh, a
+#: status list's keys, a second list: four covers every verification but the pathological).
+IO_ROUNDS: Final = 4
 
 
 class LogHasher:
@@ -101,6 +106,7 @@ class Verifier:
         hasher: LogHasher,
         max_input_bytes: int,
         log_verifications: bool = True,
+        pool: FetchPool,
     ) -> None:
         self._trust = trust
         self._keys = keys
@@ -109,15 +115,36 @@ class Verifier:
         self._hasher = hasher
         self._max_input_bytes = max_input_bytes
         self._log_verifications = log_verifications
+        self._pool = pool
 
-    async def verify_async(self, token: str, *, expect: Expectations) -> Verification:
-        """:meth:`verify` for the event loop: from memory when the caches can answer (no thread hop), else in the
-        thread pool, where keys, status lists and the trust list may be fetched."""
-        try:
-            with memory_only():
-                return self.verify(token, expect=expect)
-        except NeedsIOError:
-            return await run_in_threadpool(self.verify, token, expect=expect)
+    async def verify_async(self, token: str, *, expect: Expectations, now: datetime | None = None) -> Verification:
+        """:meth:`verify` for the event loop, holding no thread while issuers answer.
+
+        It verifies from memory (no thread hop); when that needs keys, a status list or the trust list, their load
+        runs in the fetch pool (joined with any load of the same thing in flight, awaited at most the fetch bound)
+        and it verifies from memory again. A load that failed or did not finish in time counts as that data being
+        unavailable (``indeterminate``). After :data:`IO_ROUNDS` loads it verifies in the fetch pool, blocking.
+        """
+        failed: dict[str, TawtiqError] = {}
+        for _round in range(IO_ROUNDS):
+            try:
+                with memory_only(failed):
+                    return self.verify(token, expect=expect, now=now)
+            except NeedsIOError as needed:
+                if needed.load is None:
+                    break
+                try:
+                    error = await self._pool.load(needed.what, needed.load)
+                except TimeoutError:
+                    error = UpstreamError(
+                        f"{needed.what} could not be fetched in time",
+                        code="fetch.in_flight",
+                        found=f"still fetching after {self._pool.wait_seconds:g} s",
+                        expected=f"an answer within {self._pool.wait_seconds:g} s",
+                    )
+                if error is not None:
+                    failed[needed.what] = error
+        return await self._pool.run(partial(self.verify, token, expect=expect, now=now))
 
     def verify(self, token: str, *, expect: Expectations, now: datetime | None = None) -> Verification:
         """Verify ``token`` now (or at ``now``). Never raises for bad input: problems are failed checks.

@@ -53,7 +53,7 @@ class Origin:
 
 
 def cache(rows: Rows) -> LayeredCache[str]:
-    return LayeredCache(layer=rows, what="thing", retry_seconds=5)
+    return LayeredCache(layer=rows, what="thing", retry_seconds=5, wait_seconds=10)
 
 
 def test_memory_then_database_then_fetch() -> None:
@@ -110,3 +110,27 @@ def test_one_fetch_per_key_at_a_time() -> None:
     for thread in threads:
         thread.join()
     assert origin.calls == 1
+
+
+def test_a_slow_key_holds_up_neither_other_keys_nor_its_own_waiters_past_the_bound() -> None:
+    slow, release = Origin(), threading.Event()
+    slow.fetch_started = threading.Event()  # type: ignore[attr-defined]
+
+    def hanging(previous: Entry[str] | None, now: datetime) -> Entry[str]:
+        slow.fetch_started.set()  # type: ignore[attr-defined]
+        release.wait(10)
+        return slow(previous, now)
+
+    held: LayeredCache[str] = LayeredCache(layer=Rows(), what="thing", retry_seconds=5, wait_seconds=0.3)
+    fetching = threading.Thread(target=held.get, args=("slow",), kwargs={"fetch": hanging, "now": NOW})
+    fetching.start()
+    assert slow.fetch_started.wait(5)  # type: ignore[attr-defined]
+    try:
+        assert held.get("other", fetch=Origin(), now=NOW).value  # not serialised behind the slow key
+        with pytest.raises(UpstreamError) as waited:
+            held.get("slow", fetch=hanging, now=NOW)
+        assert waited.value.code == "fetch.in_flight"
+        assert fetching.is_alive()  # refused while the slow fetch is still in flight
+    finally:
+        release.set()
+        fetching.join()

@@ -37,7 +37,7 @@ def _env(trust_file: Path, database_url: str, **extra: str) -> dict[str, str]:
 def test_db_upgrade_on_both_databases(trust_file, database_url):
     result = CliRunner().invoke(_app(), ["verifier", "db-upgrade", "--json"], env=_env(trust_file, database_url))
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == {"revision": "0001"}
+    assert json.loads(result.stdout) == {"revision": "0002"}
 
 
 def test_trust_list_check_fetches_every_issuer(trust_file, sqlite_url, issuer, tls):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Header, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -76,8 +75,7 @@ async def wallet_response(request: Request, oid4vp: OpenID4VPDep) -> JSONRespons
             fields = {name: value for name, value in form.items() if isinstance(value, str)}
     except (StarletteHTTPException, MultiPartException, ValueError, UnicodeDecodeError) as exc:
         raise OAuthError("invalid_request", "the form body cannot be parsed") from exc
-    await run_in_threadpool(
-        oid4vp.respond,
+    await oid4vp.respond(
         state=fields.get("state"),
         vp_token=fields.get("vp_token"),
         error=fields.get("error"),

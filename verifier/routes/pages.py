@@ -127,7 +127,7 @@ async def _form(request: Request, *, max_files: int, public_url: str) -> PageFor
     return PageForm(fields, claims, content)
 
 
-def _handle_text(text: str, *, services: Services, locale: Locale) -> Response:
+async def _handle_text(text: str, *, services: Services, locale: Locale) -> Response:
     text = text.strip()
     if not text:
         raise RequestError("nothing to verify", code="page.input_empty")
@@ -138,7 +138,9 @@ def _handle_text(text: str, *, services: Services, locale: Locale) -> Response:
         raise RequestError("only share links of this verifier are opened", code="page.foreign_link")
     if text.startswith(("openid4vp:", "haip:", "openid-credential-offer:")):
         raise RequestError("this is a request for a wallet", code="page.wallet_link")
-    verification = services.verifier.verify(without_key_binding(text), expect=Expectations(holder_binding=False))
+    verification = await services.verifier.verify_async(
+        without_key_binding(text), expect=Expectations(holder_binding=False)
+    )
     html = pages.result_page(
         verification, locale=locale, path="/verify", resubmit={"input": text}, note=UI["pasted_note"][locale]
     )
@@ -152,9 +154,7 @@ async def verify_pasted(request: Request, services: ServicesDep) -> Response:
     except RequestError as exc:
         return _error(exc, as_locale(request.query_params.get("lang")))
     try:
-        return await run_in_threadpool(
-            _handle_text, form.fields.get("input", ""), services=services, locale=form.locale
-        )
+        return await _handle_text(form.fields.get("input", ""), services=services, locale=form.locale)
     except RequestError as exc:
         return _error(exc, form.locale)
 
@@ -169,7 +169,7 @@ async def verify_photo(request: Request, services: ServicesDep, client: ClientAd
         if not form.upload:
             raise RequestError("no image was sent", code="page.image_missing")
         texts = await run_in_threadpool(services.qr_uploads.decode, form.upload, client=client)
-        return await run_in_threadpool(_handle_text, texts[0], services=services, locale=form.locale)
+        return await _handle_text(texts[0], services=services, locale=form.locale)
     except RequestError as exc:
         return _error(exc, form.locale)
 

@@ -48,8 +48,10 @@ def share_nonce(shares: SharesDep, client: ClientAddress, response: Response) ->
 
 
 @router.post("/shares", status_code=201, summary="Make a share link from a presentation", dependencies=[SameSiteOnly])
-def create_share(body: CreateShareBody, shares: SharesDep, client: ClientAddress, response: Response) -> dict[str, Any]:
-    created = shares.create(presentation=body.presentation, expires_in=body.expires_in, client=client)
+async def create_share(
+    body: CreateShareBody, shares: SharesDep, client: ClientAddress, response: Response
+) -> dict[str, Any]:
+    created = await shares.create(presentation=body.presentation, expires_in=body.expires_in, client=client)
     response.headers.update(_NO_STORE)
     response.headers["Location"] = created.url
     return {
@@ -63,9 +65,9 @@ def create_share(body: CreateShareBody, shares: SharesDep, client: ClientAddress
 
 
 @router.get("/s/{share_id}", summary="Open a share link: verified live (page, or JSON)", response_model=None)
-def open_share(share_id: str, request: Request, shares: SharesDep, locale: LocaleDep) -> Response:
+async def open_share(share_id: str, request: Request, shares: SharesDep, locale: LocaleDep) -> Response:
     try:
-        view = shares.view(share_id)
+        view = await shares.view(share_id)
     except (GoneError, NotFoundError) as exc:
         if wants_json(request):
             raise

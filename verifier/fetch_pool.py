@@ -50,11 +50,11 @@ class FetchPool:
         when it has not finished within ``wait_seconds`` (it goes on; a later request finds its result cached).
         """
         with self._guard:
-            future = self._in_flight.get(key)
-            if future is None:
-                future = self._executor.submit(_run, load)
-                self._in_flight[key] = future
-                future.add_done_callback(partial(self._forget, key))
+            joined = self._in_flight.get(key)
+            future = joined or self._executor.submit(_run, load)
+            self._in_flight[key] = future
+        if joined is None:  # outside the guard: a load already done runs the callback here, at once
+            future.add_done_callback(partial(self._forget, key))
         waiting = asyncio.wrap_future(future)
         done, _pending = await asyncio.wait({waiting}, timeout=self._wait_seconds)
         if not done:  # the load goes on; only this request stops waiting for it
@@ -63,9 +63,10 @@ class FetchPool:
             return None
         return waiting.result()
 
-    def _forget(self, key: str, _done: Future[TawtiqError | None]) -> None:
+    def _forget(self, key: str, done: Future[TawtiqError | None]) -> None:
         with self._guard:
-            self._in_flight.pop(key, None)
+            if self._in_flight.get(key) is done:
+                del self._in_flight[key]
 
     async def run(self, function: Callable[[], T]) -> T:
         """Run a blocking ``function`` in the pool (a verification that could not be done load by load)."""

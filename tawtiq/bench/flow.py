@@ -20,29 +20,23 @@ from __future__ import annotations
 
 import functools
 import os
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
 
-from tawtiq.bench.issuer import _database, _environment, _free_port, _log
+from tawtiq.bench.issuer import _database, _environment, _log
+from tawtiq.bench.processes import cpu_seconds, free_port, served
 
 _SESSION: Final = "2024-normale"
 _PASSPHRASE: Final = "benchmark passphrase, not a secret 7f3a"  # noqa: S105 - a throwaway benchmark store
 _PRE_AUTHORIZED: Final = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User plus system CPU time of process ``pid`` (Linux ``/proc``)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)
@@ -94,37 +88,18 @@ def _prepare(database_url: str, directory: Path, *, issuer: str, graduates: int)
     return offers
 
 
-@contextmanager
-def _served(environment: dict[str, str], *, port: int, directory: Path) -> Iterator[int]:
+def _served(environment: dict[str, str], *, port: int, directory: Path) -> AbstractContextManager[int]:
     """``tawtiq serve issuer`` in a child process until the block ends; yields its pid."""
-    import httpx
-
-    log = (directory / "server.log").open("w")
-    server = subprocess.Popen(  # noqa: S603 - our own command, fixed arguments
-        [sys.executable, "-m", "tawtiq", "serve", "issuer", "--port", str(port), "--log-level", "WARNING"],
-        env={**os.environ, **environment},
-        stdout=log,
-        stderr=subprocess.STDOUT,
+    command = [sys.executable, "-m", "tawtiq", "serve", "issuer", "--port", str(port), "--log-level", "WARNING"]
+    return served(
+        command,
+        {**os.environ, **environment},
+        health=f"http://127.0.0.1:{port}/health",
+        log=directory / "server.log",
+        name="the issuer",
+        poll_seconds=0.2,
+        stop_seconds=20,
     )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the issuer did not start: see {directory / 'server.log'}")
-            time.sleep(0.2)
-        yield server.pid
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:  # pragma: no cover
-            server.kill()
-        log.close()
 
 
 def _checked(response: Any, what: str) -> Any:
@@ -181,9 +156,9 @@ def _graduates(client: Any, offers: list[_Offer]) -> None:
 
 def _server_cpu_ms(pid: int, action: Callable[[], None], count: int) -> float:
     """Milliseconds of the server's CPU per one of ``count`` calls made by ``action``."""
-    before = _cpu_seconds(pid)
+    before = cpu_seconds(pid)
     action()
-    return (_cpu_seconds(pid) - before) * 1000 / count
+    return (cpu_seconds(pid) - before) * 1000 / count
 
 
 def _status_url(credential: str) -> str:
@@ -201,7 +176,7 @@ def measure(kind: str, *, flows: int, warmup: int, healths: int, directory: Path
     with _database(kind, directory) as database_url:
         if database_url is None:
             return {"skipped": "no PostgreSQL server answers (TAWTIQ_BENCH_DATABASE_URL / TAWTIQ_TEST_DATABASE_URL)"}
-        port = _free_port()
+        port = free_port()
         issuer = f"http://127.0.0.1:{port}"
         _log(f"flow ({kind}): preparing {warmup + flows} graduates")
         offers = _prepare(database_url, directory, issuer=issuer, graduates=warmup + flows)

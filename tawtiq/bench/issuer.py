@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -54,6 +53,8 @@ from sqlalchemy import (
     insert,
     text,
 )
+
+from tawtiq.bench.processes import free_port, served
 
 _PASSPHRASE: Final = "benchmark passphrase, not a secret 7f3a"  # noqa: S105 - a throwaway benchmark store
 _SESSION: Final = "2024-normale"
@@ -214,12 +215,6 @@ def records_vs_raw_insert(kind: str, *, count: int, directory: Path) -> dict[str
 # ----------------------------------------------------------------------------------- credential endpoint
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _load(
     call: Callable[[Any, int], None], *, requests: int, concurrency: int, client_factory: Callable[[], Any]
 ) -> float:
@@ -269,7 +264,7 @@ def credential_endpoint(*, requests: int, concurrency: int, directory: Path) -> 
     from vc import SigningKey
     from vc.encoding import b64url_encode, json_dumps
 
-    port = _free_port()
+    port = free_port()
     issuer = f"http://127.0.0.1:{port}"
     url = f"sqlite:///{directory / 'endpoint.sqlite3'}"
     env_values = _environment(directory, url, issuer)
@@ -301,24 +296,16 @@ def credential_endpoint(*, requests: int, concurrency: int, directory: Path) -> 
     engine.dispose()
 
     env = {**os.environ, **env_values, "TAWTIQ_MAX_COPIES_PER_TOKEN": "100"}
-    log = (directory / "server.log").open("w")
-    server = subprocess.Popen(  # noqa: S603 - our own command, fixed arguments
-        [sys.executable, "-m", "tawtiq", "serve", "issuer", "--port", str(port), "--log-level", "WARNING"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{issuer}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the issuer did not start: see {directory / 'server.log'}")
-            time.sleep(0.2)
+    command = [sys.executable, "-m", "tawtiq", "serve", "issuer", "--port", str(port), "--log-level", "WARNING"]
+    with served(
+        command,
+        env,
+        health=f"{issuer}/health",
+        log=directory / "server.log",
+        name="the issuer",
+        poll_seconds=0.2,
+        stop_seconds=20,
+    ):
         with httpx.Client(base_url=issuer, timeout=30) as client:
             tokens = []
             for offer in offers:
@@ -371,13 +358,6 @@ def credential_endpoint(*, requests: int, concurrency: int, directory: Path) -> 
         trivial_rate = _load(trivial, requests=requests, concurrency=concurrency, client_factory=factory)
         credential_rate = _load(credential, requests=requests, concurrency=concurrency, client_factory=factory)
         _log(f"credential endpoint: {credential_rate:.0f} copies/s; trivial endpoint: {trivial_rate:.0f} requests/s")
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:  # pragma: no cover
-            server.kill()
-        log.close()
     return {
         "profile": "vc+sd-jwt",
         "proofs_per_request": 1,

@@ -21,13 +21,10 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -36,6 +33,7 @@ import httpx
 
 import schemas
 from issuer.settings import Settings
+from tawtiq.bench.processes import free_port, served
 from wallet_cli.net import Http
 from wallet_cli.oid4vci import receive
 
@@ -46,12 +44,6 @@ _SESSION: Final = "2024-normale"
 _TAWTIQ: Final = [sys.executable, "-m", "tawtiq"]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _tawtiq(environment: dict[str, str], *arguments: str) -> str:
     done = subprocess.run(  # noqa: S603 - our own interpreter and module
         [*_TAWTIQ, *arguments], env=environment, capture_output=True, text=True, timeout=300, check=False
@@ -59,33 +51,6 @@ def _tawtiq(environment: dict[str, str], *arguments: str) -> str:
     if done.returncode != 0:
         raise RuntimeError(f"tawtiq {arguments[0]} {arguments[1]} failed: {done.stderr[-2000:]}")
     return done.stdout
-
-
-@contextmanager
-def _process(command: list[str], environment: dict[str, str], health: str) -> Iterator[None]:
-    """``command`` running until the block ends, once ``health`` answers 200."""
-    child = subprocess.Popen(  # noqa: S603 - our own interpreter and modules
-        command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(health, timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if child.poll() is not None or time.monotonic() > deadline:
-                errors = child.stderr.read().decode(errors="replace") if child.stderr else ""
-                raise RuntimeError(f"{command[2:4]} did not start: {errors[-2000:]}")
-            time.sleep(0.1)
-        yield
-    finally:
-        child.terminate()
-        try:
-            child.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            child.kill()
 
 
 def _verify(verifier: str, credential: str) -> str:
@@ -101,7 +66,7 @@ def run(*, quick: bool = False) -> dict[str, Any]:
     default_ttl = Settings.model_fields["status_ttl_seconds"].default
     with tempfile.TemporaryDirectory(prefix="tawtiq-bench-revocation-") as temporary:
         directory = Path(temporary)
-        issuer_port, verifier_port = _free_port(), _free_port()
+        issuer_port, verifier_port = free_port(), free_port()
         issuer, verifier = f"http://127.0.0.1:{issuer_port}", f"http://127.0.0.1:{verifier_port}"
         issuer_environment = {
             **os.environ,
@@ -143,8 +108,20 @@ def run(*, quick: bool = False) -> dict[str, Any]:
             "--host", "127.0.0.1", "--port", str(verifier_port), "--no-access-log", "--log-level", "warning",
         ]  # fmt: skip
         with (
-            _process(serve_issuer, issuer_environment, f"{issuer}/health"),
-            _process(serve_verifier, verifier_environment, f"{verifier}/health"),
+            served(
+                serve_issuer,
+                issuer_environment,
+                health=f"{issuer}/health",
+                log=directory / "issuer.log",
+                name="the issuer",
+            ),
+            served(
+                serve_verifier,
+                verifier_environment,
+                health=f"{verifier}/health",
+                log=directory / "verifier.log",
+                name="the verifier",
+            ),
         ):
             received = receive(
                 Http(), offer["offer_uri"], tx_code=lambda _spec: str(offer["tx_code"]), now=lambda: datetime.now(UTC)

@@ -22,8 +22,6 @@ import asyncio
 import json
 import os
 import secrets
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,11 +33,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
-import httpx
-
 import schemas
 from common.diploma import diploma_contexts
 from keys import InMemoryKeyStore
+from tawtiq.bench.processes import cpu_seconds, free_port, served
 from vc import BitOrder, Profile, SigningKey, StatusList, issue, issue_bitstring_status_list, present
 from verifier.db import Database
 from verifier.models import IssuerMetadataRow, StatusListRow
@@ -121,40 +118,16 @@ def _prepare(directory: Path, *, port: int) -> _Fixture:
     return _Fixture(token=token, presentation=presentation, environment=environment)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextmanager
 def _server(environment: dict[str, str], *, port: int, log: Path) -> Iterator[tuple[str, int]]:
     """The verifier served as in production (one worker) in a child process, logging to ``log``, until the block
     ends."""
     command = [sys.executable, "-m", "tawtiq", "serve", "verifier", "--host", "127.0.0.1", "--port", str(port)]
-    with log.open("wb") as errors:
-        child = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            command, env={**os.environ, **environment}, stdout=subprocess.DEVNULL, stderr=errors
-        )
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if child.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the verifier did not start: {log.read_text(errors='replace')[-2000:]}")
-            time.sleep(0.1)
-        yield base, child.pid
-    finally:
-        child.terminate()
-        try:
-            child.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            child.kill()
+    with served(
+        command, {**os.environ, **environment}, health=f"{base}/health", log=log, name="the verifier", start_seconds=30
+    ) as pid:
+        yield base, pid
 
 
 class _Connection:
@@ -212,15 +185,6 @@ async def _load(
     return time.perf_counter() - started, latencies, failures
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User plus system CPU time of a process (Linux), or NaN where /proc is not available."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
@@ -250,14 +214,14 @@ async def _measure(base: str, fixture: _Fixture, *, pid: int, quick: bool) -> di
             await _load(connections, request, requests=200, check_verified=name != "trivial")
         for _ in range(rounds):  # alternate, so that drift affects all alike
             for name, request in requests.items():
-                cpu = _cpu_seconds(pid)
+                cpu = cpu_seconds(pid)
                 seconds, latencies, failures = await _load(
                     connections, request, requests=per_round, check_verified=name != "trivial"
                 )
                 totals[name][0] += seconds
                 totals[name][1].extend(latencies)
                 totals[name][2] += failures
-                totals[name][3] += _cpu_seconds(pid) - cpu
+                totals[name][3] += cpu_seconds(pid) - cpu
     finally:
         for connection in connections:
             connection.close()
@@ -285,7 +249,7 @@ async def _measure(base: str, fixture: _Fixture, *, pid: int, quick: bool) -> di
 
 def run(*, quick: bool) -> dict[str, Any]:
     """Start a verifier, load it, and return the figures (see the module docstring)."""
-    port = _free_port()
+    port = free_port()
     with tempfile.TemporaryDirectory(prefix="tawtiq-verifier-bench-") as directory:
         fixture = _prepare(Path(directory), port=port)
         with _server(fixture.environment, port=port, log=Path(directory) / "verifier.log") as (base, pid):

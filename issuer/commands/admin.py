@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from issuer.commands.shell import (
     JsonOption,
     actor,
+    clock,
     current_settings,
     err,
     handled_errors,
     open_engine,
     print_json,
-    utcnow,
 )
-
-if TYPE_CHECKING:  # pragma: no cover
-    pass
-
 
 admin_app = typer.Typer(help="Back-office access.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens for back-office clients (VCALM, offers).", no_args_is_help=True)
@@ -36,7 +32,8 @@ def token_create(
     from issuer.apitokens import create_token
 
     with handled_errors():
-        info, token = create_token(open_engine(current_settings()), name=name, role=role, actor=actor(), now=utcnow())
+        engine = open_engine(current_settings())
+        info, token = create_token(engine, name=name, role=role, actor=actor(), now=clock.now())
     if json_output:
         print_json({**info.as_dict(), "token": token})
     else:
@@ -67,5 +64,5 @@ def token_revoke(token_id: Annotated[str, typer.Argument(help="The token's id.")
     from issuer.apitokens import revoke_token
 
     with handled_errors():
-        info = revoke_token(open_engine(current_settings()), token_id=token_id, actor=actor(), now=utcnow())
+        info = revoke_token(open_engine(current_settings()), token_id=token_id, actor=actor(), now=clock.now())
     typer.echo(f"token {info.id} ({info.name}) revoked")

@@ -12,6 +12,7 @@ from issuer.commands.shell import (
     EXIT_ERROR,
     EXIT_REFUSED,
     JsonOption,
+    clock,
     current_settings,
     err,
     fail,
@@ -19,7 +20,6 @@ from issuer.commands.shell import (
     open_engine,
     open_keyring,
     print_json,
-    utcnow,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -136,7 +136,7 @@ def audit_checkpoint(
                 f"AUDIT LOG TAMPERED at event {report.first_bad_seq}: {report.problem}; no checkpoint written",
                 EXIT_REFUSED,
             )
-        now = utcnow()
+        now = clock.now()
         signer = open_keyring(settings).signing_key(at=now)
         token = sign_checkpoint(report=report, issuer=settings.issuer_url, signer=signer, now=now)
     if out.is_dir():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
@@ -12,18 +12,14 @@ from issuer.commands.shell import (
     JsonOption,
     SessionOption,
     actor,
+    clock,
     current_settings,
     err,
     fail,
     handled_errors,
     open_engine,
     print_json,
-    utcnow,
 )
-
-if TYPE_CHECKING:  # pragma: no cover
-    pass
-
 
 cohort_app = typer.Typer(help="Deliberated results: import, generate, create diploma records.", no_args_is_help=True)
 
@@ -67,7 +63,7 @@ def cohort_import(
                     path=file,
                     session=exam,
                     actor=actor(),
-                    now=utcnow(),
+                    now=clock.now(),
                     skip_invalid=skip_invalid,
                     report=report,
                     progress=progress,
@@ -150,7 +146,7 @@ def cohort_issue(
                 settings=settings,
                 session_name=name,
                 actor=actor(),
-                clock=utcnow,
+                clock=clock.now,
                 batch_size=batch_size,
                 progress=progress,
             )

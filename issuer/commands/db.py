@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import typer
 
 from issuer.commands.shell import (
     EXIT_ERROR,
     JsonOption,
+    clock,
     current_settings,
     handled_errors,
     open_engine,
     print_json,
-    utcnow,
 )
-
-if TYPE_CHECKING:  # pragma: no cover
-    pass
-
 
 db_app = typer.Typer(help="The issuer's database: migrations and housekeeping.", no_args_is_help=True)
 
@@ -63,7 +57,7 @@ def db_purge(json_output: JsonOption = False) -> None:
     from issuer.oid4vci import purge_expired
 
     with handled_errors():
-        purged = purge_expired(open_engine(current_settings()), now=utcnow())
+        purged = purge_expired(open_engine(current_settings()), now=clock.now())
     if json_output:
         print_json(purged)
     else:

@@ -12,17 +12,18 @@ import typer
 from issuer.commands.confirm import YesOption, changed_claims, confirm_final, shown_value, whose
 from issuer.commands.shell import (
     EXIT_ERROR,
+    IdentifierArgument,
     JsonOption,
     OptionalSession,
     ReasonOption,
     actor,
+    clock,
     current_settings,
     err,
     fail,
     handled_errors,
     open_engine,
     print_json,
-    utcnow,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -118,7 +119,7 @@ def diploma_offer(
                 settings=settings,
                 secrets=load_secrets(db),
                 actor=actor(),
-                now=utcnow(),
+                now=clock.now(),
                 configuration_ids=configuration,
             )
             graduate = whose(view(db, diploma))
@@ -198,7 +199,7 @@ def _change_status(
                 action=StatusAction(action),
                 reason=reason.strip(),
                 actor=actor(),
-                now=utcnow(),
+                now=clock.now(),
             )
     result = {
         "id": change.diploma_id,
@@ -221,7 +222,7 @@ def _change_status(
 
 @diploma_app.command("revoke")
 def diploma_revoke(
-    identifier: Annotated[str, typer.Argument(metavar="ID", help="Credential id or CNIE number.")],
+    identifier: IdentifierArgument,
     reason: ReasonOption,
     session: OptionalSession = None,
     json_output: JsonOption = False,
@@ -236,7 +237,7 @@ def diploma_revoke(
 
 @diploma_app.command("suspend")
 def diploma_suspend(
-    identifier: Annotated[str, typer.Argument(metavar="ID", help="Credential id or CNIE number.")],
+    identifier: IdentifierArgument,
     reason: ReasonOption,
     session: OptionalSession = None,
     json_output: JsonOption = False,
@@ -247,7 +248,7 @@ def diploma_suspend(
 
 @diploma_app.command("reinstate")
 def diploma_reinstate(
-    identifier: Annotated[str, typer.Argument(metavar="ID", help="Credential id or CNIE number.")],
+    identifier: IdentifierArgument,
     reason: ReasonOption,
     session: OptionalSession = None,
     json_output: JsonOption = False,
@@ -258,7 +259,7 @@ def diploma_reinstate(
 
 @diploma_app.command("supersede")
 def diploma_supersede(
-    identifier: Annotated[str, typer.Argument(metavar="ID", help="Credential id or CNIE number.")],
+    identifier: IdentifierArgument,
     subject: Annotated[Path, typer.Option("--subject", help="JSON file with the complete corrected subject.")],
     reason: ReasonOption,
     json_output: JsonOption = False,
@@ -299,7 +300,7 @@ def diploma_supersede(
             subject=parsed,
             reason=reason,
             actor=actor(),
-            now=utcnow(),
+            now=clock.now(),
         )
     if json_output:
         print_json({"revoked": old_id, "issued": new_id})

@@ -16,6 +16,7 @@ from issuer.commands.shell import (
     JsonOption,
     ReasonOption,
     actor,
+    clock,
     current_settings,
     err,
     handled_errors,
@@ -23,7 +24,6 @@ from issuer.commands.shell import (
     open_keyring,
     parse_instant,
     print_json,
-    utcnow,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -60,7 +60,7 @@ def _key_change(
         engine = open_engine(settings)
         audit.audit_key_of(engine)  # the change must be auditable before the store is touched
         keyring = open_keyring(settings)
-        now = utcnow()
+        now = clock.now()
         entry = change(keyring, now)
         with writing(engine) as db:
             audit.append(
@@ -177,7 +177,7 @@ def keys_compromise(
             quiet=True,
         )
     else:
-        row = _key_row(entry, utcnow())
+        row = _key_row(entry, clock.now())
         err(f"the key is already compromised (from {entry.compromised_at.isoformat()}); resuming the re-issue")
     summary: dict[str, Any] = {"records": 0, "offers": 0, "notices": None}
     if touched.records:
@@ -203,7 +203,7 @@ def _reissue(kid: str, *, reason: str, notices: Path | None) -> dict[str, Any]:
     from issuer.reissue import reissue
     from issuer.secrets import load_secrets
 
-    now = utcnow()
+    now = clock.now()
     path = notices or Path(f"reissue-{kid[:12]}-{now.strftime('%Y%m%dT%H%M%SZ')}.csv")
     with handled_errors():
         settings = current_settings()
@@ -244,7 +244,7 @@ def keys_list(json_output: JsonOption = False) -> None:
     """List every key with its window and its state now."""
     with handled_errors():
         history = open_keyring(current_settings()).history()
-    now = utcnow()
+    now = clock.now()
     rows = [_key_row(entry, now) for entry in history.entries]
     if json_output:
         print_json(rows)

@@ -13,9 +13,11 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, Final, NoReturn
 
 import typer
+
+from common.service.clock import SystemClock
 
 if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy import Engine
@@ -32,6 +34,10 @@ OptionalSession = Annotated[
     str | None, typer.Option("--session", help="Exam session, when the graduate has records in several.")
 ]
 ReasonOption = Annotated[str, typer.Option("--reason", help="Why (recorded in the audit log).")]
+IdentifierArgument = Annotated[str, typer.Argument(metavar="ID", help="Credential id or CNIE number.")]
+
+#: The commands' only clock.
+clock: Final = SystemClock()
 
 
 def actor() -> str:
@@ -40,11 +46,6 @@ def actor() -> str:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):  # pragma: no cover - no user name in a container
         return "cli:unknown"
-
-
-def utcnow() -> datetime:
-    """The time now, in UTC (the commands' only clock)."""
-    return datetime.now(UTC)
 
 
 def err(message: str) -> None:
@@ -124,7 +125,7 @@ def open_keyring(settings: Settings) -> Keyring:
 def parse_instant(text: str | None) -> datetime:
     """An ISO 8601 instant with a time zone, in UTC (now when ``text`` is None); exits 2 otherwise."""
     if text is None:
-        return utcnow()
+        return clock.now()
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:

@@ -22,13 +22,13 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 
+from common.diploma import diploma_contexts
 from common.service import Clock, SystemClock, service_app
 from common.service.database import ping
 from issuer import audit
 from issuer.api import admin, oid4vci, status, vcalm, wellknown
 from issuer.api.deps import IssuerServices
 from issuer.db import MIGRATIONS, create_database_engine, reading
-from issuer.issuance import pinned_contexts
 from issuer.keyring import Keyring
 from issuer.oid4vci import purge_expired
 from issuer.secrets import load_secrets
@@ -59,7 +59,7 @@ def build_services(
         keyring = Keyring.from_settings(settings)
     with reading(engine) as db:
         secrets = load_secrets(db)
-    publisher = StatusPublisher(engine=engine, settings=settings, keyring=keyring, contexts=pinned_contexts())
+    publisher = StatusPublisher(engine=engine, settings=settings, keyring=keyring, contexts=diploma_contexts())
     return IssuerServices(
         settings=settings,
         engine=engine,

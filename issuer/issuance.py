@@ -41,10 +41,6 @@ from vc import ConfigurationError, Profile, PublicKey, issue
 COPY_PROFILES: Final = (Profile.DC_SD_JWT, Profile.VC_SD_JWT)
 
 
-#: The name the application module imports the diploma's contexts by.
-pinned_contexts = diploma_contexts
-
-
 @dataclass(frozen=True)
 class SignedCopy:
     """One signed copy: its id, the credential as transmitted, its slot and profile."""

@@ -9,12 +9,14 @@ A hostile document therefore ends in an error with a code that says what was fou
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vc.encoding import check_depth, json_loads
 from vc.errors import FormatError
 from wallet_cli.errors import NetworkError
-from wallet_cli.net import Answer
+
+if TYPE_CHECKING:  # pragma: no cover - wallet_cli.net reads error answers with read_object
+    from wallet_cli.net import Answer
 
 
 def read_object(data: bytes | str, *, what: str) -> dict[str, Any]:

@@ -18,6 +18,8 @@ import httpx
 
 from common import fetch
 from vc import ConfigurationError
+from vc.errors import FormatError
+from wallet_cli.documents import read_object
 from wallet_cli.errors import NetworkError, RefusedError, UsageError
 
 #: Largest answer read from an issuer or verifier (status lists are the largest: a few kilobytes).
@@ -81,25 +83,6 @@ class Answer:
     def text(self) -> str:
         return self.body.decode("utf-8", "replace")
 
-    def json(self) -> Any:
-        """The body as JSON. Raises :class:`NetworkError` ``network.not_json``."""
-        try:
-            return json.loads(self.body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            raise NetworkError(
-                f"the {self.what} answer is not JSON",
-                code="network.not_json",
-                found=f"HTTP {self.status} {self.content_type or 'without a content type'} from {self.url}",
-            ) from None
-
-    def json_object(self) -> dict[str, Any]:
-        value = self.json()
-        if not isinstance(value, dict):
-            raise NetworkError(
-                f"the {self.what} answer is not a JSON object", code="network.not_json", found=type(value).__name__
-            )
-        return value
-
     def oauth_error(self) -> tuple[str, str]:
         """``(error, description)`` of an error answer, or placeholders.
 
@@ -108,11 +91,9 @@ class Answer:
         second elsewhere (the credential offer, the back office).
         """
         try:
-            document = json.loads(self.body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+            document = read_object(self.body, what=f"the {self.what} answer")
+        except FormatError:  # not JSON, not an object, or nested deeper than the engine walks
             return f"http_{self.status}", self.text[:200]
-        if not isinstance(document, dict):
-            return f"http_{self.status}", ""
         error = document.get("error") or document.get("code")
         description = document.get("error_description") or document.get("detail")
         return (

@@ -85,6 +85,15 @@ def test_error_answers_are_read_as_oauth_objects_and_as_problem_details() -> Non
     assert answer(502, b"<html>", "text/html").oauth_error() == ("http_502", "<html>")
 
 
+def test_a_deeply_nested_error_answer_is_read_as_an_unreadable_error_not_a_recursion_error() -> None:
+    from wallet_cli.net import Answer
+
+    for depth in (3_000, 200):  # beyond the parser's bound, and beyond the depth the engine walks
+        body = b'{"error": ' + b"[" * depth + b"]" * depth + b"}"
+        deep = Answer(url="https://bac.example.ma/x", status=400, content_type="application/json", body=body, what="x")
+        assert deep.oauth_error() == ("http_400", body.decode()[:200])
+
+
 def deep_offer_link(depth: int) -> str:
     """An offer link whose offer carries a list nested ``depth`` levels (brackets unescaped, as pasted)."""
     head = quote('{"credential_issuer": "https://bac.example.ma", "credential_configuration_ids": ')

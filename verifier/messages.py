@@ -258,6 +258,47 @@ VERDICT_EXPLANATIONS: Final[Mapping[str, T]] = {
 }
 
 
+#: The banner's words for the decisive reason of a verdict (:mod:`verifier.reasons`), where they differ from the
+#: check's own message.
+VERDICT_REASONS: Final[Mapping[str, T]] = {
+    "not_a_credential": _t(
+        "هذا ليس رابط شهادة ولا شهادة",
+        "Ce n'est ni un lien de diplôme ni un justificatif",
+        "This is not a diploma link or credential",
+    ),
+    "signature.invalid": _t(
+        "التوقيع لا يطابق: عُدِّلت الشهادة أو زُوِّرت",
+        "La signature ne correspond pas : le justificatif a été modifié ou falsifié",
+        "The signature does not match: the credential was altered or forged",
+    ),
+    "trust.issuer_untrusted": _t(
+        "الجهة المصدرة غير معترف بها: ليست في قائمة الثقة",
+        "Émetteur non reconnu : il ne figure pas sur la liste de confiance",
+        "Issuer not recognised: it is not on the trust list",
+    ),
+    "key.untrusted_issuer": _t(
+        "الجهة المصدرة غير معترف بها: ليست في قائمة الثقة",
+        "Émetteur non reconnu : il ne figure pas sur la liste de confiance",
+        "Issuer not recognised: it is not on the trust list",
+    ),
+    "key.issuer_unreachable": _t(
+        "تعذّر الحصول على مفاتيح الجهة المصدرة، فلم يُفحص التوقيع",
+        "Les clés de l'émetteur n'ont pas pu être obtenues : la signature n'a pas pu être vérifiée",
+        "The issuer's keys could not be fetched, so the signature could not be checked",
+    ),
+    "status.unavailable": _t(
+        "تعذّر جلب قائمة الحالة من الجهة المصدرة، ولا توجد نسخة حديثة بما يكفي",
+        "La liste de statut de l'émetteur n'a pas pu être obtenue, et aucune copie assez récente n'est conservée",
+        "The issuer's status list could not be fetched, and no recent enough copy is held",
+    ),
+    "status.none": _t(
+        "لا تتضمن الشهادة مرجعًا لحالتها، فلا يمكن التأكد من أنها غير ملغاة",
+        "Aucune référence de statut : impossible de savoir s'il a été révoqué",
+        "No status reference: there is no way to know whether it was revoked",
+    ),
+}
+
+
 def lookup(code: str, catalogue: Mapping[str, T] = CHECK_MESSAGES) -> T | None:
     """The entry for ``code``, else for its longest family prefix, else None."""
     if code in catalogue:
@@ -386,10 +427,15 @@ UI: Final[Mapping[str, T]] = {
     "about_heading": _t("عن هذا التحقق", "À propos de cette vérification", "About this check"),
     "trust_list_version": _t("إصدار قائمة الثقة", "Version de la liste de confiance", "Trust list version"),
     "status_age": _t("عمر بيانات الحالة", "Âge des données de statut", "Age of the status data"),
-    "status_stale": _t(
-        "نسخة محفوظة: تعذّر الاتصال بالجهة المصدرة",
-        "copie conservée : émetteur injoignable",
-        "kept copy: the issuer could not be reached",
+    "status_as_of": _t(
+        "{purpose}: الحالة كما نشرتها الجهة المصدرة على الساعة {time}، قبل {age}",
+        "{purpose} : statut tel que publié par l'émetteur à {time}, il y a {age}",
+        "{purpose}: status as published by the issuer at {time}, {age} ago",
+    ),
+    "status_as_of_stale": _t(
+        "{purpose}: تعذّر التحديث؛ الحالة كما نشرتها الجهة المصدرة على الساعة {time}، قبل {age}",
+        "{purpose} : mise à jour impossible ; statut tel que publié par l'émetteur à {time}, il y a {age}",
+        "{purpose}: could not refresh; status as published by the issuer at {time}, {age} ago",
     ),
     "status_none": _t("لم تُستعمل بيانات حالة", "Aucune donnée de statut utilisée", "No status data was used"),
     "purpose_revocation": _t("الإلغاء", "révocation", "revocation"),
@@ -398,9 +444,9 @@ UI: Final[Mapping[str, T]] = {
     "format": _t("الصيغة", "Format", "Format"),
     "again": _t("تحقّق من شهادة أخرى", "Vérifier un autre diplôme", "Verify another diploma"),
     "shared_note": _t(
-        "قدّمها حاملها في {created}، والرابط صالح حتى {expires}. أُعيد التحقق منها الآن.",
-        "Présenté par son titulaire le {created} ; lien valable jusqu'au {expires}. Vérifié à l'instant.",
-        "Presented by its holder on {created}; the link is valid until {expires}. Checked just now.",
+        "قدّمها حاملها في {created}، والرابط صالح حتى {expires}. يُعاد التحقق منها عند كل زيارة.",
+        "Présenté par son titulaire le {created} ; lien valable jusqu'au {expires}. Revérifié à chaque visite.",
+        "Presented by its holder on {created}; the link is valid until {expires}. Checked again at each visit.",
     ),
     "pasted_note": _t(
         "شهادة ملصقة: يُثبت التحقق صحتها وحالتها، لا هوية من قدّمها.",

@@ -31,6 +31,7 @@ from verifier.messages import (
     format_age,
     lookup,
 )
+from verifier.reasons import decisive_check, reason_text
 from verifier.reporting import report_json
 from verifier.verification import Verification
 
@@ -287,7 +288,16 @@ def _check_item(check: Mapping[str, Any], locale: Locale) -> Markup:
     )
 
 
+def _clock_time(value: object) -> str:
+    try:
+        return datetime.fromisoformat(str(value)).strftime("%H:%M UTC")
+    except ValueError:
+        return ""
+
+
 def _status_line(report: Mapping[str, Any], locale: Locale) -> Markup:
+    """Each status list used: its purpose, when the issuer's copy was fetched, and how old it was at the check,
+    saying so when it could not be refreshed."""
     items = report.get("status") or []
     if not items:
         return tag("dd", _ui("status_none", locale))
@@ -295,15 +305,21 @@ def _status_line(report: Mapping[str, Any], locale: Locale) -> Markup:
     for item in items:
         purpose = str(item.get("purpose"))
         label = UI.get(f"purpose_{purpose}", {}).get(locale, purpose)
-        stale = f" ({_ui('status_stale', locale)})" if item.get("stale") else ""
-        parts.append(tag("li", f"{label}: {format_age(float(item.get('age_seconds', 0)), locale)}{stale}"))
+        text = _ui("status_as_of_stale" if item.get("stale") else "status_as_of", locale).format(
+            purpose=label,
+            time=_clock_time(item.get("fetched_at")),
+            age=format_age(float(item.get("age_seconds", 0)), locale),
+        )
+        parts.append(tag("li", text, class_="status-age stale" if item.get("stale") else "status-age"))
     return tag("dd", tag("ul", parts, class_="plain"))
 
 
-def _issuer_section(report: Mapping[str, Any], locale: Locale) -> Markup:
+def _issuer_section(report: Mapping[str, Any], locale: Locale) -> Markup | None:
     names = report.get("issuer_name") or {}
     issuer = report.get("issuer")
     name = names.get(locale) or names.get("fr") or names.get("en") or names.get("ar")
+    if not name and not issuer:
+        return None
     return tag(
         "section",
         tag("h2", _ui("issuer", locale)),
@@ -328,11 +344,14 @@ def result_body(report: Mapping[str, Any], *, locale: Locale, note: str | None =
     nested: Sequence[Mapping[str, Any]] = report.get("credentials") or []
     shown = nested[0] if nested and not _subject_claims(report) else report
     checks = [_check_item(check, locale) for check in report.get("checks", [])]
+    decisive = decisive_check(report)
+    reason = reason_text(decisive) if decisive is not None else None
     return join(
         tag(
             "section",
             tag("p", _VERDICT_ICONS.get(verdict, "?"), class_="verdict-icon", aria_hidden="true"),
             tag("h1", VERDICTS[verdict][locale], id="verdict"),
+            tag("p", tag("strong", reason[locale]), id="verdict-reason", class_="reason") if reason else None,
             tag("p", VERDICT_EXPLANATIONS[verdict][locale]),
             class_=f"verdict {verdict}",
             role="status",

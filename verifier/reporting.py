@@ -36,10 +36,15 @@ POLICY_NOT_MET: Final = (PROBLEM_BASE + "POLICY_NOT_MET", "POLICY_NOT_MET", None
 _PARSING_PREFIXES: Final = ("input.", "format.jws", "format.json", "format.unsecured", "sd_jwt.missing_tilde")
 
 
+def is_parsing_failure(code: str) -> bool:
+    """Whether a format check's ``code`` says the input is not a credential at all (VCDM ``PARSING_ERROR``)."""
+    return code.startswith(_PARSING_PREFIXES)
+
+
 def _kind(check: Check) -> tuple[str, str, int | None]:
     code = check.code
     if check.name is CheckName.FORMAT:
-        return PARSING_ERROR if code.startswith(_PARSING_PREFIXES) else MALFORMED_VALUE_ERROR
+        return PARSING_ERROR if is_parsing_failure(code) else MALFORMED_VALUE_ERROR
     if check.name is CheckName.SIGNATURE:
         return ISSUER_KEYS_UNAVAILABLE if check.outcome is Outcome.NOT_CHECKED else CRYPTOGRAPHIC_SECURITY_ERROR
     if check.name is CheckName.ISSUER_TRUST:

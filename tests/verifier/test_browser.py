@@ -129,6 +129,19 @@ def test_a_revoked_diploma_is_shown_as_not_valid(page, base, issuer, holder):
     assert "لا تعتمد عليها" in page.inner_text("main")
 
 
+def test_the_reason_of_a_revoked_diploma_is_in_the_banner_on_a_phone(page, base, issuer, holder):
+    diploma = issuer.issue_w3c(holder)
+    issuer.revoke(diploma)
+    page.goto(f"{base}/?lang=en")
+    page.get_by_label("Share link or credential text").fill(diploma.token)
+    page.get_by_role("button", name="Verify", exact=True).click()
+    reason = page.locator("section.verdict #verdict-reason")
+    assert reason.inner_text() == "Revoked by the issuer"
+    box = reason.bounding_box()
+    assert box is not None
+    assert box["y"] + box["height"] <= page.viewport_size["height"]  # seen without scrolling, on a 390×844 phone
+
+
 def test_uploading_a_screenshot_of_a_share_link_qr(page, base, issuer, holder, clock, tmp_path):
     api = httpx.Client(base_url=base)
     nonce = api.post("/shares/nonce").json()

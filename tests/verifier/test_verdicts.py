@@ -1,0 +1,113 @@
+"""The page's verdict names its decisive reason in the page's language, and says how old the status data is."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from tests.verifier.fake_issuer import Answer, FakeIssuer
+from vc.encoding import b64url_decode, b64url_encode
+from verifier.messages import CHECK_MESSAGES, VERDICT_REASONS, VERDICTS
+from verifier.reasons import decisive_check
+
+ORIGIN = {"Origin": "https://verify.test.example"}
+LOCALES = ["ar", "fr", "en"]
+
+
+def banner(client, text: str, locale: str) -> str:
+    """The text of the verdict banner of the page answering ``text`` pasted, tags removed."""
+    page = client.post("/verify", data={"input": text, "lang": locale}, headers=ORIGIN)
+    assert page.status_code == 200, page.text
+    section = re.search(r'<section class="verdict[^"]*".*?</section>', page.text, re.S)
+    assert section is not None
+    return " ".join(re.sub(r"<[^>]+>", " ", section.group(0)).split()).replace("&#x27;", "'")
+
+
+def tampered(token: str) -> str:
+    header, payload, signature = token.split("~", 1)[0].split(".")
+    claims = json.loads(b64url_decode(payload))
+    claims["_sd"] = claims["_sd"][1:]
+    forged = ".".join((header, b64url_encode(json.dumps(claims).encode()), signature))
+    return forged + "~" + token.split("~", 1)[1]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_revoked_diploma_says_revoked_in_the_banner(client, issuer: FakeIssuer, holder, locale):
+    diploma = issuer.issue_w3c(holder)
+    issuer.revoke(diploma)
+    text = banner(client, diploma.token, locale)
+    assert VERDICTS["invalid"][locale] in text
+    assert CHECK_MESSAGES["status.revoked"][locale] in text
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_suspended_diploma_says_suspended_in_the_banner(client, issuer: FakeIssuer, holder, locale):
+    diploma = issuer.issue_w3c(holder)
+    issuer.suspend(diploma)
+    assert CHECK_MESSAGES["status.suspended"][locale] in banner(client, diploma.token, locale)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_an_untrusted_issuer_is_named_as_the_reason(client, clock, tls, holder, locale):
+    stranger = FakeIssuer(clock=clock, tls=tls)
+    try:
+        text = banner(client, stranger.issue_w3c(holder).token, locale)
+        assert VERDICT_REASONS["trust.issuer_untrusted"][locale] in text
+    finally:
+        stranger.stop()
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_signature_that_does_not_match_is_named_as_the_reason(client, issuer: FakeIssuer, holder, locale):
+    text = banner(client, tampered(issuer.issue_sd_jwt_vc(holder).token), locale)
+    assert VERDICT_REASONS["signature.invalid"][locale] in text
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_an_unreachable_status_list_is_what_could_not_be_checked(client, issuer: FakeIssuer, holder, locale):
+    diploma = issuer.issue_sd_jwt_vc(holder)
+    issuer.overrides["/status/tsl/1"] = Answer(503, b"down for maintenance")
+    text = banner(client, diploma.token, locale)
+    assert VERDICTS["indeterminate"][locale] in text
+    assert VERDICT_REASONS["status.unavailable"][locale] in text
+
+
+@pytest.mark.parametrize("text", ["hello", "aGVsbG8gd29ybGQsIHRoaXMgaXMgcmFuZG9tIGJhc2U2NA==", "e30.e30", "{}"])
+def test_nonsense_is_not_a_credential_rather_than_an_untrusted_issuer(client, text):
+    for locale in LOCALES:
+        shown = banner(client, text, locale)
+        assert VERDICT_REASONS["not_a_credential"][locale] in shown, shown
+    page = client.post("/verify", data={"input": text, "lang": "en"}, headers=ORIGIN).text
+    assert "Issuer not on the trust list" not in page
+
+
+def test_a_link_to_another_site_is_refused_as_not_ours(client):
+    page = client.post("/verify", data={"input": "https://example.org/diploma/1", "lang": "en"}, headers=ORIGIN)
+    assert page.status_code == 400
+    assert "Only links of this service are opened" in page.text
+    assert "Issuer not on the trust list" not in page.text
+
+
+def test_the_decisive_reason_follows_the_documented_priority():
+    def check(name: str, outcome: str, code: str) -> dict[str, str]:
+        return {"check": name, "outcome": outcome, "code": code}
+
+    report = {
+        "verdict": "invalid",
+        "checks": [
+            check("format", "passed", "format.ok"),
+            check("signature", "passed", "signature.ok"),
+            check("validity", "failed", "validity.expired"),
+            check("status", "not_checked", "status.unavailable"),
+            check("schema", "not_checked", "check.skipped"),
+        ],
+        "credentials": [{"checks": [check("status", "failed", "status.revoked")]}],
+    }
+    assert decisive_check(report) == check("status", "failed", "status.revoked")
+    report["credentials"] = []
+    assert decisive_check(report) == check("validity", "failed", "validity.expired")
+    report["checks"] = [c for c in report["checks"] if c["outcome"] != "failed"]
+    assert decisive_check(report) == check("status", "not_checked", "status.unavailable")
+    assert decisive_check({"verdict": "valid", "checks": []}) is None

@@ -9,7 +9,8 @@ When the issuer fails, a stale copy the :class:`Layer` still accepts stands in, 
 until ``retry_seconds`` later; without one, the layer's error is raised and memoised for as long, so a dead issuer
 is not asked again by every request.
 
-What is cached and which error is raised are the :class:`Layer`'s business; this module only orders the layers.
+What is cached and which error is raised are the :class:`Layer`'s business; this module only orders the layers,
+and gives the layers the database-as-a-cache reads and writes they share (:func:`stored_row`, :func:`store_row`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Generic, Protocol, TypeVar
 
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import SQLModel
+
 from vc import TawtiqError, UpstreamError
+from verifier.db import Database
 from verifier.io_context import require_io
 
 log = logging.getLogger(__name__)
@@ -156,3 +161,25 @@ class LayeredCache(Generic[T]):
         error = self._layer.failure(key, previous, exc, now)
         self._failures[key] = (retry_at, error)
         raise error from exc
+
+
+RowT = TypeVar("RowT", bound=SQLModel)
+
+
+def stored_row(database: Database, model: type[RowT], key: str, *, what: str) -> RowT | None:
+    """The row of ``model`` stored under ``key``; None when there is none or the database cannot be read (logged:
+    the database is a cache here, verification goes on without it)."""
+    try:
+        with database.session() as session:
+            return session.get(model, key)
+    except SQLAlchemyError as exc:
+        log.error("could not read the stored %s %s: %s", what, key, type(exc).__name__)
+        return None
+
+
+def store_row(database: Database, row: SQLModel, *, key: tuple[str, ...], what: str, name: str) -> None:
+    """Insert or replace ``row`` (its ``key`` columns); a database error is logged, not raised (a cache)."""
+    try:
+        database.upsert(row, key=key)
+    except SQLAlchemyError as exc:
+        log.error("could not store the %s %s: %s", what, name, type(exc).__name__)

@@ -24,14 +24,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from common.fetch import FetchError
 from common.issuer_keys import fetch_issuer_keys, jwt_vc_issuer_metadata_url, local_kid, read_key_set
 from keys import KeyHistory
 from vc import PublicKey, TawtiqError, UpstreamError
 from vc.errors import KeyResolutionError
-from verifier.cache import Entry, LayeredCache
+from verifier.cache import Entry, LayeredCache, store_row, stored_row
 from verifier.clock import Clock
 from verifier.db import Database
 from verifier.fetch import Fetcher
@@ -73,12 +71,7 @@ class _KeysLayer:
         )
 
     def load(self, key: str, memory: Entry[PublishedKeys] | None, now: datetime) -> Entry[PublishedKeys] | None:
-        try:
-            with self._database.session() as session:
-                row = session.get(IssuerMetadataRow, key)
-        except SQLAlchemyError as exc:
-            log.error("could not read the stored keys of issuer %s: %s", key, type(exc).__name__)
-            return None
+        row = stored_row(self._database, IssuerMetadataRow, key, what="keys of issuer")
         if row is None:
             return None
         digest = hashlib.sha256(row.jwks.encode("utf-8")).hexdigest()
@@ -101,10 +94,7 @@ class _KeysLayer:
             fetched_at=entry.fetched_at,
             fresh_until=entry.fresh_until,
         )
-        try:
-            self._database.upsert(row, key=("issuer",))
-        except SQLAlchemyError as exc:  # the database is a cache here: verification goes on without it
-            log.error("could not store the keys of issuer %s: %s", key, type(exc).__name__)
+        store_row(self._database, row, key=("issuer",), what="keys of issuer", name=key)
 
 
 class IssuerKeys:

@@ -29,15 +29,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Final
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from common.fetch import FetchError, ResponseTooLargeError, UrlRefusedError, check_fetchable
 from vc import StatusListData, StatusSnapshot, TawtiqError, UpstreamError, verify_status_list_token
 from vc.errors import StatusError
 from vc.jose import DEFAULT_ALGORITHMS
 from vc.status import StatusReference, reference_uri
 from vc.statuslist import BitstringStatusEntry
-from verifier.cache import Entry, LayeredCache
+from verifier.cache import Entry, LayeredCache, store_row, stored_row
 from verifier.clock import Clock
 from verifier.db import Database
 from verifier.fetch import Fetched, Fetcher
@@ -107,12 +105,7 @@ class _ListsLayer:
         return UpstreamError(f"no fresh enough status data: {reason}", code="status.unavailable", found=key)
 
     def load(self, key: str, memory: Entry[HeldList] | None, now: datetime) -> Entry[HeldList] | None:
-        try:
-            with self._database.session() as session:
-                row = session.get(StatusListRow, key)
-        except SQLAlchemyError as exc:
-            log.error("could not read the stored status list %s: %s", key, type(exc).__name__)
-            return None
+        row = stored_row(self._database, StatusListRow, key, what="status list")
         if row is None:
             return None
         if memory is not None and memory.digest == row.digest:
@@ -133,10 +126,7 @@ class _ListsLayer:
             fetched_at=entry.fetched_at,
             fresh_until=entry.fresh_until,
         )
-        try:
-            self._database.upsert(row, key=("uri",))
-        except SQLAlchemyError as exc:  # the database is a cache here: verification goes on without it
-            log.error("could not store status list %s: %s", key, type(exc).__name__)
+        store_row(self._database, row, key=("uri",), what="status list", name=key)
 
 
 class StatusLists:

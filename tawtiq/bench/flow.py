@@ -26,16 +26,15 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
 
-from tawtiq.bench.issuer import _database, _environment, _log
+from tawtiq.bench.issuer import _database, _environment, _issued_cohort, _log
 from tawtiq.bench.processes import cpu_seconds, free_port, served
 
 _SESSION: Final = "2024-normale"
-_PASSPHRASE: Final = "benchmark passphrase, not a secret 7f3a"  # noqa: S105 - a throwaway benchmark store
 _PRE_AUTHORIZED: Final = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 
 
@@ -50,26 +49,15 @@ def _prepare(database_url: str, directory: Path, *, issuer: str, graduates: int)
     from sqlalchemy import text
 
     from issuer.audit import keyed_engine
-    from issuer.cohort import ExamSession, import_cohort
-    from issuer.db import upgrade, writing
-    from issuer.generate import write_cohort
-    from issuer.keyring import Keyring
+    from issuer.db import writing
     from issuer.oid4vci import create_offer
-    from issuer.records import issue_cohort, records_of
+    from issuer.records import records_of
     from issuer.secrets import load_secrets
     from issuer.settings import load_settings
 
     settings = load_settings(_environment(directory, database_url, issuer))
     engine = keyed_engine(settings)
-    upgrade(engine)
-    cohort = directory / "flow.csv"
-    session = ExamSession.parse(_SESSION)
-    write_cohort(cohort, count=graduates, seed=11, session=session)
-    import_cohort(engine, path=cohort, session=session, actor="bench", now=datetime.now(UTC))
-    issue_cohort(engine, settings=settings, session_name=_SESSION, actor="bench", clock=lambda: datetime.now(UTC))
-    Keyring.open(settings.resolved_key_dir, _PASSPHRASE.encode()).store.create(
-        not_before=datetime.now(UTC) - timedelta(minutes=1)
-    )
+    _issued_cohort(engine, settings, directory / "flow.csv", count=graduates, seed=11)
     with writing(engine) as db:
         secrets = load_secrets(db)
         cnies = [row[0] for row in db.execute(text("SELECT cnie FROM graduate ORDER BY cnie"))]

@@ -215,6 +215,25 @@ def records_vs_raw_insert(kind: str, *, count: int, directory: Path) -> dict[str
 # ----------------------------------------------------------------------------------- credential endpoint
 
 
+def _issued_cohort(engine: Any, settings: Any, cohort: Path, *, count: int, seed: int) -> None:
+    """A migrated database holding a generated cohort of ``count`` graduates, imported and issued, and a signing key
+    valid from a minute ago."""
+    from issuer.cohort import ExamSession, import_cohort
+    from issuer.db import upgrade
+    from issuer.generate import write_cohort
+    from issuer.keyring import Keyring
+    from issuer.records import issue_cohort
+
+    upgrade(engine)
+    session = ExamSession.parse(_SESSION)
+    write_cohort(cohort, count=count, seed=seed, session=session)
+    import_cohort(engine, path=cohort, session=session, actor="bench", now=datetime.now(UTC))
+    issue_cohort(engine, settings=settings, session_name=_SESSION, actor="bench", clock=lambda: datetime.now(UTC))
+    Keyring.open(settings.resolved_key_dir, _PASSPHRASE.encode()).store.create(
+        not_before=datetime.now(UTC) - timedelta(minutes=1)
+    )
+
+
 def _load(
     call: Callable[[Any, int], None], *, requests: int, concurrency: int, client_factory: Callable[[], Any]
 ) -> float:
@@ -253,12 +272,9 @@ def credential_endpoint(*, requests: int, concurrency: int, directory: Path) -> 
     import httpx
 
     from issuer.audit import keyed_engine
-    from issuer.cohort import ExamSession, import_cohort
-    from issuer.db import upgrade, writing
-    from issuer.generate import write_cohort
-    from issuer.keyring import Keyring
+    from issuer.db import writing
     from issuer.oid4vci import PRE_AUTHORIZED_GRANT, VC_SD_JWT_CONFIGURATION, create_offer
-    from issuer.records import issue_cohort, records_of
+    from issuer.records import records_of
     from issuer.secrets import load_secrets
     from issuer.settings import load_settings
     from vc import SigningKey
@@ -270,15 +286,7 @@ def credential_endpoint(*, requests: int, concurrency: int, directory: Path) -> 
     env_values = _environment(directory, url, issuer)
     settings = load_settings({**env_values, "TAWTIQ_MAX_COPIES_PER_TOKEN": "100"})
     engine = keyed_engine(settings)
-    upgrade(engine)
-    cohort = directory / "endpoint.csv"
-    tokens_needed = requests // 20 + 1
-    write_cohort(cohort, count=tokens_needed, seed=5, session=ExamSession.parse(_SESSION))
-    import_cohort(engine, path=cohort, session=ExamSession.parse(_SESSION), actor="bench", now=datetime.now(UTC))
-    issue_cohort(engine, settings=settings, session_name=_SESSION, actor="bench", clock=lambda: datetime.now(UTC))
-    Keyring.open(settings.resolved_key_dir, _PASSPHRASE.encode()).store.create(
-        not_before=datetime.now(UTC) - timedelta(minutes=1)
-    )
+    _issued_cohort(engine, settings, directory / "endpoint.csv", count=requests // 20 + 1, seed=5)
     with writing(engine) as db:
         secrets = load_secrets(db)
         cnies = [row[0] for row in db.execute(text("SELECT cnie FROM graduate"))]

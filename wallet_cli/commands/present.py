@@ -15,6 +15,7 @@ from wallet_cli import checking, oid4vp, render
 from wallet_cli.commands import runtime
 from wallet_cli.commands.runtime import (
     CaFileOption,
+    DiplomaOption,
     JsonOption,
     LangOption,
     Ui,
@@ -89,9 +90,7 @@ def present_command(
     decline: Annotated[
         bool, typer.Option("--decline", help="Tell the verifier you decline; disclose nothing.")
     ] = False,
-    diploma_id: Annotated[
-        str | None, typer.Option("--diploma", help="Which diploma (when the wallet holds several).")
-    ] = None,
+    diploma_id: DiplomaOption = None,
     yes: YesOption = False,
     wallet: WalletOption = None,
     ca_file: CaFileOption = None,

@@ -65,6 +65,7 @@ CaFileOption = Annotated[
         help="Extra PEM certificate(s) to trust for https (a development issuer's self-signed certificate).",
     ),
 ]
+DiplomaOption = Annotated[str | None, typer.Option("--diploma", help="Which diploma (when the wallet holds several).")]
 YesOption = Annotated[
     bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (warnings are still printed).")
 ]

@@ -17,6 +17,7 @@ from wallet_cli import qr, shares
 from wallet_cli.commands import runtime
 from wallet_cli.commands.runtime import (
     CaFileOption,
+    DiplomaOption,
     JsonOption,
     LangOption,
     ProfileChoice,
@@ -39,9 +40,7 @@ def share(
         str, typer.Option("--disclose", help="The claims to show, comma-separated (e.g. familyName,givenName,mention).")
     ],
     expires: Annotated[str, typer.Option("--expires", help="How long the link works: 1h, 12h, 7d, 30d…")] = "7d",
-    diploma_id: Annotated[
-        str | None, typer.Option("--diploma", help="Which diploma (when the wallet holds several).")
-    ] = None,
+    diploma_id: DiplomaOption = None,
     profile: Annotated[ProfileChoice | None, typer.Option("--profile", help="Which copy format to share.")] = None,
     png: Annotated[Path | None, typer.Option("--png", help="Also save the link's QR code as PNG.")] = None,
     svg: Annotated[Path | None, typer.Option("--svg", help="Also save the link's QR code as SVG.")] = None,

@@ -68,6 +68,11 @@ class Layer(Protocol[T]):
         ...
 
 
+def fresh_until_for(entry: Entry[T], max_age: timedelta | None) -> datetime:
+    """Until when ``entry`` is fresh, for a caller that accepts copies at most ``max_age`` old (None: any)."""
+    return entry.fresh_until if max_age is None else min(entry.fresh_until, entry.fetched_at + max_age)
+
+
 #: Fetches a fresh copy of a key from the issuer, given the copy held (for a conditional request) and ``now``.
 Fetch = Callable[[Entry[T] | None, datetime], Entry[T]]
 
@@ -85,24 +90,28 @@ class LayeredCache(Generic[T]):
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
 
-    def get(self, key: str, *, fetch: Fetch[T], now: datetime, force: bool = False) -> Entry[T]:
-        """The copy to use for ``key`` at ``now``; ``force`` skips fresh copies and asks the issuer.
+    def get(
+        self, key: str, *, fetch: Fetch[T], now: datetime, force: bool = False, max_age: timedelta | None = None
+    ) -> Entry[T]:
+        """The copy to use for ``key`` at ``now``; ``force`` skips fresh copies and asks the issuer, ``max_age``
+        counts a copy fetched longer ago than that as no longer fresh (it is revalidated, and stands in if that
+        fails as any stale copy does).
 
         Raises the memoised or the layer's :meth:`Layer.failure` error when nothing usable is held, and
         :class:`verifier.errors.NeedsIOError` when it would need I/O inside a memory-only verification.
         """
-        if not force and (answer := self._from_memory(key, now)) is not None:
+        if not force and (answer := self._from_memory(key, now, max_age)) is not None:
             return answer
         require_io(
             f"{self._what} {key}" + (" (refresh)" if force else ""),
-            load=lambda: self.get(key, fetch=fetch, now=now, force=force),
+            load=lambda: self.get(key, fetch=fetch, now=now, force=force, max_age=max_age),
         )
         with self._locked(key):
-            if not force and (answer := self._from_memory(key, now)) is not None:
+            if not force and (answer := self._from_memory(key, now, max_age)) is not None:
                 return answer
             memory = self._memory.get(key)
             stored = self._layer.load(key, memory, now)
-            if stored is not None and not force and now < stored.fresh_until:
+            if stored is not None and not force and now < fresh_until_for(stored, max_age):
                 self._memory[key] = stored
                 return stored
             previous = stored or memory
@@ -135,9 +144,11 @@ class LayeredCache(Generic[T]):
         finally:
             lock.release()
 
-    def _from_memory(self, key: str, now: datetime) -> Entry[T] | None:
+    def _from_memory(self, key: str, now: datetime, max_age: timedelta | None) -> Entry[T] | None:
         memory = self._memory.get(key)
-        if memory is not None and (now < memory.fresh_until or (memory.retry_at is not None and now < memory.retry_at)):
+        if memory is not None and (
+            now < fresh_until_for(memory, max_age) or (memory.retry_at is not None and now < memory.retry_at)
+        ):
             return memory
         failure = self._failures.get(key)
         if failure is not None and now < failure[0]:

@@ -320,6 +320,7 @@ class OpenID4VP:
                 required_claims=tuple((name,) for name in claims),
                 profiles=frozenset({"dc+sd-jwt"}),
                 types=frozenset({schemas.DIPLOMA_VCT}),
+                status_max_age=timedelta(seconds=self._settings.page_status_max_age_seconds),
             ),
             now=now,
         )

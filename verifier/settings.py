@@ -72,6 +72,9 @@ class Settings(ServiceSettings):
     status_max_ttl_seconds: int = Field(default=24 * 3600, ge=1)
     #: How old a cached list may be when the issuer cannot be reached (the report states the age).
     status_max_stale_seconds: int = Field(default=24 * 3600, ge=0)
+    #: How old the status data may be for a person opening a page (a share link, a pasted credential, a wallet's
+    #: answer): an older kept copy is revalidated with its ETag first. Machine clients keep the issuer's TTL.
+    page_status_max_age_seconds: int = Field(default=60, ge=0)
 
     #: Threads fetching issuers' keys and status lists for verifications (a pool of their own: a slow issuer
     #: never holds the threads that serve other requests; requests for the same document share one fetch).

@@ -209,6 +209,7 @@ class Shares:
                 audience=self._settings.share_audience,
                 nonce=nonce,
                 max_age=timedelta(seconds=max_age_seconds),
+                status_max_age=timedelta(seconds=self._settings.page_status_max_age_seconds),
             ),
             now=now,
         )

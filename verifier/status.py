@@ -30,12 +30,12 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from common.fetch import FetchError, ResponseTooLargeError, UrlRefusedError, check_fetchable
-from vc import StatusListData, StatusSnapshot, TawtiqError, UpstreamError, verify_status_list_token
+from vc import StatusListData, StatusResolver, StatusSnapshot, TawtiqError, UpstreamError, verify_status_list_token
 from vc.errors import StatusError
 from vc.jose import DEFAULT_ALGORITHMS
 from vc.status import StatusReference, reference_uri
 from vc.statuslist import BitstringStatusEntry
-from verifier.cache import Entry, LayeredCache, store_row, stored_row
+from verifier.cache import Entry, LayeredCache, fresh_until_for, store_row, stored_row
 from verifier.clock import Clock
 from verifier.db import Database
 from verifier.fetch import Fetched, Fetcher
@@ -154,8 +154,14 @@ class StatusLists:
             wait_seconds=settings.http_total_timeout_seconds,
         )
 
-    def resolve(self, reference: StatusReference) -> StatusSnapshot:
-        """The :class:`vc.StatusResolver` contract: the verified list, when it was fetched, whether it is stale."""
+    def bounded(self, max_age: timedelta) -> StatusResolver:
+        """A resolver over the same cache that revalidates any list fetched more than ``max_age`` ago (for pages a
+        person opens; the VC-API keeps the issuer's TTL)."""
+        return _Bounded(self, max_age)
+
+    def resolve(self, reference: StatusReference, *, max_age: timedelta | None = None) -> StatusSnapshot:
+        """The :class:`vc.StatusResolver` contract: the verified list, when it was fetched, whether it is stale;
+        with ``max_age``, a held list older than that is revalidated first (cheap with its ETag)."""
         uri = reference_uri(reference)
         try:
             check_fetchable(uri)
@@ -176,9 +182,13 @@ class StatusLists:
         now = self._clock.now()
         kind = "bitstring" if isinstance(reference, BitstringStatusEntry) else "token"
         cached = self._cache.get(
-            uri, fetch=lambda previous, at: self._fetch(uri, kind=kind, previous=previous, now=at), now=now
+            uri,
+            fetch=lambda previous, at: self._fetch(uri, kind=kind, previous=previous, now=at),
+            now=now,
+            max_age=max_age,
         )
-        return StatusSnapshot(data=cached.value.data, fetched_at=cached.fetched_at, stale=now >= cached.fresh_until)
+        stale = now >= fresh_until_for(cached, max_age)  # a copy kept because the revalidation failed
+        return StatusSnapshot(data=cached.value.data, fetched_at=cached.fetched_at, stale=stale)
 
     def _verify(self, token: str, uri: str, now: datetime) -> StatusListData:
         return verify_status_list_token(
@@ -230,3 +240,14 @@ class StatusLists:
         return Entry(
             HeldList(data, token), _digest(token), fetched.etag, now, self._lifetime(data, fetched.max_age_seconds, now)
         )
+
+
+@dataclass(frozen=True)
+class _Bounded:
+    """:meth:`StatusLists.resolve` with a ``max_age``, as a :class:`vc.StatusResolver`."""
+
+    lists: StatusLists
+    max_age: timedelta
+
+    def resolve(self, reference: StatusReference) -> StatusSnapshot:
+        return self.lists.resolve(reference, max_age=self.max_age)

@@ -62,6 +62,8 @@ class Expectations:
     profiles: frozenset[str] | None = None
     #: Accepted credential types (``vct`` or W3C ``type``), or None for whatever the trust list allows.
     types: frozenset[str] | None = None
+    #: How old the status data may be (a page a person opens), or None for the issuer's TTL (the VC-API).
+    status_max_age: timedelta | None = None
 
 
 @dataclass(frozen=True)
@@ -162,7 +164,8 @@ class Verifier:
             required_disclosures=expect.required_claims,
             max_input_bytes=self._max_input_bytes,
         )
-        report = verify(token, keys=self._keys, status=self._status, policy=policy, now=moment)
+        status = self._status if expect.status_max_age is None else self._status.bounded(expect.status_max_age)
+        report = verify(token, keys=self._keys, status=status, policy=policy, now=moment)
         report = self._requested_kind(report, expect)
         self._log(token, report)
         return Verification(report=report, trusted=trusted)

@@ -111,3 +111,59 @@ def test_the_decisive_reason_follows_the_documented_priority():
     report["checks"] = [c for c in report["checks"] if c["outcome"] != "failed"]
     assert decisive_check(report) == check("status", "not_checked", "status.unavailable")
     assert decisive_check({"verdict": "valid", "checks": []}) is None
+
+
+def age_lines(client, text: str, locale: str) -> list[str]:
+    page = client.post("/verify", data={"input": text, "lang": locale}, headers=ORIGIN).text
+    return [" ".join(line.split()) for line in re.findall(r'<li class="status-age[^"]*">(.*?)</li>', page, re.S)]
+
+
+def api_verify(client, token: str) -> dict:
+    return client.post("/credentials/verify", json={"verifiableCredential": token}).json()
+
+
+def test_a_page_revalidates_status_older_than_a_minute_while_the_api_keeps_the_ttl(
+    client, issuer: FakeIssuer, holder, clock
+):
+    diploma = issuer.issue_sd_jwt_vc(holder)
+    assert api_verify(client, diploma.token)["verdict"] == "valid"
+    issuer.revoke(diploma)
+    clock.advance(seconds=61)
+    assert api_verify(client, diploma.token)["verdict"] == "valid"  # within the issuer's TTL: the kept copy
+    assert CHECK_MESSAGES["status.revoked"]["en"] in banner(client, diploma.token, "en")
+    requests = [headers for _, path, headers in issuer.requests if path == "/status/tsl/1"]
+    assert len(requests) == 2
+    assert requests[1]["if-none-match"].startswith('"')
+
+
+def test_an_unchanged_list_is_revalidated_cheaply_and_the_age_line_says_when_it_was_published(
+    client, issuer: FakeIssuer, holder, clock
+):
+    diploma = issuer.issue_sd_jwt_vc(holder)
+    assert age_lines(client, diploma.token, "en") == [
+        "revocation: status as published by the issuer at 12:00 UTC, 0 s ago"
+    ]
+    clock.advance(seconds=45)
+    assert age_lines(client, diploma.token, "fr") == [
+        "révocation : statut tel que publié par l'émetteur à 12:00 UTC, il y a 45 s".replace("'", "&#x27;")
+    ]
+    assert issuer.count("/status/tsl/1") == 1  # 45 s is within the page's bound
+    clock.advance(seconds=30)
+    assert age_lines(client, diploma.token, "ar") == [
+        "الإلغاء: الحالة كما نشرتها الجهة المصدرة على الساعة 12:01 UTC، قبل 0 ثانية"
+    ]
+    requests = [(answer, headers) for answer, path, headers in issuer.requests if path == "/status/tsl/1"]
+    assert len(requests) == 2
+
+
+def test_a_kept_copy_used_during_an_outage_is_labelled_with_its_age(client, issuer: FakeIssuer, holder, clock):
+    diploma = issuer.issue_sd_jwt_vc(holder)
+    age_lines(client, diploma.token, "en")
+    issuer.overrides["/status/tsl/1"] = Answer(503, b"down for maintenance")
+    clock.advance(minutes=3)
+    assert age_lines(client, diploma.token, "en") == [
+        "revocation: could not refresh; status as published by the issuer at 12:00 UTC, 3 min ago"
+    ]
+    assert age_lines(client, diploma.token, "ar") == [
+        "الإلغاء: تعذّر التحديث؛ الحالة كما نشرتها الجهة المصدرة على الساعة 12:00 UTC، قبل 3 دقائق"
+    ]

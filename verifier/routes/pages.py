@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from importlib.resources import files
 from typing import Final
 from urllib.parse import urlsplit
@@ -139,7 +140,11 @@ async def _handle_text(text: str, *, services: Services, locale: Locale) -> Resp
     if text.startswith(("openid4vp:", "haip:", "openid-credential-offer:")):
         raise RequestError("this is a request for a wallet", code="page.wallet_link")
     verification = await services.verifier.verify_async(
-        without_key_binding(text), expect=Expectations(holder_binding=False)
+        without_key_binding(text),
+        expect=Expectations(
+            holder_binding=False,
+            status_max_age=timedelta(seconds=services.settings.page_status_max_age_seconds),
+        ),
     )
     html = pages.result_page(
         verification, locale=locale, path="/verify", resubmit={"input": text}, note=UI["pasted_note"][locale]

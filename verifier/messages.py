@@ -258,6 +258,20 @@ VERDICT_EXPLANATIONS: Final[Mapping[str, T]] = {
 }
 
 
+#: The banner of a presentation that is authentic but did not share every requested claim.
+WITHHELD: Final[Mapping[str, T]] = {
+    "heading": _t(
+        "أصلية، لكن لم تُشارَك كل البيانات المطلوبة",
+        "Authentique, mais toutes les données demandées n'ont pas été communiquées",
+        "Authentic, but not all the requested data was shared",
+    ),
+    "reason": _t(
+        "لم يُشارِك الحامل هذه البيانات المطلوبة: {claims}",
+        "Le titulaire n'a pas communiqué ces données demandées : {claims}",
+        "The holder did not share these requested claims: {claims}",
+    ),
+}
+
 #: The banner's words for the decisive reason of a verdict (:mod:`verifier.reasons`), where they differ from the
 #: check's own message.
 VERDICT_REASONS: Final[Mapping[str, T]] = {

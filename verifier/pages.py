@@ -27,11 +27,12 @@ from verifier.messages import (
     UI,
     VERDICT_EXPLANATIONS,
     VERDICTS,
+    WITHHELD,
     Locale,
     format_age,
     lookup,
 )
-from verifier.reasons import decisive_check, reason_text
+from verifier.reasons import decisive_check, reason_text, withheld_claims
 from verifier.reporting import report_json
 from verifier.verification import Verification
 
@@ -244,7 +245,7 @@ def _value(value: object, *, direction: str | None = None) -> Markup:
     )
 
 
-def _claims_section(report: Mapping[str, Any], locale: Locale) -> Markup:
+def _claims_section(report: Mapping[str, Any], locale: Locale, *, authentic: bool = False) -> Markup:
     subject = _subject_claims(report)
     rows = [
         tag(
@@ -255,7 +256,7 @@ def _claims_section(report: Mapping[str, Any], locale: Locale) -> Markup:
         for name in schemas.SUBJECT_CLAIMS
         if name in subject
     ]
-    reliable = report.get("verdict") == "valid"
+    reliable = authentic or report.get("verdict") == "valid"
     heading = _ui("claims_heading" if reliable else "claims_unreliable", locale)
     content = tag("dl", rows, class_="claims") if rows else tag("p", _ui("claims_none", locale))
     return tag("section", tag("h2", heading), content, class_="card" if reliable else "card unreliable")
@@ -346,20 +347,29 @@ def result_body(report: Mapping[str, Any], *, locale: Locale, note: str | None =
     checks = [_check_item(check, locale) for check in report.get("checks", [])]
     decisive = decisive_check(report)
     reason = reason_text(decisive) if decisive is not None else None
+    heading: str = VERDICTS[verdict][locale]
+    explanation: str | None = VERDICT_EXPLANATIONS[verdict][locale]
+    reason_line = reason[locale] if reason else None
+    withheld = withheld_claims(report)
+    if withheld is not None:  # authentic, but the holder did not share every requested claim
+        separator = "، " if locale == "ar" else ", "
+        names = separator.join(schemas.claim_label([name], locale) for name in withheld)
+        heading, explanation = WITHHELD["heading"][locale], None
+        reason_line = WITHHELD["reason"][locale].format(claims=names)
     return join(
         tag(
             "section",
             tag("p", _VERDICT_ICONS.get(verdict, "?"), class_="verdict-icon", aria_hidden="true"),
-            tag("h1", VERDICTS[verdict][locale], id="verdict"),
-            tag("p", tag("strong", reason[locale]), id="verdict-reason", class_="reason") if reason else None,
-            tag("p", VERDICT_EXPLANATIONS[verdict][locale]),
-            class_=f"verdict {verdict}",
+            tag("h1", heading, id="verdict"),
+            tag("p", tag("strong", reason_line), id="verdict-reason", class_="reason") if reason_line else None,
+            tag("p", explanation) if explanation else None,
+            class_="verdict withheld" if withheld is not None else f"verdict {verdict}",
             role="status",
             data_verdict=verdict,
         ),
         tag("p", note, class_="note") if note else None,
         _issuer_section(shown, locale),
-        _claims_section(shown, locale) if shown.get("claims") is not None else None,
+        _claims_section(shown, locale, authentic=withheld is not None) if shown.get("claims") is not None else None,
         tag("section", tag("h2", _ui("checks_heading", locale)), tag("ol", checks, class_="checks"), class_="card"),
         tag(
             "section",

@@ -18,6 +18,7 @@ all — the VCDM ``PARSING_ERROR`` — has its own), else the check's message of
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
@@ -67,6 +68,18 @@ def decisive_check(report: Mapping[str, Any]) -> Mapping[str, Any] | None:
         if check.get("outcome") in ("failed", "not_checked") and check.get("code") != _SKIPPED
     ]
     return min(candidates, key=_rank) if candidates else None
+
+
+def withheld_claims(report: Mapping[str, Any]) -> list[str] | None:
+    """The requested claims a presentation did not share, when that is all that is wrong with it (the credential
+    is authentic, trusted and in force), else None. Read from the engine's ``policy.disclosure_missing`` message,
+    which lists them as quoted paths."""
+    failed = [check for check in _checks(report) if check.get("outcome") in ("failed", "not_checked")]
+    failed = [check for check in failed if check.get("code") != _SKIPPED]
+    if report.get("verdict") != "invalid" or [check.get("code") for check in failed] != ["policy.disclosure_missing"]:
+        return None
+    listed = str(failed[0].get("message")).partition(":")[2]
+    return [path.rsplit(".", 1)[-1] for path in re.findall(r"'([^']*)'", listed)]
 
 
 def reason_text(check: Mapping[str, Any]) -> T | None:

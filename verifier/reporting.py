@@ -3,7 +3,8 @@
 Problem types are those of VCDM 2.0 §7.1 (``PARSING_ERROR`` -64, ``CRYPTOGRAPHIC_SECURITY_ERROR`` -65,
 ``MALFORMED_VALUE_ERROR`` -66, ``RANGE_ERROR`` -67) and Bitstring Status List §3.5 (``STATUS_RETRIEVAL_ERROR``
 -128, ``STATUS_VERIFICATION_ERROR`` -129) where one fits; the outcomes those specifications have no type for
-(an untrusted issuer, a revoked or suspended credential, keys that could not be fetched, an unmet request) get a
+(an untrusted issuer, a revoked or suspended credential, keys that could not be fetched, requested claims the
+holder did not share, another unmet request) get a
 type of our own under ``https://tawtiq.ma/ns/problems#``. Every problem detail also names our ``check`` and its
 stable ``checkCode``.
 """
@@ -32,6 +33,7 @@ ISSUER_KEYS_UNAVAILABLE: Final = (PROBLEM_BASE + "ISSUER_KEYS_UNAVAILABLE", "ISS
 CREDENTIAL_REVOKED: Final = (PROBLEM_BASE + "CREDENTIAL_REVOKED", "CREDENTIAL_REVOKED", None)
 CREDENTIAL_SUSPENDED: Final = (PROBLEM_BASE + "CREDENTIAL_SUSPENDED", "CREDENTIAL_SUSPENDED", None)
 POLICY_NOT_MET: Final = (PROBLEM_BASE + "POLICY_NOT_MET", "POLICY_NOT_MET", None)
+CLAIMS_NOT_SHARED: Final = (PROBLEM_BASE + "CLAIMS_NOT_SHARED", "CLAIMS_NOT_SHARED", None)
 
 _PARSING_PREFIXES: Final = ("input.", "format.jws", "format.json", "format.unsecured", "sd_jwt.missing_tilde")
 
@@ -70,6 +72,8 @@ def _kind(check: Check) -> tuple[str, str, int | None]:
         return CRYPTOGRAPHIC_SECURITY_ERROR
     if check.name is CheckName.SCHEMA:
         return MALFORMED_VALUE_ERROR
+    if code == "policy.disclosure_missing":
+        return CLAIMS_NOT_SHARED
     return POLICY_NOT_MET
 
 

@@ -1,4 +1,5 @@
-"""The page's verdict names its decisive reason in the page's language, and says how old the status data is."""
+"""The page's verdict names its decisive reason in the page's language, says how old the status data is, and tells
+a wallet answer that withheld requested claims from an invalid one."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import re
 
 import pytest
 
+import schemas
 from tests.verifier.fake_issuer import Answer, FakeIssuer
+from tests.verifier.wallet import fetch_request_object, post_response, presentation_for
 from vc.encoding import b64url_decode, b64url_encode
-from verifier.messages import CHECK_MESSAGES, VERDICT_REASONS, VERDICTS
+from verifier.messages import CHECK_MESSAGES, VERDICT_REASONS, VERDICTS, WITHHELD
 from verifier.reasons import decisive_check
 
 ORIGIN = {"Origin": "https://verify.test.example"}
@@ -167,3 +170,31 @@ def test_a_kept_copy_used_during_an_outage_is_labelled_with_its_age(client, issu
     assert age_lines(client, diploma.token, "ar") == [
         "الإلغاء: تعذّر التحديث؛ الحالة كما نشرتها الجهة المصدرة على الساعة 12:00 UTC، قبل 3 دقائق"
     ]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_wallet_answer_withholding_a_requested_claim_is_authentic_but_incomplete(
+    client, issuer: FakeIssuer, holder, clock, locale
+):
+    created = client.post("/oid4vp/requests", json={"claims": ["familyName", "givenName", "mention"]}).json()
+    request_object = fetch_request_object(client, created["authorization_request"])
+    presentation = presentation_for(
+        request_object,
+        credential=issuer.issue_sd_jwt_vc(holder).token,
+        holder=holder,
+        now=clock.now(),
+        claims=["familyName", "givenName"],
+    )
+    assert post_response(client, request_object, presentation).status_code == 200
+    state = client.get(created["status_uri"]).json()
+    assert state["verified"] is False
+    assert [p["title"] for p in state["problemDetails"]] == ["CLAIMS_NOT_SHARED"]
+    assert state["problemDetails"][0]["type"] == "https://tawtiq.ma/ns/problems#CLAIMS_NOT_SHARED"
+
+    page = client.get(f"/oid4vp/{created['id']}/result?lang={locale}").text
+    section = re.search(r'<section class="verdict withheld".*?</section>', page, re.S)
+    assert section is not None
+    text = " ".join(re.sub(r"<[^>]+>", " ", section.group(0)).split()).replace("&#x27;", "'")
+    assert WITHHELD["heading"][locale] in text
+    assert WITHHELD["reason"][locale].format(claims=schemas.claim_label(["mention"], locale)) in text
+    assert VERDICTS["invalid"][locale] not in text

@@ -84,6 +84,8 @@ class StatusInfo:
     fetched_at: datetime
     age_seconds: float
     stale: bool
+    #: When the issuer signed the list read (its ``iat``), if it says: a revocation shown there happened before.
+    list_issued_at: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -94,6 +96,7 @@ class StatusInfo:
             "fetched_at": self.fetched_at.isoformat(),
             "age_seconds": round(self.age_seconds, 3),
             "stale": self.stale,
+            "list_issued_at": self.list_issued_at.isoformat() if self.list_issued_at is not None else None,
         }
 
 

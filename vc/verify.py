@@ -500,6 +500,7 @@ def _check_status(
                 fetched_at=snapshot.fetched_at,
                 age_seconds=max(0.0, (now - snapshot.fetched_at).total_seconds()),
                 stale=snapshot.stale,
+                list_issued_at=data.issued_at,
             )
         )
         verdict = _status_meaning(reference, value)

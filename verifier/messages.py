@@ -272,6 +272,13 @@ WITHHELD: Final[Mapping[str, T]] = {
     ),
 }
 
+#: Added to a revoked or suspended credential's reason when the status list says when it was signed.
+LISTED_SINCE: Final[T] = _t(
+    "(في قائمة الحالة المنشورة بتاريخ {date})",
+    "(dans la liste de statut publiée le {date})",
+    "(in the status list published on {date})",
+)
+
 #: The banner's words for the decisive reason of a verdict (:mod:`verifier.reasons`), where they differ from the
 #: check's own message.
 VERDICT_REASONS: Final[Mapping[str, T]] = {

@@ -21,6 +21,7 @@ from verifier.messages import (
     CHECK_NAMES,
     DIRECTION,
     LANGUAGE_NAMES,
+    LISTED_SINCE,
     LOCALES,
     OUTCOMES,
     PAGE_ERRORS,
@@ -32,7 +33,7 @@ from verifier.messages import (
     format_age,
     lookup,
 )
-from verifier.reasons import decisive_check, reason_text, withheld_claims
+from verifier.reasons import decisive_check, listed_since, reason_text, withheld_claims
 from verifier.reporting import report_json
 from verifier.verification import Verification
 
@@ -350,6 +351,14 @@ def result_body(report: Mapping[str, Any], *, locale: Locale, note: str | None =
     heading: str = VERDICTS[verdict][locale]
     explanation: str | None = VERDICT_EXPLANATIONS[verdict][locale]
     reason_line = reason[locale] if reason else None
+    since = listed_since(report)
+    if (
+        reason_line
+        and decisive is not None
+        and decisive.get("code") in ("status.revoked", "status.suspended")
+        and since
+    ):
+        reason_line = f"{reason_line} {LISTED_SINCE[locale].format(date=_format_time(since))}"
     withheld = withheld_claims(report)
     if withheld is not None:  # authentic, but the holder did not share every requested claim
         separator = "، " if locale == "ar" else ", "

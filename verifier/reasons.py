@@ -82,6 +82,21 @@ def withheld_claims(report: Mapping[str, Any]) -> list[str] | None:
     return [path.rsplit(".", 1)[-1] for path in re.findall(r"'([^']*)'", listed)]
 
 
+def listed_since(report: Mapping[str, Any]) -> str | None:
+    """When the issuer signed the status list that shows the credential revoked or suspended (ISO 8601), if the list
+    says: the change happened no later than that."""
+    for item in _statuses(report):
+        if item.get("value") and item.get("list_issued_at"):
+            return str(item["list_issued_at"])
+    return None
+
+
+def _statuses(report: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    yield from report.get("status") or []
+    for nested in report.get("credentials") or []:
+        yield from _statuses(nested)
+
+
 def reason_text(check: Mapping[str, Any]) -> T | None:
     """The banner's words for ``check`` in every locale, or None when neither catalogue knows its code."""
     code = str(check.get("code"))

@@ -347,6 +347,7 @@ def test_report_to_dict_is_json() -> None:
         "fetched_at": (NOW - timedelta(seconds=30)).isoformat(),
         "age_seconds": 30.0,
         "stale": False,
+        "list_issued_at": (NOW - timedelta(hours=1)).isoformat(),
     }
     assert document["claims"]["credentialSubject"]["familyName"] == schemas.sample_subject()["familyName"]
     failed = verify("~", keys=KEYS, status=STATUS, policy=policy(), now=NOW).to_dict()

@@ -12,7 +12,7 @@ import schemas
 from tests.verifier.fake_issuer import Answer, FakeIssuer
 from tests.verifier.wallet import fetch_request_object, post_response, presentation_for
 from vc.encoding import b64url_decode, b64url_encode
-from verifier.messages import CHECK_MESSAGES, VERDICT_REASONS, VERDICTS, WITHHELD
+from verifier.messages import CHECK_MESSAGES, LISTED_SINCE, VERDICT_REASONS, VERDICTS, WITHHELD
 from verifier.reasons import decisive_check
 
 ORIGIN = {"Origin": "https://verify.test.example"}
@@ -43,6 +43,7 @@ def test_a_revoked_diploma_says_revoked_in_the_banner(client, issuer: FakeIssuer
     text = banner(client, diploma.token, locale)
     assert VERDICTS["invalid"][locale] in text
     assert CHECK_MESSAGES["status.revoked"][locale] in text
+    assert LISTED_SINCE[locale].format(date="2026-07-01 12:00 UTC") in text  # when the issuer signed that list
 
 
 @pytest.mark.parametrize("locale", LOCALES)

@@ -38,7 +38,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .
 
 typecheck: $(VENV)/.installed-dev
-	$(BIN)/mypy --strict vc keys schemas common issuer verifier wallet_cli tawtiq
+	$(BIN)/mypy --strict vc keys schemas common issuer verifier wallet_cli eid exams portal tawtiq
 
 contracts: $(VENV)/.installed-dev
 	$(BIN)/lint-imports

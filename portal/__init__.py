@@ -1,0 +1,1 @@
+"""The candidates' e-services behind the eID login: personal data, convocation, results, and the staff pages."""

@@ -3,7 +3,7 @@
 Mobile first and accessible: ``lang`` and ``dir`` on the document, a skip link, labelled form controls, the
 verdict announced as a status region, every value taken from a credential isolated in ``<bdi>`` (:func:`_value`)
 so that Latin names read right inside Arabic text and the reverse and no value reorders the text around it, and
-colours chosen for contrast (see ``static/verifier.css``). Every value is escaped by :mod:`verifier.html`; a
+colours chosen for contrast (see ``static/verifier.css``). Every value is escaped by :mod:`common.html`; a
 character our own import refuses (a bidi override, a zero-width or control character) in another issuer's value
 is shown by its code point (``[U+202E]``) and the value flagged. Results are rendered from the report's JSON
 form, the same for a live verification, a share link and a stored OpenID4VP result.
@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 import schemas
-from verifier.html import Markup, join, tag
+from common.html import Markup, join, tag
 from verifier.messages import (
     CHECK_NAMES,
     DIRECTION,

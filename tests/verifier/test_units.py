@@ -17,12 +17,12 @@ from common.fetch import (
     HttpFetcher,
     ResponseTooLargeError,
 )
+from common.html import Markup, escape, tag
 from tests.verifier.fake_issuer import CONTEXTS, Answer, FakeIssuer
 from vc import BitOrder, ConfigurationError, Profile, StatusList, issue, issue_bitstring_status_list
 from vc.report import Check, CheckName, Outcome
 from verifier.errors import NeedsIOError
 from verifier.fetch import Fetcher
-from verifier.html import Markup, escape, tag
 from verifier.io_context import memory_only
 from verifier.messages import as_locale, check_message, format_age, lookup
 from verifier.sealing import UnsealError, open_sealed, public_key_for, seal, seal_to, unseal

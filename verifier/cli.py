@@ -6,7 +6,9 @@
 * ``tawtiq verifier trust-list [--check] [--json]`` — show the trust list in force and, with ``--check``, fetch
   every trusted issuer's keys;
 * ``tawtiq verifier purge [--json]`` — delete expired transactions, share data, nonces and rate buckets;
-* ``tawtiq verifier rp add|list|revoke`` — relying parties and their API tokens (:mod:`verifier.cli_rp`).
+* ``tawtiq verifier rp add|list|revoke`` — relying parties and their API tokens (:mod:`verifier.cli_rp`);
+* ``tawtiq verifier ca create`` and ``tawtiq verifier cert issue|show`` — a registrar's development CA and the
+  access certificates it issues (:mod:`verifier.cli_certs`).
 
 Settings come from the ``TAWTIQ_VERIFIER_*`` environment; an unusable configuration exits with code 2 and the
 reason. Heavy modules are imported inside the commands, so ``tawtiq --help`` stays fast.
@@ -76,13 +78,16 @@ def _database_errors() -> Iterator[None]:
 
 def register(app: typer.Typer, serve: typer.Typer) -> None:
     """Add the verifier's command groups to ``app`` and its ``serve`` command to ``serve``."""
+    from verifier.cli_certs import register as register_certificates
     from verifier.cli_rp import register as register_relying_parties
 
     group = typer.Typer(
-        help="Verifier operations: database, trust list, relying parties, housekeeping.", no_args_is_help=True
+        help="Verifier operations: database, trust list, relying parties, certificates, housekeeping.",
+        no_args_is_help=True,
     )
     app.add_typer(group, name="verifier")
     register_relying_parties(group, database_url=lambda: _settings().database_url)
+    register_certificates(group)
 
     @serve.command("verifier")
     def serve_verifier(

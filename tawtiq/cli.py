@@ -181,10 +181,12 @@ def demo(
 def _register_services() -> None:
     """Each service adds its own command groups; they import their heavy dependencies lazily."""
     from issuer.commands import register as register_issuer
+    from portal.cli import register as register_portal
     from verifier.cli import register as register_verifier
 
     register_issuer(app, serve_app)
     register_verifier(app, serve_app)
+    register_portal(app, serve_app)
 
 
 _register_services()

@@ -1,0 +1,171 @@
+"""The portal's commands, added to the ``tawtiq`` command by :func:`register`.
+
+* ``tawtiq portal db-upgrade`` — apply the portal's migrations (start-up does it too);
+* ``tawtiq portal staff add --cnie … --role school-reviewer|academy-reviewer|exam-administrator
+  [--school CODE | --academy CODE]``, ``staff list``, ``staff remove`` (same options) — staff roles.
+
+Settings come from ``TAWTIQ_PORTAL_*``; an unusable configuration exits with code 2 and the reason, a refused
+input with code 1. CNIE numbers are printed masked. Heavy modules are imported inside the commands.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from portal.settings import Settings
+    from portal.staff import StaffRole
+
+EXIT_REFUSED = 1
+EXIT_ERROR = 2
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
+CnieOption = Annotated[str, typer.Option("--cnie", help="The staff member's CNIE number (their eID login).")]
+RoleOption = Annotated[str, typer.Option("--role", help="school-reviewer, academy-reviewer or exam-administrator.")]
+SchoolOption = Annotated[str | None, typer.Option("--school", help="The school a school reviewer reviews (code).")]
+AcademyOption = Annotated[str | None, typer.Option("--academy", help="The academy an academy reviewer reviews (code).")]
+
+
+def _settings() -> Settings:
+    from pydantic import ValidationError
+
+    from portal.settings import Settings
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = ".".join(str(part) for part in error.get("loc", ())) or "settings"
+            name = f"TAWTIQ_PORTAL_{where.upper()}" if where != "settings" else "settings"
+            typer.echo(f"error: {name}: {error.get('msg')}", err=True)
+        raise typer.Exit(EXIT_ERROR) from None
+
+
+@contextmanager
+def _migrated_engine() -> Iterator[Engine]:
+    """The portal's database, migrated; a database error ends the command with its class only."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from common.service.database import COMMAND_SQLITE_BUSY_SECONDS, create_database_engine, database_error_summary
+    from portal.db import MIGRATIONS
+
+    engine = create_database_engine(_settings().resolved_database_url, sqlite_busy_seconds=COMMAND_SQLITE_BUSY_SECONDS)
+    try:
+        MIGRATIONS.upgrade(engine)
+        yield engine
+    except SQLAlchemyError as exc:
+        typer.echo(f"error: the database failed: {database_error_summary(exc)}; nothing of it was kept", err=True)
+        raise typer.Exit(EXIT_ERROR) from None
+    finally:
+        engine.dispose()
+
+
+def _role_json(role: StaffRole) -> dict[str, Any]:
+    from schemas import mask_identifier
+
+    return {
+        "id": role.id,
+        "cnie": mask_identifier(role.cnie),
+        "role": role.role.value,
+        "scope": role.scope,
+        "created_at": role.created_at.isoformat(),
+    }
+
+
+def _parsed(cnie: str, role: str, school: str | None, academy: str | None) -> tuple[str, Any, str]:
+    """The CNIE, role and scope asked for; a refused input exits 1 with the reason."""
+    from portal.staff import Role, StaffInputError, cnie_of, scope_of
+
+    try:
+        chosen = Role(role)
+    except ValueError:
+        typer.echo(f"error: [staff.role] unknown role {role[:40]!r}; expected one of {', '.join(Role)}", err=True)
+        raise typer.Exit(EXIT_REFUSED) from None
+    try:
+        return cnie_of(cnie), chosen, scope_of(chosen, school=school, academy=academy)
+    except StaffInputError as exc:
+        typer.echo(f"error: {exc.diagnostics()}", err=True)
+        raise typer.Exit(EXIT_REFUSED) from None
+
+
+def register(app: typer.Typer, _serve: typer.Typer) -> None:
+    """Add the ``portal`` command group to ``app`` and its ``serve`` command to ``serve``."""
+    group = typer.Typer(help="Candidate portal operations: database, staff roles, housekeeping.", no_args_is_help=True)
+    app.add_typer(group, name="portal")
+    staff_group = typer.Typer(
+        help="Staff roles: who reviews corrections for which school or academy.", no_args_is_help=True
+    )
+    group.add_typer(staff_group, name="staff")
+
+    @group.command("db-upgrade")
+    def db_upgrade(as_json: JsonOption = False) -> None:
+        """Apply the portal's database migrations and print the schema revision."""
+        from portal.db import MIGRATIONS
+
+        with _migrated_engine() as engine:
+            revision = MIGRATIONS.current(engine)
+        typer.echo(json.dumps({"revision": revision}) if as_json else f"portal database at revision {revision}")
+
+    @staff_group.command("add")
+    def staff_add(
+        cnie: CnieOption,
+        role: RoleOption,
+        school: SchoolOption = None,
+        academy: AcademyOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Give a staff role to the person with this CNIE (they log in with their eID)."""
+        from portal import staff
+        from portal.staff import StaffInputError
+
+        number, chosen, scope = _parsed(cnie, role, school, academy)
+        with _migrated_engine() as engine:
+            try:
+                added = staff.add(engine, cnie=number, role=chosen, scope=scope, at=datetime.now(UTC))
+            except StaffInputError as exc:
+                typer.echo(f"error: {exc.diagnostics()}", err=True)
+                raise typer.Exit(EXIT_REFUSED) from None
+        shown = _role_json(added)
+        typer.echo(json.dumps(shown) if as_json else f"{shown['cnie']}: {shown['role']} {shown['scope']}".rstrip())
+
+    @staff_group.command("list")
+    def staff_list(as_json: JsonOption = False) -> None:
+        """Every staff role (CNIE numbers masked)."""
+        from portal import staff
+
+        with _migrated_engine() as engine:
+            roles = [_role_json(role) for role in staff.all_roles(engine)]
+        if as_json:
+            typer.echo(json.dumps({"staff": roles}))
+            return
+        for role in roles:
+            typer.echo(f"{role['id']}\t{role['cnie']}\t{role['role']}\t{role['scope']}")
+
+    @staff_group.command("remove")
+    def staff_remove(
+        cnie: CnieOption,
+        role: RoleOption,
+        school: SchoolOption = None,
+        academy: AcademyOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Take a staff role back (effective at the person's next request)."""
+        from portal import staff
+        from portal.staff import StaffInputError
+
+        number, chosen, scope = _parsed(cnie, role, school, academy)
+        with _migrated_engine() as engine:
+            try:
+                staff.remove(engine, cnie=number, role=chosen, scope=scope)
+            except StaffInputError as exc:
+                typer.echo(f"error: {exc.diagnostics()}", err=True)
+                raise typer.Exit(EXIT_REFUSED) from None
+        typer.echo(json.dumps({"removed": True}) if as_json else "removed")

@@ -85,9 +85,12 @@ PROFILES: Final = {"verifier-access": VERIFIER_ACCESS, "document-signing": DOCUM
 
 
 def check_dns_name(name: str) -> str:
-    """A DNS host name in lower case (no wildcard, no trailing dot, no IP address). Raises :class:`ValueError`."""
+    """A DNS host name in lower case (no wildcard, no trailing dot, no IP address; ``localhost`` for development).
+    Raises :class:`ValueError`."""
     host = name.strip().lower().rstrip(".")
     labels = host.split(".")
+    if host == "localhost":
+        return host
     if len(host) > 253 or len(labels) < 2 or not all(_DNS_LABEL.fullmatch(label) for label in labels):
         raise ValueError(f"not a DNS host name: {name!r} (expected e.g. verify.um5.ac.ma)")
     if labels[-1].isdigit():

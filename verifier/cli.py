@@ -52,7 +52,11 @@ def _started(settings: Settings) -> Services:
     from vc import TawtiqError
     from verifier.services import Services
 
-    services = Services.build(settings)
+    try:
+        services = Services.build(settings)
+    except TawtiqError as exc:
+        typer.echo(f"error: {exc.diagnostics()}", err=True)
+        raise typer.Exit(EXIT_ERROR) from None
     try:
         services.start()
     except TawtiqError as exc:

@@ -77,6 +77,10 @@ class OpenID4VPTransactionRow(SQLModel, table=True):
     wallet_error: str | None = Field(default=None, max_length=256)
     #: The authenticated relying party the request was made for (shown to the wallet), or None for an anonymous one.
     client_name: str | None = Field(default=None, max_length=200)
+    #: SHA-256 (hex) of the response code in the ``redirect_uri`` the wallet got back (the holder's bearer secret).
+    response_code_hash: str | None = Field(default=None, unique=True, index=True, max_length=64)
+    #: The result as the holder may read it, sealed to a key derived from the response code.
+    holder_result: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
 
 
 class ShareNonceRow(SQLModel, table=True):

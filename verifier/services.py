@@ -6,11 +6,13 @@ caches hold only what can be rebuilt from it (verified keys and status lists) or
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import httpx
 
 from common.fetch import HttpFetcher
+from verifier.client_identity import ClientIdentity
 from verifier.clock import Clock, SystemClock
 from verifier.db import Database
 from verifier.fetch import Fetcher, http_client
@@ -46,8 +48,15 @@ class Services:
     pool: FetchPool
 
     @classmethod
-    def build(cls, settings: Settings, *, clock: Clock | None = None, http: httpx.Client | None = None) -> Services:
-        """Wire the parts (no I/O yet; :meth:`start` connects and loads)."""
+    def build(
+        cls,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        http: httpx.Client | None = None,
+    ) -> Services:
+        """Wire the parts (no network yet; :meth:`start` connects and loads). The verifier's access certificate, if
+        configured, is read here. Raises :class:`vc.ConfigurationError`."""
         clock = clock or SystemClock()
         database = Database(settings.database_url)
         client = http or http_client(settings)
@@ -85,7 +94,14 @@ class Services:
             verifier=verifier,
             hasher=hasher,
             limiter=limiter,
-            oid4vp=OpenID4VP(database=database, clock=clock, settings=settings, verifier=verifier, limiter=limiter),
+            oid4vp=OpenID4VP(
+                database=database,
+                clock=clock,
+                settings=settings,
+                verifier=verifier,
+                limiter=limiter,
+                identity=ClientIdentity.configure(settings, environ=os.environ, now=clock.now()),
+            ),
             shares=Shares(database=database, clock=clock, settings=settings, verifier=verifier, limiter=limiter),
             qr_uploads=QrUploads(settings=settings, limiter=limiter),
             relying_parties=RelyingParties(database=database, clock=clock),

@@ -106,6 +106,14 @@ class Settings(ServiceSettings):
     #: OpenID4VP requests one client address may start per window (each is a database row until it expires).
     oid4vp_rate_limit: int = Field(default=120, ge=1)
     oid4vp_rate_window_seconds: int = Field(default=3600, ge=1)
+    #: The verifier's access certificate from a registrar: a directory with ``chain.pem`` and the encrypted
+    #: ``key.pem`` (``tawtiq verifier cert issue``); its passphrase in ``TAWTIQ_VERIFIER_KEY_PASSPHRASE`` or the file
+    #: named by ``TAWTIQ_VERIFIER_KEY_PASSPHRASE_FILE``. With it, Request Objects are signed; without it they are
+    #: unsigned (``redirect_uri:``) and wallets show the verifier as not authenticated.
+    oid4vp_certificate_dir: Path | None = None
+    #: The Client Identifier Prefix (OpenID4VP 1.0 §5.9.3): ``x509_hash`` (HAIP; the default with a certificate),
+    #: ``x509_san_dns``, or ``redirect_uri`` (the default without one).
+    oid4vp_client_id_prefix: Literal["x509_hash", "x509_san_dns", "redirect_uri"] | None = None
 
     #: Life of a share nonce; default, smallest and largest life of a share link.
     share_nonce_seconds: int = Field(default=300, ge=30, le=3600)
@@ -149,6 +157,16 @@ class Settings(ServiceSettings):
             raise ValueError("share_min_seconds <= share_default_seconds <= share_max_seconds must hold")
         if self.status_min_ttl_seconds > self.status_max_ttl_seconds:
             raise ValueError("status_min_ttl_seconds must not exceed status_max_ttl_seconds")
+        if self.oid4vp_certificate_dir is None and self.oid4vp_client_id_prefix in ("x509_hash", "x509_san_dns"):
+            raise ValueError(
+                f"TAWTIQ_VERIFIER_OID4VP_CLIENT_ID_PREFIX={self.oid4vp_client_id_prefix} signs requests with an access "
+                "certificate: set TAWTIQ_VERIFIER_OID4VP_CERTIFICATE_DIR (from `tawtiq verifier cert issue`)"
+            )
+        if self.oid4vp_certificate_dir is not None and self.oid4vp_client_id_prefix == "redirect_uri":
+            raise ValueError(
+                "TAWTIQ_VERIFIER_OID4VP_CLIENT_ID_PREFIX=redirect_uri sends unsigned requests, yet an access "
+                "certificate is configured: choose x509_hash or x509_san_dns, or remove the certificate"
+            )
         if self.max_upload_bytes < self.max_body_bytes:
             raise ValueError("max_upload_bytes must be at least max_body_bytes")
         if self.secret_key is not None:
@@ -187,9 +205,11 @@ class Settings(ServiceSettings):
         return f"{self.public_url}/oid4vp/response"
 
     @property
-    def oid4vp_client_id(self) -> str:
-        """``client_id`` with the ``redirect_uri`` Client Identifier Prefix (OpenID4VP 1.0 §5.9.3)."""
-        return f"redirect_uri:{self.oid4vp_response_uri}"
+    def oid4vp_prefix(self) -> Literal["x509_hash", "x509_san_dns", "redirect_uri"]:
+        """The Client Identifier Prefix in force (see :mod:`verifier.client_identity`)."""
+        if self.oid4vp_client_id_prefix is not None:
+            return self.oid4vp_client_id_prefix
+        return "redirect_uri" if self.oid4vp_certificate_dir is None else "x509_hash"
 
     @property
     def share_audience(self) -> str:

@@ -37,7 +37,7 @@ def _env(trust_file: Path, database_url: str, **extra: str) -> dict[str, str]:
 def test_db_upgrade_on_both_databases(trust_file, database_url):
     result = CliRunner().invoke(_app(), ["verifier", "db-upgrade", "--json"], env=_env(trust_file, database_url))
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == {"revision": "0002"}
+    assert json.loads(result.stdout) == {"revision": "0003"}
 
 
 def test_trust_list_check_fetches_every_issuer(trust_file, sqlite_url, issuer, tls):
@@ -149,7 +149,8 @@ def test_development_allows_an_ephemeral_secret_and_loopback_http():
     assert settings.public_url == "http://localhost:8200"
     with pytest.warns(UserWarning, match="ephemeral key"):
         assert len(settings.secret_bytes()) == 32
-    assert settings.oid4vp_client_id == "redirect_uri:http://localhost:8200/oid4vp/response"
+    assert settings.oid4vp_prefix == "redirect_uri"
+    assert settings.oid4vp_response_uri == "http://localhost:8200/oid4vp/response"
     assert settings.share_audience == "http://localhost:8200/shares"
 
 

@@ -81,8 +81,21 @@ def test_a_wallet_answer_is_verified_and_shown_to_the_creator(db_client, issuer,
     presentation = presentation_for(request_object, credential=diploma.token, holder=holder, now=clock.now())
     response = post_response(db_client, request_object, presentation)
     assert response.status_code == 200
-    assert response.json() == {}
+    redirect_uri = response.json()["redirect_uri"]
+    assert redirect_uri.startswith("https://verify.test.example/oid4vp/outcome/")
     assert response.headers["cache-control"] == "no-store"
+    # The holder reads the verdict behind the redirect_uri; the page shows it to a browser.
+    outcome = db_client.get(relative(redirect_uri), headers={"Accept": "application/json"})
+    assert outcome.status_code == 200
+    assert outcome.json()["verdict"] == "valid"
+    assert outcome.headers["cache-control"] == "no-store"
+    page = db_client.get(relative(redirect_uri))
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert 'class="verdict valid"' in page.text
+    unknown = db_client.get("/oid4vp/outcome/not-a-code", headers={"Accept": "application/json"})
+    assert unknown.status_code == 404
+    assert unknown.json()["code"] == "oid4vp.outcome_unknown"
 
     state = db_client.get(created["status_uri"]).json()
     assert state["status"] == "answered"

@@ -1,4 +1,4 @@
-"""OpenID4VP 1.0 cross-device endpoints (the wire format is documented in :mod:`verifier.oid4vp`)."""
+"""OpenID4VP 1.0 endpoints, cross-device and same-device (the wire format is documented in :mod:`verifier.oid4vp`)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 
@@ -54,10 +55,22 @@ def create_request(
         "client_id": created.client_id,
         "request_uri": created.request_uri,
         "authorization_request": created.authorization_request,
+        "authorization_request_by_value": created.authorization_request_by_value,
         "expires_at": created.expires_at.isoformat(),
         "dcql_query": created.dcql_query,
         "qr": {"svg": f"{base}/qr.svg", "png": f"{base}/qr.png"},
     }
+
+
+async def _form_fields(request: Request, *, what: str) -> dict[str, str]:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in _FORM:
+        raise OAuthError("invalid_request", f"the {what} must be application/x-www-form-urlencoded")
+    try:
+        async with request.form(max_files=0, max_fields=16) as form:
+            return {name: value for name, value in form.items() if isinstance(value, str)}
+    except (StarletteHTTPException, MultiPartException, ValueError, UnicodeDecodeError) as exc:
+        raise OAuthError("invalid_request", "the form body cannot be parsed") from exc
 
 
 @router.get("/oid4vp/request/{handle}", summary="Request Object, by reference (for the wallet)")
@@ -65,23 +78,33 @@ def request_object(handle: str, oid4vp: OpenID4VPDep) -> Response:
     return Response(oid4vp.request_object(handle), media_type=REQUEST_OBJECT_MEDIA_TYPE, headers=_NO_STORE)
 
 
+@router.post(
+    "/oid4vp/request/{handle}",
+    summary="Request Object, by reference with request_uri_method=post (for the wallet)",
+    description="Form fields `wallet_metadata` (JSON object) and `wallet_nonce`, both optional (OpenID4VP 1.0 §5.10); "
+    "the answer is a freshly signed Request Object carrying the `wallet_nonce`.",
+)
+async def request_object_post(handle: str, request: Request, oid4vp: OpenID4VPDep) -> Response:
+    fields = await _form_fields(request, what="request")
+    token = await run_in_threadpool(
+        oid4vp.request_object,
+        handle,
+        wallet_metadata=fields.get("wallet_metadata"),
+        wallet_nonce=fields.get("wallet_nonce"),
+    )
+    return Response(token, media_type=REQUEST_OBJECT_MEDIA_TYPE, headers=_NO_STORE)
+
+
 @router.post("/oid4vp/response", summary="Authorization Response, direct_post (for the wallet)")
 async def wallet_response(request: Request, oid4vp: OpenID4VPDep) -> JSONResponse:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type not in _FORM:
-        raise OAuthError("invalid_request", "the response must be application/x-www-form-urlencoded")
-    try:
-        async with request.form(max_files=0, max_fields=16) as form:
-            fields = {name: value for name, value in form.items() if isinstance(value, str)}
-    except (StarletteHTTPException, MultiPartException, ValueError, UnicodeDecodeError) as exc:
-        raise OAuthError("invalid_request", "the form body cannot be parsed") from exc
-    await oid4vp.respond(
+    fields = await _form_fields(request, what="response")
+    redirect_uri = await oid4vp.respond(
         state=fields.get("state"),
         vp_token=fields.get("vp_token"),
         error=fields.get("error"),
         error_description=fields.get("error_description"),
     )
-    return JSONResponse({}, headers=_NO_STORE)
+    return JSONResponse({"redirect_uri": redirect_uri} if redirect_uri else {}, headers=_NO_STORE)
 
 
 @router.get("/oid4vp/requests/{transaction_id}", summary="State and result of a request (for its creator)")

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
@@ -225,3 +225,19 @@ def wallet_request_result(transaction_id: str, services: ServicesDep, locale: Lo
         return _error(RequestError(f"the request is {view.status}", code=f"oid4vp.{view.status}"), locale)
     path = f"/oid4vp/{transaction_id}/result"
     return _html(pages.stored_result_page(view.result["report"], locale=locale, path=path))
+
+
+@router.get("/oid4vp/outcome/{response_code}")
+def wallet_outcome(response_code: str, request: Request, services: ServicesDep, locale: LocaleDep) -> Response:
+    """Where the wallet's ``redirect_uri`` leads: the verdict on the answer it sent, for the holder (HTML for a
+    browser, the JSON of ``GET /oid4vp/requests/{id}`` for ``Accept: application/json``)."""
+    accept = request.headers.get("accept", "")
+    if accept.split(",")[0].split(";")[0].strip().lower() == "application/json":
+        outcome = services.oid4vp.holder_outcome(response_code)  # errors answer as problem details
+        return JSONResponse({"status": "answered", **outcome}, headers=_NO_STORE)
+    try:
+        outcome = services.oid4vp.holder_outcome(response_code)
+    except (NotFoundError, GoneError) as exc:
+        return _error(exc, locale)
+    path = f"/oid4vp/outcome/{response_code}"
+    return _html(pages.stored_result_page(outcome["report"], locale=locale, path=path))

@@ -26,6 +26,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final, Protocol
 from urllib.parse import urlsplit
@@ -66,8 +67,15 @@ class UrlRefusedError(CredentialError):
 def origin_of(url: str) -> str | None:
     """The origin (``scheme://host[:port]``, lower-case, default port omitted) of an absolute http(s) URL.
 
-    None for anything else: another scheme, no host, a bad port, or user information (``user@host``).
+    None for anything else (not a string, another scheme, no host, a bad port, or user information:
+    ``user@host``). Kept for the last 1,024 URLs: every verification asks it of the same few status-list and issuer
+    URLs, several times.
     """
+    return _origin_of(url) if isinstance(url, str) else None
+
+
+@lru_cache(maxsize=1024)
+def _origin_of(url: str) -> str | None:
     try:
         parts = urlsplit(url)
         port = parts.port

@@ -379,10 +379,17 @@ def _describe(value: Any, private: bool) -> str:
     return text if len(text) <= 80 else text[:79] + "…"
 
 
+#: Values :func:`_plain` keeps as they are: JSON's scalars as a JSON parser returns them.
+_SCALARS: Final = frozenset({str, int, float, bool, type(None)})
+
+
 def _plain(value: Any, depth: int = 0) -> Any:
     """Copy mappings to dicts and tuples to lists, so that JSON Schema sees them as objects and arrays."""
-    if depth > _MAX_DEPTH:
+    kind = type(value)
+    if kind in _SCALARS or depth > _MAX_DEPTH:  # the scalars of parsed JSON, most of a document, without an ABC check
         return value
+    if kind is dict:
+        return {key: item if type(item) in _SCALARS else _plain(item, depth + 1) for key, item in value.items()}
     if isinstance(value, Mapping):
         return {key: _plain(item, depth + 1) for key, item in value.items()}
     if isinstance(value, list | tuple):

@@ -6,10 +6,12 @@ The verifier runs as in production, ``tawtiq serve verifier`` (:func:`common.ser
 httptools and uvloop, logging at ``TAWTIQ_VERIFIER_LOG_LEVEL``, INFO unless the environment says otherwise), in a
 process of its own; the load comes from this process over loopback HTTP with a fixed number of requests in flight.
 The verified credential is a full ``vc+sd-jwt`` diploma (fifteen disclosures, two status entries, schema
-validation); the presentation is that diploma with every disclosure and a key-binding JWT (SD-JWT+KB) for a
-challenge and a domain. Issuer keys and status lists are already in the verifier's cache (seeded into its
-database, as after the first verification), so what is measured is the steady state that results-day load would
-see, not an issuer's network. Not a test: it never fails a build; ``make bench`` prints the figures.
+validation); the presentation is such a diploma with every disclosure and a key-binding JWT (SD-JWT+KB) for a
+challenge and a domain. Every request carries a credential of its own (its own id, salts, status indices and,
+for presentations, key-binding JWT), so no cache keyed on the credential can answer for the verification.
+Issuer keys and status lists are already in the verifier's cache (seeded into its database, as after the first
+verification), so what is measured is the steady state that results-day load would see, not an issuer's
+network. Not a test: it never fails a build; ``make bench`` prints the figures.
 
 ``verify_endpoint_vs_trivial`` and ``presentations_verify_vs_trivial`` are throughput ratios (target at least
 0.4); on a shared, loaded machine the server's CPU time per request (``*_server_cpu_ms``, from ``/proc``) is the
@@ -19,6 +21,7 @@ steadier figure, and ``*_cpu_vs_trivial`` is the same ratio in CPU. Latencies ar
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import secrets
@@ -50,13 +53,14 @@ _LIST_SIZE: Final = 131_072
 
 @dataclass(frozen=True)
 class _Fixture:
-    token: str
-    presentation: str
+    tokens: list[str]
+    presentations: list[str]
     environment: dict[str, str]
 
 
-def _prepare(directory: Path, *, port: int) -> _Fixture:
-    """Keys, a diploma, its status lists, a trust list, and a database whose caches already hold them."""
+def _prepare(directory: Path, *, port: int, count: int) -> _Fixture:
+    """Keys, ``count`` distinct diplomas and ``count`` distinct presentations (of other diplomas), their status
+    lists, a trust list, and a database whose caches already hold the keys and lists."""
     now = datetime.now(UTC).replace(microsecond=0)
     contexts = diploma_contexts()
     keys = InMemoryKeyStore()
@@ -64,24 +68,31 @@ def _prepare(directory: Path, *, port: int) -> _Fixture:
     key = keys.signing_key(at=now)
     holder = SigningKey.generate()
     lists = {purpose: f"{ISSUER}/status/bitstring/{purpose}" for purpose in ("revocation", "suspension")}
-    credential = schemas.w3c_credential(
-        schemas.sample_subject(),
-        issuer=ISSUER,
-        credential_id=f"urn:uuid:{uuid.uuid4()}",
-        status=[schemas.BitstringEntry(purpose, url, secrets.randbelow(_LIST_SIZE)) for purpose, url in lists.items()],
-    )
-    token = issue(
-        credential,
-        key=key,
-        issued_at=now,
-        profile=Profile.VC_SD_JWT,
-        contexts=contexts,
-        disclosable=schemas.W3C_DISCLOSABLE,
-        holder=holder.public,
-    )
-    presentation = present(
-        token, disclose=schemas.W3C_DISCLOSABLE, key=holder, audience=AUDIENCE, nonce=CHALLENGE, now=now
-    )
+
+    def diploma() -> str:
+        credential = schemas.w3c_credential(
+            schemas.sample_subject(),
+            issuer=ISSUER,
+            credential_id=f"urn:uuid:{uuid.uuid4()}",
+            status=[
+                schemas.BitstringEntry(purpose, url, secrets.randbelow(_LIST_SIZE)) for purpose, url in lists.items()
+            ],
+        )
+        return issue(
+            credential,
+            key=key,
+            issued_at=now,
+            profile=Profile.VC_SD_JWT,
+            contexts=contexts,
+            disclosable=schemas.W3C_DISCLOSABLE,
+            holder=holder.public,
+        )
+
+    tokens = [diploma() for _ in range(count)]
+    presentations = [
+        present(diploma(), disclose=schemas.W3C_DISCLOSABLE, key=holder, audience=AUDIENCE, nonce=CHALLENGE, now=now)
+        for _ in range(count)
+    ]
     trust = {
         "version": "bench-1",
         "issuers": [{"id": ISSUER, "credential_types": [schemas.DIPLOMA_CREDENTIAL_TYPE, schemas.DIPLOMA_VCT]}],
@@ -112,10 +123,10 @@ def _prepare(directory: Path, *, port: int) -> _Fixture:
         "TAWTIQ_VERIFIER_DATABASE_URL": database_url,
         "TAWTIQ_VERIFIER_SECRET_KEY": secrets.token_urlsafe(32),
         "TAWTIQ_VERIFIER_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        # One presentation (and its key-binding JWT) serves the whole run.
+        # The presentations (and their key-binding JWTs) are made before the run starts.
         "TAWTIQ_VERIFIER_PRESENTATION_MAX_AGE_SECONDS": "3600",
     }
-    return _Fixture(token=token, presentation=presentation, environment=environment)
+    return _Fixture(tokens=tokens, presentations=presentations, environment=environment)
 
 
 @contextmanager
@@ -163,9 +174,10 @@ def _request(method: str, path: str, body: bytes | None) -> bytes:
 
 
 async def _load(
-    connections: list[_Connection], request: bytes, *, requests: int, check_verified: bool
+    connections: list[_Connection], request: Iterator[bytes], *, requests: int, check_verified: bool
 ) -> tuple[float, list[float], int]:
-    """Send ``requests`` requests, one in flight per connection; (seconds, latencies in ms, failures)."""
+    """Send the next ``requests`` requests of ``request``, one in flight per connection; (seconds, latencies in ms,
+    failures)."""
     latencies: list[float] = []
     failures = 0
     remaining = requests
@@ -175,7 +187,7 @@ async def _load(
         while remaining > 0:
             remaining -= 1
             started = time.perf_counter()
-            status, body = await connection.exchange(request)
+            status, body = await connection.exchange(next(request))
             latencies.append((time.perf_counter() - started) * 1000)
             if status != 200 or (check_verified and not json.loads(body).get("verified")):
                 failures += 1
@@ -190,28 +202,36 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
+def _sizes(*, quick: bool) -> tuple[int, int, int, int]:
+    """(warm-up requests, rounds, requests per round, connections) of a run."""
+    return (200, 3, 400, 16) if quick else (200, 5, 2000, 16)
+
+
 async def _measure(base: str, fixture: _Fixture, *, pid: int, quick: bool) -> dict[str, Any]:
-    rounds, per_round, concurrency = (3, 400, 16) if quick else (5, 2000, 16)
+    warmup, rounds, per_round, concurrency = _sizes(quick=quick)
     port = int(base.rsplit(":", 1)[1])
-    requests = {
-        "trivial": _request("GET", "/health", None),
-        "verify": _request("POST", "/credentials/verify", json.dumps({"verifiableCredential": fixture.token}).encode()),
-        "presentations": _request(
-            "POST",
-            "/presentations/verify",
-            json.dumps(
-                {
-                    "verifiablePresentation": fixture.presentation,
-                    "options": {"challenge": CHALLENGE, "domain": AUDIENCE},
-                }
-            ).encode(),
+    requests: dict[str, Iterator[bytes]] = {
+        "trivial": itertools.repeat(_request("GET", "/health", None)),
+        "verify": (
+            _request("POST", "/credentials/verify", json.dumps({"verifiableCredential": token}).encode())
+            for token in fixture.tokens
+        ),
+        "presentations": (
+            _request(
+                "POST",
+                "/presentations/verify",
+                json.dumps(
+                    {"verifiablePresentation": presentation, "options": {"challenge": CHALLENGE, "domain": AUDIENCE}}
+                ).encode(),
+            )
+            for presentation in fixture.presentations
         ),
     }
     connections = [await _Connection.open(port) for _ in range(concurrency)]
     totals: dict[str, list[Any]] = {name: [0.0, [], 0, 0.0] for name in requests}
     try:
         for name, request in requests.items():  # warm caches and code paths
-            await _load(connections, request, requests=200, check_verified=name != "trivial")
+            await _load(connections, request, requests=warmup, check_verified=name != "trivial")
         for _ in range(rounds):  # alternate, so that drift affects all alike
             for name, request in requests.items():
                 cpu = cpu_seconds(pid)
@@ -251,6 +271,7 @@ def run(*, quick: bool) -> dict[str, Any]:
     """Start a verifier, load it, and return the figures (see the module docstring)."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="tawtiq-verifier-bench-") as directory:
-        fixture = _prepare(Path(directory), port=port)
+        warmup, rounds, per_round, _connections = _sizes(quick=quick)
+        fixture = _prepare(Path(directory), port=port, count=warmup + rounds * per_round)
         with _server(fixture.environment, port=port, log=Path(directory) / "verifier.log") as (base, pid):
             return asyncio.run(_measure(base, fixture, pid=pid, quick=quick))

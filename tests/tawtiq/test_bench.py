@@ -15,7 +15,8 @@ def test_the_benchmark_fixture_verifies(tmp_path: Path):
     from verifier.services import Services
     from verifier.settings import Settings
 
-    fixture = bench._prepare(tmp_path, port=8999)
+    fixture = bench._prepare(tmp_path, port=8999, count=2)
+    assert len(set(fixture.tokens)) == len(set(fixture.presentations)) == 2  # every request its own credential
     environment = fixture.environment
     services = Services.build(
         Settings(
@@ -26,7 +27,11 @@ def test_the_benchmark_fixture_verifies(tmp_path: Path):
     )
     services.start()
     try:
-        assert services.verifier.verify(fixture.token, expect=Expectations(holder_binding=False)).verified
+        for token in fixture.tokens:
+            assert services.verifier.verify(token, expect=Expectations(holder_binding=False)).verified
+        for presentation in fixture.presentations:
+            expect = Expectations(holder_binding=True, audience=bench.AUDIENCE, nonce=bench.CHALLENGE)
+            assert services.verifier.verify(presentation, expect=expect).verified
     finally:
         services.close()
 

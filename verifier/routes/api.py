@@ -27,7 +27,7 @@ from typing import Any, Final
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from verifier.deps import SettingsDep, VerifierDep
+from verifier.deps import ServicesDep
 from verifier.errors import RequestError
 from verifier.reporting import verification_response
 from verifier.routes import JsonAnswer
@@ -110,10 +110,11 @@ def envelope_token(value: str | dict[str, Any], *, kind: str) -> str:
 
 
 @router.post("/credentials/verify", summary="Verify a credential (VCALM)", response_class=JsonAnswer)
-async def verify_credential(body: VerifyCredentialRequest, verifier: VerifierDep) -> JsonAnswer:
+async def verify_credential(body: VerifyCredentialRequest, services: ServicesDep) -> JsonAnswer:
+    # One dependency (the services), not one per part: each is a resolution on every request of this hot route.
     _check_options(body.options, _CREDENTIAL_OPTIONS)
     token = envelope_token(body.verifiableCredential, kind="Credential")
-    verification = await verifier.verify_async(token, expect=Expectations(holder_binding=False))
+    verification = await services.verifier.verify_async(token, expect=Expectations(holder_binding=False))
     answer = verification_response(verification.report, verification.trusted)
     if body.options.get("returnCredential"):
         answer["verifiableCredential"] = body.verifiableCredential
@@ -121,18 +122,16 @@ async def verify_credential(body: VerifyCredentialRequest, verifier: VerifierDep
 
 
 @router.post("/presentations/verify", summary="Verify a presentation (VCALM)", response_class=JsonAnswer)
-async def verify_presentation(
-    body: VerifyPresentationRequest, verifier: VerifierDep, settings: SettingsDep
-) -> JsonAnswer:
+async def verify_presentation(body: VerifyPresentationRequest, services: ServicesDep) -> JsonAnswer:
     _check_options(body.options, _PRESENTATION_OPTIONS)
     token = envelope_token(body.verifiablePresentation, kind="Presentation")
     expect = Expectations(
         holder_binding=True,
         audience=body.options.get("domain"),
         nonce=body.options.get("challenge"),
-        max_age=timedelta(seconds=settings.presentation_max_age_seconds),
+        max_age=timedelta(seconds=services.settings.presentation_max_age_seconds),
     )
-    verification = await verifier.verify_async(token, expect=expect)
+    verification = await services.verifier.verify_async(token, expect=expect)
     answer = verification_response(verification.report, verification.trusted)
     if "challenge" not in body.options:
         answer["warnings"] = [

@@ -30,7 +30,7 @@ conformance_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(conformance_app, name="conformance")
-serve_app = typer.Typer(help="Run a service: tawtiq serve issuer|verifier [--host] [--port].", no_args_is_help=True)
+serve_app = typer.Typer(help="Run a service: tawtiq serve issuer|verifier|eid [--host] [--port].", no_args_is_help=True)
 app.add_typer(serve_app, name="serve")
 
 EXIT_REFUSED = 1
@@ -180,6 +180,7 @@ def demo(
 
 def _register_services() -> None:
     """Each service adds its own command groups; they import their heavy dependencies lazily."""
+    from eid.cli import register as register_eid
     from issuer.commands import register as register_issuer
     from portal.cli import register as register_portal
     from verifier.cli import register as register_verifier
@@ -187,6 +188,7 @@ def _register_services() -> None:
     register_issuer(app, serve_app)
     register_verifier(app, serve_app)
     register_portal(app, serve_app)
+    register_eid(app, serve_app)
 
 
 _register_services()

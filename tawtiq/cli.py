@@ -181,6 +181,7 @@ def demo(
 def _register_services() -> None:
     """Each service adds its own command groups; they import their heavy dependencies lazily."""
     from eid.cli import register as register_eid
+    from exams.commands import register as register_exams
     from issuer.commands import register as register_issuer
     from portal.cli import register as register_portal
     from verifier.cli import register as register_verifier
@@ -189,6 +190,7 @@ def _register_services() -> None:
     register_verifier(app, serve_app)
     register_portal(app, serve_app)
     register_eid(app, serve_app)
+    register_exams(app)
 
 
 _register_services()

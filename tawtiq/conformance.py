@@ -6,7 +6,7 @@ Implements exactly the contract the suite's runner calls (``tests/test-util.js``
 
 and always writes ``{"result": "success"|"failure"|"indeterminate"|"error", "data": ...}`` to the output
 file, because the runner reads only that file. The suite tests the *securing mechanism*, so verification
-here trusts the issuer named by the key file (the key's controller) and nothing else, does not require
+here verifies with the key file's key whoever the token names (but trusts no issuer list), does not require
 holder binding, and checks the structure — not the proofs — of enveloped credentials inside presentations
 (their issuers' keys are not given). Time rules are applied at ``--at`` or, by default, at the token's own
 issuance time: the suite's fixed vectors expired in December 2024.
@@ -14,6 +14,7 @@ issuance time: the suite's fixed vectors expired in December 2024.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import tempfile
@@ -41,6 +42,7 @@ from vc import (
     issue,
     verify,
 )
+from vc.cose import parse_sign1
 from vc.encoding import b64url_decode, json_loads
 from vc.policy import UnsafePolicyWarning
 
@@ -59,6 +61,8 @@ PROFILES = {
     Feature.PRESENTATION_JOSE: Profile.VP_JWT,
     Feature.CREDENTIAL_SDJWT: Profile.VC_SD_JWT,
     Feature.PRESENTATION_SDJWT: Profile.VP_SD_JWT,
+    Feature.CREDENTIAL_COSE: Profile.VC_COSE,
+    Feature.PRESENTATION_COSE: Profile.VP_COSE,
 }
 
 
@@ -130,12 +134,19 @@ def run_issue(*, input_path: Path, key_path: Path, feature: Feature, sd: list[st
     return "success", token
 
 
+def _unverified_payload(text: str) -> Any:
+    """The payload of a JWS, SD-JWT or base64 COSE_Sign1, read without verifying anything."""
+    text = text.strip()
+    if text.startswith("0oR"):  # base64 of a tagged COSE_Sign1 (d2 84)
+        return json_loads(parse_sign1(base64.b64decode(text + "=" * (-len(text) % 4))).payload)
+    return json_loads(b64url_decode(text.split("~", 1)[0].split(".")[1]))
+
+
 def _token_time(text: str) -> datetime | None:
     """The issuance time a token claims (``iat``, else ``validFrom``), read without verifying it."""
     try:
-        body = text.strip().split("~", 1)[0].split(".")[1]
-        payload = json_loads(b64url_decode(body))
-    except (IndexError, TawtiqError):
+        payload = _unverified_payload(text)
+    except (IndexError, ValueError, TawtiqError):
         return None
     if not isinstance(payload, Mapping):
         return None
@@ -152,11 +163,27 @@ def _token_time(text: str) -> datetime | None:
     return None
 
 
+class _KeyFileResolver:
+    """The key file's key for whoever the token names as its signer: the suite tests the securing mechanism, and its
+    COSE presentation names a holder (``did:example:…``) other than the key file's controller. The ``kid`` must still
+    name the key (as itself or as a DID URL fragment)."""
+
+    def __init__(self, key: PublicKey) -> None:
+        self._key = key
+
+    def resolve(self, *, issuer: str, kid: str | None, algorithm: str, signed_at: datetime | None) -> PublicKey:
+        if kid is not None and self._key.kid is not None and kid.rpartition("#")[2] != self._key.kid:
+            return StaticKeyResolver({issuer: [self._key]}).resolve(
+                issuer=issuer, kid=kid, algorithm=algorithm, signed_at=signed_at
+            )
+        return self._key
+
+
 def run_verify(*, input_path: Path, key_path: Path, feature: Feature, at: datetime | None) -> tuple[str, Any]:
     """Verify the input with the key file's key; the verdict maps to success/failure/indeterminate."""
     if feature not in PROFILES:
         return "error", f"feature {feature} is not supported by this implementation"
-    controller, _, public = load_verification_method(key_path)
+    _, _, public = load_verification_method(key_path)
     try:
         text = input_path.read_bytes()
     except OSError as exc:
@@ -172,7 +199,7 @@ def run_verify(*, input_path: Path, key_path: Path, feature: Feature, at: dateti
         )
     report = verify(
         text,
-        keys=StaticKeyResolver({controller: [public]}),
+        keys=_KeyFileResolver(public),
         status=UnavailableStatusResolver("the test suite publishes no status lists"),
         policy=policy,
         now=moment,

@@ -1,8 +1,9 @@
 """Tawtiq's credential engine: issue, present and verify diplomas as verifiable credentials.
 
-A pure core (no HTTP, database, file or clock access): W3C VCDM 2.0 secured with SD-JWT (``vc+sd-jwt``)
-or JWS (``vc+jwt``), IETF SD-JWT VC (``dc+sd-jwt``), RFC 9901 selective disclosure with key binding,
-W3C Bitstring and IETF Token status lists, and a verification pipeline that returns a typed report.
+A pure core (no HTTP, database, file or clock access): W3C VCDM 2.0 secured with SD-JWT (``vc+sd-jwt``),
+JWS (``vc+jwt``) or COSE (``vc+cose``), IETF SD-JWT VC (``dc+sd-jwt``), RFC 9901 selective disclosure with key
+binding, W3C Bitstring and IETF Token status lists, the printed diploma's offline QR (``TQ1:``, :mod:`vc.offline`),
+and a verification pipeline that returns a typed report.
 Time, randomness, keys, status lists and pinned JSON-LD contexts are passed in.
 """
 
@@ -25,6 +26,7 @@ from vc.errors import (
     UpstreamError,
 )
 from vc.jose import KeyResolver, PublicKey, Signer, SigningKey, StaticKeyResolver, parse_compact
+from vc.offline import OfflineCredential, OfflineDiploma, decode_offline, issue_offline
 from vc.policy import HolderBinding, Policy, TrustList
 from vc.profiles import Profile, issue_sd_jwt_vc, issue_w3c
 from vc.report import Check, CheckName, Outcome, StatusInfo, Verdict, VerificationReport
@@ -66,6 +68,8 @@ __all__ = [
     "FormatError",
     "HolderBinding",
     "KeyResolver",
+    "OfflineCredential",
+    "OfflineDiploma",
     "Outcome",
     "Policy",
     "Profile",
@@ -87,12 +91,14 @@ __all__ = [
     "Verdict",
     "VerificationReport",
     "decode_bitstring",
+    "decode_offline",
     "decode_token_status_list",
     "encode_bitstring",
     "encode_token_status_list",
     "format_claim_path",
     "issue",
     "issue_bitstring_status_list",
+    "issue_offline",
     "issue_token_status_list",
     "parse_claim_path",
     "present",

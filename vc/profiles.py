@@ -4,6 +4,8 @@
 * ``dc+sd-jwt`` — IETF SD-JWT VC (plain JSON claims, ``vct``), spoken over OpenID4VCI/VP.
 * ``vc+jwt`` — an unselective W3C credential (VC-JOSE-COSE §3.1), e.g. a status-list credential.
 * ``vp+jwt`` / ``vp+sd-jwt`` — W3C presentations with enveloped credentials (the W3C test suite's forms).
+* ``vc+cose`` / ``vp+cose`` — a W3C credential or presentation as the payload of a COSE_Sign1 (VC-JOSE-COSE §3.3,
+  :mod:`vc.cose`), transmitted as standard base64 without padding, as the W3C test suite does.
 
 The payload of the W3C profiles *is* the credential (no ``vc``/``vp`` claims); ``iss`` and ``iat`` are
 added so that generic JWT tooling finds the issuer and the key history knows when it was signed.
@@ -11,6 +13,7 @@ added so that generic JWT tooling finds the issuer and the key history knows whe
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -19,6 +22,7 @@ from typing import Any, Final
 
 from vc import sdjwt
 from vc.claims import ClaimPath, format_claim_path
+from vc.cose import CONTENT_TYPE, TYP, sign1
 from vc.encoding import json_dumps
 from vc.errors import ConfigurationError
 from vc.jose import PublicKey, Signer, sign_compact
@@ -35,6 +39,13 @@ class Profile(StrEnum):
     VC_JWT = "vc+jwt"
     VP_JWT = "vp+jwt"
     VP_SD_JWT = "vp+sd-jwt"
+    VC_COSE = "vc+cose"
+    VP_COSE = "vp+cose"
+
+    @property
+    def cose(self) -> bool:
+        """Secured with COSE_Sign1 (``typ`` is then the media type, ``application/vc+cose``)."""
+        return self in (Profile.VC_COSE, Profile.VP_COSE)
 
     @property
     def selective(self) -> bool:
@@ -42,7 +53,7 @@ class Profile(StrEnum):
 
     @property
     def presentation(self) -> bool:
-        return self in (Profile.VP_JWT, Profile.VP_SD_JWT)
+        return self in (Profile.VP_JWT, Profile.VP_SD_JWT, Profile.VP_COSE)
 
     @property
     def w3c(self) -> bool:
@@ -94,7 +105,8 @@ def issue_w3c(
 
     The document is validated against VCDM 2.0 and the pinned ``contexts`` first (unknown top-level
     properties refuse issuance). Returns the compact JWT or SD-JWT. Raises :class:`FormatError` for an
-    invalid document and :class:`ConfigurationError` for an impossible request.
+    invalid document and :class:`ConfigurationError` for an impossible request. COSE profiles return the
+    COSE_Sign1 in standard base64 without padding.
     """
     if not profile.w3c:
         raise ConfigurationError("not a W3C profile", code="issue.profile", found=profile, expected="vc+*/vp+*")
@@ -113,6 +125,11 @@ def issue_w3c(
     if issuer is not None:
         claims.setdefault("iss", issuer)
     claims.setdefault("iat", int(issued_at.timestamp()))
+    if profile.cose:
+        headers = {TYP: profile.media_type, CONTENT_TYPE: f"application/{profile.content_type}"}
+        kid = key.kid.encode("utf-8") if key.kid is not None else None
+        message = sign1(json_dumps(claims), key=key, kid=kid, headers=headers)
+        return base64.b64encode(message).decode("ascii").rstrip("=")
     header = {"typ": profile.value, "cty": profile.content_type}
     if not profile.selective:
         return sign_compact(header=header, payload=json_dumps(claims), key=key)

@@ -15,25 +15,30 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 
 from vc import sdjwt
 from vc.claims import format_claim_path, lookup
-from vc.encoding import json_object
+from vc.cose import CONTENT_TYPE, TYP, parse_sign1
+from vc.encoding import b64url_decode, json_object
 from vc.errors import (
     CredentialError,
     DisclosureError,
     FormatError,
     HolderBindingError,
+    KeyResolutionError,
+    SignatureError,
     StatusError,
     TawtiqError,
     UnsupportedStatusError,
     UpstreamError,
 )
 from vc.jose import Jws, KeyResolver, PublicKey, check_header, parse_compact
+from vc.offline import OFFLINE_CREDENTIAL_TYPE, OFFLINE_PROFILE, decode_offline, kid_of
 from vc.policy import HolderBinding, Policy
 from vc.profiles import SD_JWT_VC_NEVER_DISCLOSABLE, Profile, issuer_of
 from vc.report import Check, CheckName, Outcome, StatusInfo, Verdict, VerificationReport, verdict_of
@@ -99,6 +104,8 @@ class _Context:
 
     checks: _Checks = field(default_factory=_Checks)
     profile: Profile | None = None
+    #: The profile's name when it is not a :class:`Profile` (the offline QR's ``tq1``).
+    profile_name: str | None = None
     issuer: str | None = None
     kid: str | None = None
     types: tuple[str, ...] = ()
@@ -118,7 +125,8 @@ def verify(
     now: datetime,
 ) -> VerificationReport:
     """Verify a credential or presentation (``vc+sd-jwt``, ``dc+sd-jwt``, ``vc+jwt``, ``vp+jwt``,
-    ``vp+sd-jwt``, or an enveloped ``data:`` URL of one of them).
+    ``vp+sd-jwt``, ``vc+cose`` and ``vp+cose`` as base64, an enveloped ``data:`` URL of one of them), or an offline
+    QR's ``TQ1:`` text (:mod:`vc.offline`; its report's profile is ``tq1``).
 
     Never raises for bad input: every problem becomes a failed check with a stable code. Raises only
     for programming errors (e.g. a naive ``now``).
@@ -135,7 +143,7 @@ def verify(
         verdict=verdict,
         checks=checks,
         verified_at=now,
-        profile=run.profile.value if run.profile else None,
+        profile=run.profile.value if run.profile else run.profile_name,
         issuer=run.issuer,
         kid=run.kid,
         credential_types=run.types,
@@ -162,21 +170,17 @@ def _run(
         return
     try:
         text = _decode_text(token)
-        parsed = _parse_container(text)
+        if _OFFLINE_LIKE.match(text):  # TQ1:, or the prefix of another QR scheme (HC1:…), refused by name
+            _run_offline(text, run, keys=keys, status=status, policy=policy, now=now)
+            return
+        # (2) Media type: the JWS typ or the COSE typ names the profile (VC-JOSE-COSE §3, SD-JWT VC §3.2.1).
+        secured = _parse_cose(text) if _is_cose(text) else _parse_jose(text)
+        profile, payload, sd = secured.profile, secured.payload, secured.sd
     except _MALFORMED as exc:
         checks.error(CheckName.FORMAT, exc)
         return
-    jws, sd = parsed
-
-    # (2) Media type: the JWS typ names the profile (VC-JOSE-COSE §3, SD-JWT VC §3.2.1).
-    try:
-        profile = _profile_of(jws, selective=sd is not None)
-        payload = json_object(jws.payload, what="JWT payload")
-    except FormatError as exc:
-        checks.error(CheckName.FORMAT, exc)
-        return
     run.profile = profile
-    run.kid = jws.kid
+    run.kid = secured.kid
     run.issuer = issuer_of(payload)
     run.types = _types(profile, payload)
     if run.issuer is None:
@@ -198,9 +202,9 @@ def _run(
     # (4) RFC 9901 §7.1 step 2 / RFC 7515: header rules, then the signature with the issuer's key.
     signed_at = _signing_time(payload)
     try:
-        algorithm = check_header(jws.header, allowed=policy.algorithms)
-        key = keys.resolve(issuer=run.issuer, kid=jws.kid, algorithm=algorithm, signed_at=signed_at)
-        key.verify(algorithm=algorithm, message=jws.signing_input, signature=jws.signature)
+        algorithm = secured.algorithm(policy.algorithms)
+        key = keys.resolve(issuer=run.issuer, kid=secured.kid, algorithm=algorithm, signed_at=signed_at)
+        key.verify(algorithm=algorithm, message=secured.signing_input, signature=secured.signature)
     except TawtiqError as exc:
         checks.error(CheckName.SIGNATURE, exc)
         return
@@ -267,6 +271,183 @@ def _run(
         checks.passed(CheckName.POLICY, "policy.ok", "the presentation meets the verifier's policy")
 
 
+@dataclass(frozen=True)
+class _Secured:
+    """A parsed, not yet verified, credential or presentation: JWS or SD-JWT, or COSE_Sign1."""
+
+    profile: Profile
+    payload: Mapping[str, Any]
+    kid: str | None
+    signing_input: bytes
+    signature: bytes
+    jws_header: Mapping[str, Any] | None = None
+    cose_algorithm: str | None = None
+    sd: sdjwt.SdJwt | None = None
+
+    def algorithm(self, allowed: frozenset[str]) -> str:
+        """The signature algorithm once the header rules and the policy's allow-list accept it."""
+        if self.jws_header is not None:
+            return check_header(self.jws_header, allowed=allowed)
+        assert self.cose_algorithm is not None
+        if self.cose_algorithm not in allowed:
+            raise SignatureError(
+                "COSE algorithm is not allowed by policy",
+                code="cose.alg_not_allowed",
+                found=self.cose_algorithm,
+                expected=f"one of {sorted(allowed)}",
+            )
+        return self.cose_algorithm
+
+
+def _parse_jose(text: str) -> _Secured:
+    jws, sd = _parse_container(text)
+    profile = _profile_of(jws, selective=sd is not None)
+    return _Secured(
+        profile=profile,
+        payload=json_object(jws.payload, what="JWT payload"),
+        kid=jws.kid,
+        signing_input=jws.signing_input,
+        signature=jws.signature,
+        jws_header=jws.header,
+        sd=sd,
+    )
+
+
+#: A context prefix of an alphanumeric QR payload: upper-case letters and digits, then a colon.
+_OFFLINE_LIKE: Final = re.compile(r"[A-Z][A-Z0-9]{1,3}:")
+#: How a COSE credential starts: a ``data:`` URL of a COSE media type, or base64 of tag 18 (``d2 84`` is ``0oR``).
+_COSE_STARTS: Final = ("data:application/vc+cose", "data:application/vp+cose", "0oR")
+_COSE_PROFILES: Final = {profile.media_type: profile for profile in Profile if profile.cose}
+
+
+def _is_cose(text: str) -> bool:
+    return text.startswith(_COSE_STARTS) or text[:4].lower() == "d284"
+
+
+def _parse_cose(text: str) -> _Secured:
+    """A COSE-secured W3C credential or presentation (VC-JOSE-COSE §3.3), as standard base64 or a ``data:`` URL."""
+    media_type = None
+    if text.startswith("data:"):
+        envelope = parse_envelope({"type": "EnvelopedVerifiableCredential", "id": text})
+        text, media_type = envelope.content, envelope.media_type
+    if text[:4].lower() == "d284":
+        raise FormatError(
+            "the COSE credential is written in hexadecimal",
+            code="cose.encoding",
+            found="hexadecimal text",
+            expected="standard base64 of the COSE_Sign1 (VC-JOSE-COSE)",
+        )
+    try:
+        raw = base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise FormatError(
+            "the COSE credential is not base64", code="cose.encoding", found=str(exc), expected="standard base64"
+        ) from exc
+    message = parse_sign1(raw, max_bytes=len(raw))
+    typ = message.header(TYP)
+    profile = _COSE_PROFILES.get(typ) if isinstance(typ, str) else None
+    if profile is None:
+        raise FormatError(
+            "the COSE credential's media type (typ) is not one this verifier accepts",
+            code="format.media_type",
+            found=typ,
+            expected=sorted(_COSE_PROFILES),
+        )
+    if media_type is not None and media_type != profile.media_type:
+        raise FormatError(
+            "the data: URL's media type is not the one its COSE credential declares",
+            code="format.media_type",
+            found=media_type,
+            expected=profile.media_type,
+        )
+    cty = message.header(CONTENT_TYPE)
+    if cty is not None and cty != f"application/{profile.content_type}":
+        raise FormatError(
+            "the COSE credential's content type (cty) does not match its media type",
+            code="format.media_type",
+            found=cty,
+            expected=f"application/{profile.content_type}",
+        )
+    try:
+        kid = message.kid.decode("utf-8") if message.kid is not None else None
+    except UnicodeDecodeError as exc:
+        raise FormatError("the COSE kid is not text", code="cose.header_invalid", found=message.kid) from exc
+    return _Secured(
+        profile=profile,
+        payload=json_object(message.payload, what="COSE payload"),
+        kid=kid,
+        signing_input=message.to_be_signed,
+        signature=message.signature,
+        cose_algorithm=message.algorithm,
+    )
+
+
+def _run_offline(
+    text: str, run: _Context, *, keys: KeyResolver, status: StatusResolver, policy: Policy, now: datetime
+) -> None:
+    """The offline QR (:mod:`vc.offline`): the same checks, in the same order, as the other formats."""
+    checks = run.checks
+    # (2) The TQ1 layout: prefix, Base45, bounded zlib, strict CBOR, COSE_Sign1, CWT claims.
+    try:
+        credential = decode_offline(text)
+    except _MALFORMED as exc:
+        checks.error(CheckName.FORMAT, exc)
+        return
+    run.profile_name = OFFLINE_PROFILE
+    run.issuer = credential.issuer
+    run.kid = credential.kid.hex()
+    run.types = (OFFLINE_CREDENTIAL_TYPE,)
+    # (3) Issuer trust before any key is asked for.
+    decision = policy.trust.decide(run.issuer, run.types)
+    if not decision.trusted:
+        checks.failed(CheckName.ISSUER_TRUST, decision.code, decision.message)
+        checks.not_checked(
+            CheckName.SIGNATURE, "signature.not_fetched", "keys are never fetched for an untrusted issuer"
+        )
+        return
+    checks.passed(CheckName.ISSUER_TRUST, decision.code, decision.message)
+    # (4) The signature, with the issuer's key valid at iat whose thumbprint starts with the kid. Keys the
+    #     verifier holds are enough: nothing here needs a network once they are cached.
+    message = credential.message
+    try:
+        algorithm = message.algorithm
+        if algorithm not in policy.algorithms:
+            raise SignatureError(
+                "COSE algorithm is not allowed by policy",
+                code="cose.alg_not_allowed",
+                found=algorithm,
+                expected=f"one of {sorted(policy.algorithms)}",
+            )
+        key = keys.resolve(issuer=run.issuer, kid=None, algorithm=algorithm, signed_at=credential.issued_at)
+        if kid_of(key) != credential.kid:
+            raise KeyResolutionError(
+                "the QR names another key than the one the issuer used at the time it claims",
+                code="offline.kid_mismatch",
+                found=f"kid {credential.kid.hex()}",
+                expected=f"kid {kid_of(key).hex()} (key {key.kid or key.thumbprint()})",
+            )
+        message.verify(key)
+    except TawtiqError as exc:
+        checks.error(CheckName.SIGNATURE, exc)
+        return
+    run.signer = key
+    checks.passed(CheckName.SIGNATURE, "signature.ok", f"signed with {algorithm} by key {key.kid or '(no kid)'}")
+    claims = credential.claims()
+    run.claims = claims
+    checks.passed(CheckName.FORMAT, "format.ok", "a well-formed offline QR (TQ1)")
+    # (7)-(8) Validity dates, then the status when the verifier's status resolver can tell it.
+    _check_validity(claims, Profile.DC_SD_JWT, run, policy=policy, now=now)
+    _check_status(claims, Profile.DC_SD_JWT, run, status=status, now=now)
+    checks.not_checked(CheckName.HOLDER_BINDING, "holder_binding.paper", "a printed credential is bound to no key")
+    # (10)-(11) The subject's schema and the policy, as for the SD-JWT VC.
+    _check_schema(claims, run, policy=policy)
+    missing = [format_claim_path(path) for path in policy.required_disclosures if not lookup(claims, path)]
+    if missing:
+        checks.failed(CheckName.POLICY, "policy.disclosure_missing", f"the printed credential lacks claims: {missing}")
+    else:
+        checks.passed(CheckName.POLICY, "policy.ok", "the printed credential meets the verifier's policy")
+
+
 def _decode_text(token: bytes | str) -> str:
     if isinstance(token, bytes):
         try:
@@ -310,12 +491,12 @@ def _profile_of(jws: Jws, *, selective: bool) -> Profile:
         profile = Profile(typ) if typ is not None else None
     except ValueError:
         profile = None
-    if profile is None:
+    if profile is None or profile.cose:
         raise FormatError(
             "the token's media type (typ) is not one this verifier accepts",
             code="format.media_type",
             found=typ,
-            expected=[p.value for p in Profile],
+            expected=[p.value for p in Profile if not p.cose],
         )
     if profile.selective != selective:
         raise FormatError(
@@ -680,11 +861,6 @@ def _verify_presentation(
         if policy.unsafe_skip_enveloped_proofs:
             _check_envelope_structure(envelope.media_type, envelope.content, where)
             continue
-        if envelope.media_type == "application/vc+cose":
-            raise FormatError(
-                f"{where} is a COSE credential, which this verifier does not support yet",
-                code="format.cose_unsupported",
-            )
         # As a data: URL, so the envelope's media type must agree with the credential's own typ.
         enveloped = f"data:{envelope.media_type},{envelope.content}"
         report = verify(enveloped, keys=keys, status=status, policy=inner_policy, now=now)
@@ -706,21 +882,29 @@ def _verify_presentation(
 
 
 def _check_envelope_structure(media_type: str, content: str, where: str) -> None:
-    """Structure only (the unsafe conformance mode): the content must be the kind its media type says."""
-    if media_type == "application/vc+cose":
+    """Structure only (the unsafe conformance mode): the content must be the kind its media type says.
+
+    A COSE credential must be a COSE_Sign1 of its media type; a JOSE one must have a protected header naming an
+    algorithm and, if it names a ``typ``, the envelope's (the W3C suite's COSE presentation envelopes a JWT cut
+    short after its payload, whose proof this mode does not check anyway).
+    """
+    if media_type in _COSE_PROFILES:
         try:
-            raw = base64.b64decode(content + "=" * (-len(content) % 4), validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise FormatError(f"{where} is not base64 COSE", code="vcdm.envelope_invalid") from exc
-        if raw[:1] not in (b"\xd2", b"\x84"):
-            raise FormatError(f"{where} is not a COSE_Sign1 object", code="vcdm.envelope_invalid", found=raw[:2].hex())
+            secured = _parse_cose(content)
+        except FormatError as exc:
+            raise FormatError(f"{where}: {exc.summary}", code="vcdm.envelope_invalid", found=exc.found) from exc
+        if secured.profile.media_type != media_type:
+            raise FormatError(f"{where} has the wrong media type", code="format.media_type", found=media_type)
         return
-    jws, sd = _parse_container(content)
     expected = media_type.removeprefix("application/")
-    if jws.typ != expected:
+    header = json_object(b64url_decode(content.split(".", 1)[0], what=f"{where} header"), what=f"{where} header")
+    typ = header.get("typ")
+    if not isinstance(header.get("alg"), str) or (typ is not None and typ != expected):
         raise FormatError(
-            f"{where} has the wrong media type", code="format.media_type", found=jws.typ, expected=expected
+            f"{where} has the wrong media type or no algorithm",
+            code="format.media_type",
+            found={"alg": header.get("alg"), "typ": typ},
+            expected={"alg": "a JWS algorithm", "typ": expected},
         )
-    json_object(jws.payload, what=f"{where} payload")
-    if (sd is not None) != expected.endswith("sd-jwt"):
+    if ("~" in content) != expected.endswith("sd-jwt"):
         raise FormatError(f"{where} does not match its media type", code="format.media_type", found=expected)

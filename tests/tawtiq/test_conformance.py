@@ -18,6 +18,7 @@ SUITE = CONFORMANCE / "vc-jose-cose"
 CASES = load_conformance("vc-jose-cose/cases.json")
 JOSE_AND_SD_JWT = [case for case in CASES if case["suite"] in ("JOSE Tests", "SD-JWT Tests")]
 COSE = [case for case in CASES if case["suite"] == "COSE Tests"]
+ALL = JOSE_AND_SD_JWT + COSE
 runner = CliRunner()
 
 
@@ -44,18 +45,19 @@ def arguments_for(case: dict[str, Any], output: Path) -> list[str]:
     return arguments
 
 
-def test_the_suite_has_26_jose_and_sd_jwt_cases() -> None:
+def test_the_suite_has_26_jose_and_sd_jwt_cases_and_9_cose_cases() -> None:
     assert [case["number"] for case in JOSE_AND_SD_JWT] == list(range(1, 27))
+    assert [case["number"] for case in COSE] == list(range(27, 36))
 
 
-@pytest.mark.parametrize("case", JOSE_AND_SD_JWT, ids=[case["name"] for case in JOSE_AND_SD_JWT])
+@pytest.mark.parametrize("case", ALL, ids=[case["name"] for case in ALL])
 def test_case_gives_the_expected_result(case: dict[str, Any], tmp_path: Path) -> None:
     code, written = call(arguments_for(case, tmp_path / f"{case['number']}-tawtiq.json"))
     assert written["result"] == case["expected_result"], written["data"]
     assert code == (0 if case["expected_result"] == "success" else 1)
 
 
-ISSUED_OK = [case for case in JOSE_AND_SD_JWT if case["fn"] == "issue" and case["expected_result"] == "success"]
+ISSUED_OK = [case for case in ALL if case["fn"] == "issue" and case["expected_result"] == "success"]
 
 
 @pytest.mark.parametrize("case", ISSUED_OK, ids=[case["name"] for case in ISSUED_OK])
@@ -110,12 +112,37 @@ def test_time_rules_apply_at_the_instant_given(tmp_path: Path) -> None:
     assert {c["code"] for c in today["data"]["checks"]} >= {"validity.expired"}
 
 
-@pytest.mark.parametrize("case", COSE, ids=[case["name"] for case in COSE])
-def test_cose_features_are_reported_unsupported(case: dict[str, Any], tmp_path: Path) -> None:
-    code, written = call(arguments_for(case, tmp_path / "out.json"))
-    assert written["result"] == "error"
-    assert "not supported" in written["data"]
-    assert code == 2
+COSE_FAILURES = {
+    30: ("format", "cose.encoding"),  # hexadecimal instead of base64
+    32: ("signature", "signature.invalid"),
+    33: ("format", "format.media_type"),  # typ really/bad
+    34: ("format", "format.media_type"),  # typ bad/type
+    35: ("format", "vcdm.envelope_invalid"),  # an enveloped credential that is no data: URL
+}
+
+
+@pytest.mark.parametrize("number", sorted(COSE_FAILURES))
+def test_each_cose_failure_fails_for_its_own_reason(number: int, tmp_path: Path) -> None:
+    case = next(case for case in COSE if case["number"] == number)
+    _, written = call(arguments_for(case, tmp_path / "out.json"))
+    checks = {check["check"]: (check["outcome"], check["code"]) for check in written["data"]["checks"]}
+    name, code = COSE_FAILURES[number]
+    assert checks[name] == ("failed", code), written["data"]
+
+
+def test_cose_issuance_is_base64_of_a_tagged_cose_sign1_with_the_media_types(tmp_path: Path) -> None:
+    import base64
+
+    from vc.cose import parse_sign1
+
+    case = next(case for case in COSE if case["number"] == 27)
+    _, issued = call(arguments_for(case, tmp_path / "issued.json"))
+    assert "=" not in issued["data"]
+    message = parse_sign1(base64.b64decode(issued["data"] + "=" * (-len(issued["data"]) % 4)))
+    assert message.algorithm == "EdDSA"
+    assert message.protected[16] == "application/vc+cose"
+    assert message.protected[3] == "application/vc"
+    assert json.loads(message.payload)["issuer"] == "did:example:123" or json.loads(message.payload)["issuer"]
 
 
 def test_an_unknown_feature_still_writes_an_error_result(tmp_path: Path) -> None:

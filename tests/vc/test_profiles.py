@@ -51,9 +51,11 @@ def decoded(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def test_profile_properties() -> None:
     assert [p.value for p in Profile if p.selective] == ["vc+sd-jwt", "dc+sd-jwt", "vp+sd-jwt"]
-    assert [p.value for p in Profile if p.presentation] == ["vp+jwt", "vp+sd-jwt"]
-    assert [p.content_type for p in Profile] == ["vc", None, "vc", "vp", "vp"]
+    assert [p.value for p in Profile if p.presentation] == ["vp+jwt", "vp+sd-jwt", "vp+cose"]
+    assert [p.value for p in Profile if p.cose] == ["vc+cose", "vp+cose"]
+    assert [p.content_type for p in Profile] == ["vc", None, "vc", "vp", "vp", "vc", "vp"]
     assert Profile.DC_SD_JWT.media_type == "application/dc+sd-jwt"
+    assert Profile.VC_COSE.media_type == "application/vc+cose"
 
 
 def test_w3c_sd_jwt_header_and_payload() -> None:

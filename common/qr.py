@@ -90,18 +90,33 @@ class QrNotFoundError(QrError):
 # ------------------------------------------------------------------------------------------------- drawing
 
 
-def qr_svg(data: str, *, title: str | None = None, scale: int = 6) -> bytes:
-    """An SVG QR code (error correction M, 4-module quiet zone), with an accessible ``title`` when given."""
+#: Error correction of the printed diploma's offline QR: level Q restores up to a quarter of the code (a fold, a
+#: stain, a worn corner), where the screen codes' level M restores 15 %.
+PRINTED_ERROR: Final = "q"
+#: The largest QR version the printed diploma's layout leaves room for (77 × 77 modules).
+PRINTED_MAX_VERSION: Final = 15
+
+
+def qr_svg(data: str, *, title: str | None = None, scale: int = 6, error: str = "m") -> bytes:
+    """An SVG QR code (error correction ``error``, M by default; 4-module quiet zone), with an accessible ``title``
+    when given."""
     out = io.BytesIO()
-    segno.make(data, error="m", micro=False).save(out, kind="svg", scale=scale, border=4, title=title, svgclass="qr")
+    segno.make(data, error=error, micro=False).save(out, kind="svg", scale=scale, border=4, title=title, svgclass="qr")
     return out.getvalue()
 
 
-def qr_png(data: str, *, scale: int = 8) -> bytes:
-    """A PNG QR code (error correction M, 4-module quiet zone)."""
+def qr_png(data: str, *, scale: int = 8, error: str = "m") -> bytes:
+    """A PNG QR code (error correction ``error``, M by default; 4-module quiet zone)."""
     out = io.BytesIO()
-    segno.make(data, error="m", micro=False).save(out, kind="png", scale=scale, border=4)
+    segno.make(data, error=error, micro=False).save(out, kind="png", scale=scale, border=4)
     return out.getvalue()
+
+
+def qr_version(data: str, *, error: str = "m") -> int:
+    """The version (1 to 40) of the smallest QR code holding ``data`` at error correction ``error``."""
+    version = segno.make(data, error=error, micro=False, boost_error=False).version
+    assert isinstance(version, int)  # an int for a QR code; a string ("M1"…) only for Micro QR, refused here
+    return version
 
 
 def qr_terminal(data: str, out: TextIO) -> None:

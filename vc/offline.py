@@ -55,9 +55,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
 
-import base45
-
 from vc import cbor
+from vc.base45 import ALPHABET, Base45Error, b45decode, b45encode
 from vc.cose import KID, Sign1, parse_sign1, sign1
 from vc.encoding import b64url_decode
 from vc.errors import ConfigurationError, FormatError
@@ -83,7 +82,7 @@ CLAIM_IAT: Final = 6
 CLAIM_STATUS: Final = 65535
 CLAIM_DIPLOMA: Final = -65537
 
-_BASE45_ALPHABET: Final = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
+_BASE45_ALPHABET: Final = frozenset(ALPHABET)
 _SESSION_TYPES: Final = ("normale", "rattrapage")
 _MENTIONS: Final = ("passable", "assez_bien", "bien", "tres_bien")
 _DIPLOMA_ITEMS: Final = 11
@@ -219,8 +218,7 @@ def issue_offline(
     if expires_at is not None:
         claims[CLAIM_EXP] = int(expires_at.timestamp())
     message = sign1(cbor.dumps(claims), key=key, kid=kid_of(key.public))
-    encoded: bytes = base45.b45encode(zlib.compress(message, 9))
-    return PREFIX + encoded.decode("ascii")
+    return PREFIX + b45encode(zlib.compress(message, 9))
 
 
 def decode_offline(text: str) -> OfflineCredential:
@@ -256,12 +254,12 @@ def decode_offline(text: str) -> OfflineCredential:
             expected="0-9, A-Z, space and $%*+-./:",
         )
     try:
-        compressed: bytes = base45.b45decode(body)
-    except ValueError as exc:
+        compressed = b45decode(body)
+    except Base45Error as exc:
         raise FormatError(
             "the offline QR text is not valid Base45: it may be cut short",
             code="offline.base45",
-            found=f"{len(body)} characters" + (" (a length Base45 never has)" if len(body) % 3 == 1 else ""),
+            found=exc.reason,
             expected="complete Base45 (RFC 9285)",
         ) from exc
     message = _inflate(compressed)

@@ -1,4 +1,4 @@
-"""``tawtiq diploma show|offer|revoke|suspend|reinstate|supersede``: one graduate's diploma."""
+"""``tawtiq diploma show|offer|offline-qr|revoke|suspend|reinstate|supersede``: one graduate's diploma."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from issuer.commands.shell import (
     fail,
     handled_errors,
     open_engine,
+    open_keyring,
     print_json,
 )
 
@@ -149,6 +150,58 @@ def diploma_offer(
         )
 
 
+@diploma_app.command("offline-qr")
+def diploma_offline_qr(
+    identifier: Annotated[str, typer.Argument(metavar="ID", help="Credential id or CNIE number.")],
+    session: OptionalSession = None,
+    png: Annotated[Path | None, typer.Option("--png", help="Write the QR code as PNG (error correction Q).")] = None,
+    svg: Annotated[Path | None, typer.Option("--svg", help="Write the QR code as SVG (error correction Q).")] = None,
+    json_output: Annotated[
+        bool, typer.Option("--json", help='Print {"diploma_id", "text", "kid", "qr_version"} on stdout.')
+    ] = False,
+) -> None:
+    """Sign the printed diploma's offline QR (TQ1:): what a person checks on the paper, verifiable without a network.
+
+    Prints the TQ1: text on stdout (it holds personal data: keep it like the diploma); the QR version on stderr.
+    Only an active record is printed. The files are checked before anything is signed.
+    """
+    from issuer.db import writing
+    from issuer.offline import offline_credential
+    from issuer.records import resolve
+
+    targets = [(path, kind) for path, kind in ((_qr_file(png, ".png"), "png"), (_qr_file(svg, ".svg"), "svg")) if path]
+    with handled_errors():
+        settings = current_settings()
+        engine = open_engine(settings)
+        keyring = open_keyring(settings)
+        with writing(engine) as db:
+            diploma = resolve(db, identifier, session_name=session)
+            printed = offline_credential(
+                db, diploma=diploma, settings=settings, keyring=keyring, actor=actor(), now=clock.now()
+            )
+    unwritten = []
+    for path, kind in targets:
+        try:
+            path.write_bytes(printed.png() if kind == "png" else printed.svg())
+        except OSError as exc:
+            unwritten.append(f"{path}: {exc}")
+        else:
+            err(f"QR code written to {path}")
+    err(f"offline QR of {printed.diploma_id}: {len(printed.text)} characters, QR version {printed.version} at level Q")
+    if json_output:
+        print_json(
+            {"diploma_id": printed.diploma_id, "text": printed.text, "kid": printed.kid, "qr_version": printed.version}
+        )
+    else:
+        typer.echo(printed.text)
+    if unwritten:
+        fail(
+            "error: the offline QR is signed (its text is printed), but it could not be written to "
+            + "; ".join(unwritten),
+            EXIT_ERROR,
+        )
+
+
 def _qr_file(path: Path | None, extension: str) -> Path | None:
     """Where to write a QR code: ``extension`` added to a bare name; refused (exit 2) before any offer is made."""
     if path is None:
@@ -159,7 +212,7 @@ def _qr_file(path: Path | None, extension: str) -> Path | None:
     elif path.suffix.lower() != extension:
         fail(f"error: {option} {path}: expected a file name ending in {extension}, found {path.suffix!r}", EXIT_ERROR)
     if not path.parent.is_dir():
-        fail(f"error: {option} {path}: the directory {path.parent} does not exist; no offer was made", EXIT_ERROR)
+        fail(f"error: {option} {path}: the directory {path.parent} does not exist; nothing was made", EXIT_ERROR)
     return path
 
 

@@ -8,7 +8,6 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-import base45
 import cbor2
 import pytest
 
@@ -21,6 +20,7 @@ from vc import (
     StatusList,
     StatusSnapshot,
     UnavailableStatusResolver,
+    base45,
     issue_token_status_list,
     verify,
     verify_status_list_token,
@@ -139,7 +139,7 @@ def test_a_forged_qr_signed_by_another_key_is_refused() -> None:
 def test_a_wrong_kid_with_a_good_signature_is_refused() -> None:
     claims = cbor2.loads(zlib.decompress(base45.b45decode(qr()[4:]))).value[2]
     message = sign1(claims, key=KEY, kid=b"\x00" * 8)
-    text = PREFIX + base45.b45encode(zlib.compress(message)).decode()
+    text = PREFIX + base45.b45encode(zlib.compress(message))
     checks = checks_of(text)
     assert checks["signature"] == ("failed", "offline.kid_mismatch")
 
@@ -181,13 +181,18 @@ def test_an_untrusted_issuer_is_refused_before_any_key_is_asked_for() -> None:
     assert checks["signature"] == ("not_checked", "signature.not_fetched")
 
 
+def _cut_to_3n_plus_1(text: str) -> str:
+    body = text[len(PREFIX) :]
+    return PREFIX + body[: (len(body) - 2) // 3 * 3 + 1]
+
+
 def _encoded(payload: bytes) -> str:
-    return PREFIX + base45.b45encode(payload).decode()
+    return PREFIX + base45.b45encode(payload)
 
 
 BAD_TEXTS = {
     "wrong prefix": ("HC1:" + qr()[4:], "offline.prefix"),
-    "truncated Base45": (qr()[:-1], "offline.base45"),
+    "truncated Base45": (_cut_to_3n_plus_1(qr()), "offline.base45"),
     "cut short": (qr()[: len(PREFIX) + 195], "offline.compression"),
     "lower case": (PREFIX + qr()[4:].lower(), "offline.base45"),
     "not zlib": (_encoded(b"\x00\x01\x02\x03"), "offline.compression"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import secrets
 import socket
 import threading
@@ -41,6 +42,7 @@ from issuer.settings import Settings as IssuerSettings
 from issuer.settings import load_settings
 from issuer.status import StatusAction, change_status
 from keys import InMemoryKeyStore
+from keys.x509 import VERIFIER_ACCESS, CertificateAuthority
 from verifier.app import create_app as create_verifier_app
 from verifier.settings import Settings as VerifierSettings
 
@@ -172,6 +174,15 @@ class Platform:
     issuer: Issuer
     verifier: Verifier
     directory: Path
+    #: A verifier with an access certificate (``x509_hash``) from a development registrar, on ``localhost``.
+    certified_verifier: Verifier
+    #: That registrar's CA certificate (PEM): the trust anchor a wallet needs to authenticate it.
+    registrar_ca: Path
+
+
+#: The certified verifier's name and its registrar's.
+CERTIFIED_NAME = "Université Mohammed V"
+REGISTRAR_NAME = "Registre des vérificateurs (test)"
 
 
 def _write_cohort(path: Path, rows: list[dict[str, str]]) -> None:
@@ -249,6 +260,30 @@ def start_platform(directory: Path) -> Iterator[Platform]:
     verifier_app = create_verifier_app(verifier_settings)
     verifier_server = Server(verifier_app, port=verifier_port)
     verifier_server.start()
+
+    # The same verifier software for a university with an access certificate from a (development) registrar.
+    certified_dir = directory / "certified-verifier"
+    certified_port = free_port()
+    now = datetime.now(UTC)
+    registrar = CertificateAuthority.create(name=REGISTRAR_NAME, now=now - timedelta(days=1))
+    registrar.save(certified_dir / "registrar", passphrase=b"registrar passphrase for tests")
+    access = registrar.issue(organization=CERTIFIED_NAME, profile=VERIFIER_ACCESS, now=now, dns_names=["localhost"])
+    key_passphrase = secrets.token_urlsafe(24)
+    access.save(certified_dir / "access", passphrase=key_passphrase.encode())
+    certified_settings = verifier_settings.model_copy(
+        update={
+            "public_url": f"http://localhost:{certified_port}",
+            "database_url": f"sqlite:///{certified_dir / 'verifier.sqlite3'}",
+            "oid4vp_certificate_dir": certified_dir / "access",
+        }
+    )
+    os.environ["TAWTIQ_VERIFIER_KEY_PASSPHRASE"] = key_passphrase  # read once, while the services are built
+    try:
+        certified_app = create_verifier_app(certified_settings)
+    finally:
+        del os.environ["TAWTIQ_VERIFIER_KEY_PASSPHRASE"]
+    certified_server = Server(certified_app, port=certified_port)
+    certified_server.start()
     _party, relying_party_token = verifier_app.state.services.relying_parties.add(name=RELYING_PARTY)
     client = httpx.Client(timeout=20)
     try:
@@ -256,9 +291,12 @@ def start_platform(directory: Path) -> Iterator[Platform]:
             issuer=Issuer(url=issuer_url, certificate=certificate, settings=settings, engine=engine, cohort=rows),
             verifier=Verifier(url=verifier_url, client=client, relying_party_token=relying_party_token),
             directory=directory,
+            certified_verifier=Verifier(url=f"http://localhost:{certified_port}", client=client),
+            registrar_ca=certified_dir / "registrar" / "ca.pem",
         )
     finally:
         client.close()
+        certified_server.stop()
         verifier_server.stop()
         issuer_server.stop()
         engine.dispose()

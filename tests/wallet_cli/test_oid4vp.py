@@ -75,24 +75,29 @@ def dcql(**query_changes: Any) -> dict[str, Any]:
 
 def test_a_well_formed_request_is_read() -> None:
     request = parse(token(payload()))
-    assert request.claims == ("familyName", "mention")
+    assert request.selection().claims == ("familyName", "mention")
     assert request.verifier_host == "verify.example.ma"
     assert request.authenticated is False
-    assert request.query_id == "diploma"
+    assert [query.id for query in request.selection().queries] == ["diploma"]
 
 
 def test_paths_inside_a_claim_and_always_visible_claims_are_understood() -> None:
     claims = [{"path": ["familyName", "lat"]}, {"path": ["vct"]}, {"path": ["mention"]}]
-    request = parse(token(payload(dcql_query=dcql(claims=claims))))
-    assert request.claims == ("familyName", "mention")
-    assert request.nested_paths == ("familyName.lat",)
+    selection = parse(token(payload(dcql_query=dcql(claims=claims)))).selection()
+    assert selection.claims == ("familyName", "mention")
+    assert selection.nested_paths == ("familyName.lat",)
 
 
 @pytest.mark.parametrize(
     ("text", "code", "message"),
     [
-        (token(payload(), {"alg": "ES256", "typ": "oauth-authz-req+jwt"}, "c2ln"), "request.unsupported", "signed"),
+        (
+            token(payload(), {"alg": "ES256", "typ": "oauth-authz-req+jwt"}, "c2ln"),
+            "request.unsupported",
+            "cannot be signed",
+        ),
         (token(payload(), {"alg": "none", "typ": "JWT"}), "request.invalid", "'typ' is wrong"),
+        (token(payload(), {"alg": "none"}), "request.invalid", "no 'typ'"),
         ("not-a-jwt", "request.invalid", "not a compact JWT"),
         ("e30.bm90IGpzb24.", "request.invalid", "not base64url JSON"),
         (token(payload(client_id="redirect_uri:https://evil.example/r")), "request.invalid", "client_id differs"),
@@ -127,14 +132,14 @@ def test_paths_inside_a_claim_and_always_visible_claims_are_understood() -> None
             "claims a diploma does not have",
         ),
         (
-            token(payload(dcql_query={**dcql(), "credential_sets": [{"options": [["diploma"]]}]})),
-            "request.unsupported",
-            "credential_sets",
+            token(payload(dcql_query={**dcql(), "credential_sets": [{"options": [["other"]]}]})),
+            "request.invalid",
+            "names queries the request does not have",
         ),
         (
             token(payload(dcql_query={"credentials": dcql()["credentials"] * 2})),
-            "request.unsupported",
-            "several credentials",
+            "request.invalid",
+            "repeats a credential query id",
         ),
         (
             token(payload(client_metadata={"vp_formats_supported": {"mso_mdoc": {}}})),
@@ -157,16 +162,29 @@ def test_a_bad_request_object_is_refused(text: str, code: str, message: str) -> 
 
 def test_a_client_identifier_the_wallet_cannot_check_is_refused() -> None:
     with pytest.raises(RefusedError) as refused:
-        parse(token(payload(client_id="x509_san_dns:verify.example.ma")), client_id="x509_san_dns:verify.example.ma")
+        parse(
+            token(payload(client_id="decentralized_identifier:did:example:1")),
+            client_id="decentralized_identifier:did:example:1",
+        )
     assert refused.value.code == "request.unsupported"
+
+
+@pytest.mark.parametrize("client_id", ["x509_san_dns:verify.example.ma", "x509_hash:bm90LWEtaGFzaA"])
+def test_an_unsigned_request_under_an_x509_prefix_is_refused(client_id: str) -> None:
+    with pytest.raises(RefusedError) as refused:
+        parse(token(payload(client_id=client_id)), client_id=client_id)
+    assert refused.value.code == "request.unsigned"
+    assert "did not sign" in str(refused.value)
 
 
 @pytest.mark.parametrize(
     ("link", "code"),
     [
         ("openid4vp://?request_uri=a&request_uri=b&client_id=c", "request.invalid"),
-        ("openid4vp://?client_id=c&request_uri=r&request_uri_method=post", "request.unsupported"),
+        ("openid4vp://?client_id=c&request_uri=r&request_uri_method=put", "request.invalid"),
         ("openid4vp://?client_id=c&dcql_query=%7B%7D", "request.unsupported"),
+        ("openid4vp://?client_id=c&request_uri=r&request=e30.e30.", "request.unsupported"),
+        ("openid4vp://?request_uri=r", "request.invalid"),
         ("openid-credential-offer://?credential_offer_uri=x", "request.invalid"),
     ],
 )
@@ -174,6 +192,13 @@ def test_bad_authorization_request_links(link: str, code: str) -> None:
     with pytest.raises(UsageError) as refused:
         parse_authorization_request(link)
     assert refused.value.code == code
+
+
+def test_links_by_reference_and_by_value() -> None:
+    by_post = parse_authorization_request("openid4vp://?client_id=c&request_uri=r&request_uri_method=post")
+    assert (by_post.request_uri, by_post.request_uri_method, by_post.request) == ("r", "post", None)
+    by_value = parse_authorization_request("openid4vp://?client_id=c&request=e30.e30.")
+    assert (by_value.request_uri, by_value.request) == (None, "e30.e30.")
 
 
 def test_the_relying_party_named_by_the_verifier_is_read() -> None:

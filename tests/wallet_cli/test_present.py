@@ -9,7 +9,7 @@ import pytest
 import segno
 
 from tests.wallet_cli.conftest import Wallet, receive
-from tests.wallet_cli.platform import RELYING_PARTY, Platform
+from tests.wallet_cli.platform import CERTIFIED_NAME, REGISTRAR_NAME, RELYING_PARTY, Platform
 
 ASKED = ["familyName", "givenName", "stream", "session", "mention"]
 
@@ -35,6 +35,9 @@ def test_the_verifier_reports_valid_with_exactly_the_chosen_claims(
     assert answer["disclosed"] == ASKED
     assert answer["verifier"]["authenticated"] is False
     assert answer["verifier"]["relying_party"] is None  # an anonymous request names nobody
+    # The verifier's redirect_uri leads to its verdict, which the wallet read and reports.
+    assert answer["verdict"] == "valid"
+    assert answer["redirect_uri"].startswith(f"{platform.verifier.url}/oid4vp/outcome/")
     result = platform.verifier.wait_for_answer(request["id"])
     assert result["status"] == "answered"
     assert result["verdict"] == "valid", result["problemDetails"]
@@ -241,3 +244,66 @@ def test_the_request_shows_labels_in_the_chosen_language(
     assert result.exit_code == 0
     assert "الاسم العائلي" in result.stderr
     assert "Family name" not in result.stderr
+
+
+# -- A verifier certified by a registrar (x509_hash, signed requests) --------------------------------------------
+
+
+def test_a_certified_verifier_is_shown_by_its_certified_name(
+    holder: tuple[Wallet, dict[str, str]], platform: Platform
+) -> None:
+    wallet, _graduate = holder
+    request = platform.certified_verifier.request(["familyName", "mention"])
+    assert request["client_id"].startswith("x509_hash:")
+    assert "request_uri_method=post" in request["authorization_request"]
+    result = wallet(
+        "present", request["authorization_request"], "--all-requested", "--trust-anchors", str(platform.registrar_ca)
+    )
+    assert result.exit_code == 0, result.stderr
+    assert f"Who is asking: {CERTIFIED_NAME} — certified by {REGISTRAR_NAME}" in result.stderr
+    assert "UNKNOWN VERIFIER" not in result.stderr
+    assert "Not authenticated" not in result.stderr
+    assert "The verifier's verdict: valid." in result.stdout
+    assert platform.certified_verifier.wait_for_answer(request["id"])["verdict"] == "valid"
+
+
+def test_a_certified_verifier_by_value_through_the_environment_setting(
+    holder: tuple[Wallet, dict[str, str]], platform: Platform
+) -> None:
+    wallet, _graduate = holder
+    request = platform.certified_verifier.request(["mention"])
+    answer = wallet.json(
+        "present",
+        request["authorization_request_by_value"],
+        "--all-requested",
+        TAWTIQ_WALLET_TRUST_ANCHORS=str(platform.registrar_ca),
+    )
+    assert answer["verifier"]["authenticated"] is True
+    assert answer["verifier"]["certified_name"] == CERTIFIED_NAME
+    assert answer["verifier"]["certified_by"] == REGISTRAR_NAME
+    assert answer["verifier"]["standing"] == "certified"
+    assert answer["verdict"] == "valid"
+
+
+def test_a_verifier_certified_by_a_registrar_the_wallet_does_not_trust_is_refused(
+    holder: tuple[Wallet, dict[str, str]], platform: Platform
+) -> None:
+    wallet, _graduate = holder
+    request = platform.certified_verifier.request(["mention"])
+    result = wallet("present", request["authorization_request"], "--all-requested")  # the shipped anchors only
+    assert result.exit_code == 1
+    assert "x509.untrusted" in result.stderr
+    assert "not issued by a registrar this wallet trusts" in result.stderr
+    assert platform.certified_verifier.result(request["id"])["status"] == "retrieved"
+
+
+def test_a_trust_anchors_file_without_certificates_is_refused(
+    holder: tuple[Wallet, dict[str, str]], platform: Platform, tmp_path: Path
+) -> None:
+    wallet, _graduate = holder
+    empty = tmp_path / "anchors.pem"
+    empty.write_text("# nothing here\n")
+    request = platform.certified_verifier.request(["mention"])
+    result = wallet("present", request["authorization_request"], "--all-requested", "--trust-anchors", str(empty))
+    assert result.exit_code == 2
+    assert "trust_anchors.invalid" in result.stderr

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, bindparam, insert, select, update
 from sqlmodel import Session, col
 
 from common.service.database import SQLITE_BUSY_SECONDS
@@ -170,11 +170,9 @@ def append(
     :class:`ConfigurationError` ``audit.no_key`` if the session's engine has no audit key.
     """
     key = audit_key_of(session)
-    # Core statements, not the ORM: this runs in every state-changing request, last, under the head lock.
-    heads, events = table(AuditHead), table(AuditEvent)
-    prev_seq, prev_hash = session.execute(
-        select(heads.c.seq, heads.c.hash).where(heads.c.id == 1).with_for_update()
-    ).one()
+    # Core statements built once, not the ORM: this runs in every state-changing request, last, under the head lock.
+    connection = session.connection()
+    prev_seq, prev_hash = connection.execute(_HEAD_FOR_UPDATE).one()
     seq = prev_seq + 1
     values = {
         "seq": seq,
@@ -197,10 +195,16 @@ def append(
         reason=reason,
         details=values["details"],
     )
-    session.execute(insert(events).values(values))
-    session.execute(update(heads).where(heads.c.id == 1).values(seq=seq, hash=values["hash"]))
+    connection.execute(_INSERT_EVENT, values)
+    connection.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": values["hash"]})
     session.flush()
     return AuditEvent(**values)
+
+
+_HEADS, _EVENTS = table(AuditHead), table(AuditEvent)
+_HEAD_FOR_UPDATE: Final = select(_HEADS.c.seq, _HEADS.c.hash).where(_HEADS.c.id == 1).with_for_update()
+_INSERT_EVENT: Final = insert(_EVENTS)
+_MOVE_HEAD: Final = update(_HEADS).where(_HEADS.c.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 from urllib.parse import quote
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
@@ -282,9 +282,8 @@ def redeem(
     failure: OAuthError | None = None
     response: dict[str, Any] = {}
     with writing(engine) as db:
-        offer = db.execute(
-            select(CredentialOffer).where(col(CredentialOffer.code_hash) == sha256_hex(request.code)).with_for_update()
-        ).scalar_one_or_none()
+        connection = db.connection()  # Core statements built once: this runs once per graduate
+        offer = connection.execute(_OFFER_FOR_UPDATE, {"code_hash": sha256_hex(request.code)}).first()
         if offer is None:
             raise OAuthError("invalid_grant", "the pre-authorized code is unknown")
         target = f"offer:{offer.id[:16]}"
@@ -300,19 +299,19 @@ def redeem(
             raise OAuthError("invalid_request", "this offer requires tx_code, the code delivered with it")
         expected = secrets.tx_code_hash(offer.id, request.tx_code)
         if not hmac.compare_digest(expected, offer.tx_code_hash):
-            offer.tx_attempts += 1
-            left = settings.tx_code_max_attempts - offer.tx_attempts
-            if left <= 0:
-                offer.locked_at = now
-            db.add(offer)
-            db.flush()
+            attempts = offer.tx_attempts + 1
+            left = settings.tx_code_max_attempts - attempts
+            connection.execute(
+                _COUNT_WRONG_CODE,
+                {"offer_id": offer.id, "attempts": attempts, "locked_at": now if left <= 0 else None},
+            )
             audit.append(
                 db,
                 actor="wallet",
                 action="offer.tx_code_wrong",
                 target=target,
                 at=now,
-                details={"attempts": offer.tx_attempts, "locked": left <= 0},
+                details={"attempts": attempts, "locked": left <= 0},
             )
             failure = OAuthError(
                 "invalid_grant",
@@ -327,23 +326,23 @@ def redeem(
                 if refused:
                     raise OAuthError("invalid_authorization_details", f"not offered: {', '.join(refused)}")
                 granted = request.authorization_details
-            diploma = db.get(Diploma, offer.diploma_id)
-            if diploma is None or diploma.status != ACTIVE:
+            status = connection.execute(_DIPLOMA_STATUS, {"diploma_id": offer.diploma_id}).scalar()
+            if status != ACTIVE:
                 raise OAuthError("invalid_grant", "the diploma of this offer is no longer available")
             access_token = random.token_urlsafe(32)
-            offer.redeemed_at = now
-            db.add(offer)
-            db.add(
-                AccessToken(
-                    token_hash=sha256_hex(access_token),
-                    offer_id=offer.id,
-                    diploma_id=offer.diploma_id,
-                    configuration_ids=json.dumps(list(granted)),
-                    created_at=now,
-                    expires_at=now + timedelta(seconds=settings.access_token_ttl_seconds),
-                )
+            connection.execute(_REDEEM_OFFER, {"offer_id": offer.id, "redeemed_at": now})
+            connection.execute(
+                _INSERT_TOKEN,
+                {
+                    "token_hash": sha256_hex(access_token),
+                    "offer_id": offer.id,
+                    "diploma_id": offer.diploma_id,
+                    "configuration_ids": json.dumps(list(granted)),
+                    "created_at": now,
+                    "expires_at": now + timedelta(seconds=settings.access_token_ttl_seconds),
+                    "copies_issued": 0,
+                },
             )
-            db.flush()
             audit.append(
                 db,
                 actor="wallet",
@@ -470,7 +469,7 @@ def issue_credentials(
         )
     token_hash = sha256_hex(access_token)
     with reading(engine) as db:
-        token = db.get(AccessToken, token_hash)
+        token = db.connection().execute(_TOKEN, {"token_hash": token_hash}).first()
     if token is None:
         raise _invalid_token("the access token is unknown")
     if now >= token.expires_at:
@@ -514,13 +513,12 @@ def issue_credentials(
         raise OAuthError("invalid_proof", "each proof in a batch must prove a different key")
 
     with writing(engine) as db:
-        locked = db.execute(
-            select(AccessToken).where(col(AccessToken.token_hash) == token_hash).with_for_update()
-        ).scalar_one()
+        connection = db.connection()  # Core statements built once: this runs once per credential request
+        locked = connection.execute(_TOKEN_FOR_UPDATE, {"token_hash": token_hash}).one()
         if locked.copies_issued + len(proofs) > settings.max_copies_per_token:
             left = settings.max_copies_per_token - locked.copies_issued
             raise OAuthError("credential_request_denied", f"this access token may obtain {max(left, 0)} more copies")
-        diploma = db.execute(select(Diploma).where(col(Diploma.id) == locked.diploma_id).with_for_update()).scalar_one()
+        diploma = db.execute(_DIPLOMA_FOR_UPDATE, {"diploma_id": locked.diploma_id}).scalar_one()
         if diploma.status != ACTIVE:
             raise OAuthError("credential_request_denied", f"the diploma is {diploma.status}")
         for nonce, expiry in nonces.items():
@@ -538,9 +536,48 @@ def issue_credentials(
             keyring=keyring,
             now=now,
         )
-        locked.copies_issued += len(copies)
-        db.add(locked)
+        connection.execute(_COUNT_COPIES, {"locked_token": token_hash, "copies": locked.copies_issued + len(copies)})
     return [copy.credential for copy in copies]
+
+
+# The statements of the wallet's requests, built once (see :func:`redeem` and :func:`issue_credentials`).
+_OFFERS, _TOKENS, _DIPLOMAS = table(CredentialOffer), table(AccessToken), table(Diploma)
+_OFFER_FOR_UPDATE: Final = (
+    select(
+        _OFFERS.c.id,
+        _OFFERS.c.diploma_id,
+        _OFFERS.c.tx_code_hash,
+        _OFFERS.c.tx_attempts,
+        _OFFERS.c.configuration_ids,
+        _OFFERS.c.expires_at,
+        _OFFERS.c.redeemed_at,
+        _OFFERS.c.locked_at,
+    )
+    .where(_OFFERS.c.code_hash == bindparam("code_hash"))
+    .with_for_update()
+)
+_COUNT_WRONG_CODE: Final = (
+    update(_OFFERS)
+    .where(_OFFERS.c.id == bindparam("offer_id"))
+    .values(tx_attempts=bindparam("attempts"), locked_at=bindparam("locked_at"))  # an offer counted here is unlocked
+)
+_REDEEM_OFFER: Final = (
+    update(_OFFERS).where(_OFFERS.c.id == bindparam("offer_id")).values(redeemed_at=bindparam("redeemed_at"))
+)
+_DIPLOMA_STATUS: Final = select(_DIPLOMAS.c.status).where(_DIPLOMAS.c.id == bindparam("diploma_id"))
+_INSERT_TOKEN: Final = insert(_TOKENS)
+_TOKEN: Final = select(_TOKENS.c.expires_at, _TOKENS.c.configuration_ids).where(
+    _TOKENS.c.token_hash == bindparam("token_hash")
+)
+_TOKEN_FOR_UPDATE: Final = (
+    select(_TOKENS.c.copies_issued, _TOKENS.c.diploma_id, _TOKENS.c.offer_id)
+    .where(_TOKENS.c.token_hash == bindparam("token_hash"))
+    .with_for_update()
+)
+_COUNT_COPIES: Final = (
+    update(_TOKENS).where(_TOKENS.c.token_hash == bindparam("locked_token")).values(copies_issued=bindparam("copies"))
+)
+_DIPLOMA_FOR_UPDATE: Final = select(Diploma).where(col(Diploma.id) == bindparam("diploma_id")).with_for_update()
 
 
 def _consume_nonce(db: Session, *, nonce: str, expires_at: datetime) -> bool:

@@ -46,7 +46,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Final
+from typing import Final, NamedTuple
 
 import orjson
 from sqlalchemy import Engine, bindparam, func, select, text, update
@@ -142,31 +142,42 @@ def allocate(session: Session, count: int, *, settings: Settings, now: datetime)
     """
     slots: list[Slot] = []
     remaining = count
+    connection = session.connection()  # Core statements built once: this runs in every issuance
     while remaining > 0:
         shard = _open_shard(session, settings=settings, now=now)
         take = min(remaining, shard.size - shard.allocated)
         permutation = IndexPermutation(key=shard.permutation_key, size=shard.size)
         slots.extend(Slot(shard.id, index) for index in permutation.many(shard.allocated, take))
-        session.execute(
-            update(StatusShard).where(col(StatusShard.id) == shard.id).values(allocated=shard.allocated + take)
-        )
+        connection.execute(_ADVANCE_SHARD, {"shard": shard.id, "new_allocated": shard.allocated + take})
         remaining -= take
     return slots
 
 
-def _open_shard(session: Session, *, settings: Settings, now: datetime) -> StatusShard:
+class _OpenShard(NamedTuple):
+    id: int
+    size: int
+    allocated: int
+    permutation_key: bytes
+
+
+_SHARDS: Final = table(StatusShard)
+_OPEN_SHARD_FOR_UPDATE: Final = (
+    select(_SHARDS.c.id, _SHARDS.c.size, _SHARDS.c.allocated, _SHARDS.c.permutation_key)
+    .where(_SHARDS.c.allocated < _SHARDS.c.size)
+    .order_by(_SHARDS.c.id)
+    .limit(1)
+    .with_for_update()
+)
+_ADVANCE_SHARD: Final = (
+    update(_SHARDS).where(_SHARDS.c.id == bindparam("shard")).values(allocated=bindparam("new_allocated"))
+)
+
+
+def _open_shard(session: Session, *, settings: Settings, now: datetime) -> _OpenShard:
     for _ in range(100):
-        row = session.execute(
-            select(
-                col(StatusShard.id), col(StatusShard.size), col(StatusShard.allocated), col(StatusShard.permutation_key)
-            )
-            .where(col(StatusShard.allocated) < col(StatusShard.size))
-            .order_by(col(StatusShard.id))
-            .limit(1)
-            .with_for_update()
-        ).first()
+        row = session.connection().execute(_OPEN_SHARD_FOR_UPDATE).first()
         if row is not None:
-            return StatusShard(id=row[0], size=row[1], allocated=row[2], permutation_key=row[3])
+            return _OpenShard(row[0], row[1], row[2], row[3])
         highest = session.execute(select(func.max(col(StatusShard.id)))).scalar() or 0
         if highest >= settings.status_max_shards:
             raise StatusAllocationError(

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import Engine, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 from sqlmodel import Session, col
 
 from common.service.database import SQLITE_BUSY_SECONDS
@@ -97,7 +97,7 @@ def has_audit_key(engine: Engine) -> bool:
     return AUDIT_KEY_OPTION in engine.get_execution_options()
 
 
-def audit_key_of(bind: Engine | Session) -> bytes:
+def audit_key_of(bind: Engine | Connection | Session) -> bytes:
     """The audit key attached to ``bind``'s engine. Raises :class:`ConfigurationError` ``audit.no_key``."""
     options = bind.connection().get_execution_options() if isinstance(bind, Session) else bind.get_execution_options()
     source = options.get(AUDIT_KEY_OPTION)
@@ -169,9 +169,9 @@ def append(
     session, a ``kid``), ``details`` a JSON object without personal data. Raises
     :class:`ConfigurationError` ``audit.no_key`` if the session's engine has no audit key.
     """
-    key = audit_key_of(session)
     # Core statements built once, not the ORM: this runs in every state-changing request, last, under the head lock.
     connection = session.connection()
+    key = audit_key_of(connection)
     prev_seq, prev_hash = connection.execute(_HEAD_FOR_UPDATE).one()
     seq = prev_seq + 1
     values = {

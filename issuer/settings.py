@@ -40,6 +40,10 @@ Variables (all optional except where noted):
 ``TAWTIQ_PROOF_ALGORITHMS``       proof algorithms, ``ES256,EdDSA`` or a JSON list (default ES256, ES384, ES512, EdDSA)
 ``TAWTIQ_MAX_BODY_BYTES``         largest HTTP request body accepted (default 65536)
 ``TAWTIQ_COHORT_BATCH_SIZE``      records created per transaction by ``cohort issue`` (default 2000)
+``TAWTIQ_DOCUMENT_SIGNER_DIR``    the printed diploma's signer: ``chain.pem``, the encrypted ``key.pem`` (a
+                                  document-signing certificate) and ``ca.pem`` (default ``<data dir>/document-signer``)
+``TAWTIQ_PRINT_VERIFIER_URL``     the verification page the printed diploma's QR code opens (default
+                                  ``http://127.0.0.1:8200``); ``https`` unless the host is loopback
 ``TAWTIQ_AUTO_MIGRATE``           apply pending migrations when the service starts (default true); false:
                                   refuse an out-of-date database, naming ``tawtiq db upgrade``
 ``TAWTIQ_LOG_LEVEL``              DEBUG, INFO, WARNING or ERROR (default INFO)
@@ -104,6 +108,9 @@ class Settings(ServiceSettings):
 
     cohort_batch_size: int = Field(default=2_000, ge=1, le=100_000)
 
+    document_signer_dir: Path | None = None
+    print_verifier_url: str = "http://127.0.0.1:8200"
+
     @field_validator("issuer_url")
     @classmethod
     def _check_issuer_url(cls, value: str) -> str:
@@ -123,6 +130,22 @@ class Settings(ServiceSettings):
                 f"(the issuer identifier), e.g. https://bac.example.ma; found {value!r}"
             )
         return f"{parts.scheme}://{parts.netloc.lower()}"
+
+    @field_validator("print_verifier_url")
+    @classmethod
+    def _check_print_verifier_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("https", "http") or not parts.hostname or parts.username or parts.password:
+            raise ValueError(
+                f"TAWTIQ_PRINT_VERIFIER_URL must be an absolute https URL, e.g. https://verify.example.ma; "
+                f"found {value!r}"
+            )
+        if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+            raise ValueError(
+                "TAWTIQ_PRINT_VERIFIER_URL must use https (http is only allowed on a loopback host for development); "
+                f"found {value!r}"
+            )
+        return value.strip().rstrip("/")
 
     @field_validator("proof_algorithms", mode="before")
     @classmethod
@@ -186,6 +209,11 @@ class Settings(ServiceSettings):
     def resolved_key_dir(self) -> Path:
         """The encrypted key store directory."""
         return self.key_dir if self.key_dir is not None else self.data_dir / "keys"
+
+    @property
+    def resolved_document_signer_dir(self) -> Path:
+        """The directory of the printed diploma's signing certificate and key."""
+        return self.document_signer_dir if self.document_signer_dir is not None else self.data_dir / "document-signer"
 
     @property
     def issuer_host(self) -> str:

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 
-from common.pdf.sheet import PAGE_WIDTH, Colour, DocumentInfo, Sheet
+from common.pdf.ministry import GREEN, GREY, INNER, KINGDOM_FR, MARGIN, MINISTRY_FR, SHADE, WHITE, letterhead
+from common.pdf.sheet import PAGE_WIDTH, DocumentInfo, Sheet
 from common.pdf.text import PdfTextError
 
 #: The most subjects one page holds; a stream has at most a dozen written exams.
@@ -23,10 +24,6 @@ LABEL_CHARS: Final = 120
 IDENTIFIER_CHARS: Final = 20
 WHEN_CHARS: Final = 32
 
-MINISTRY_AR: Final = "وزارة التربية الوطنية والتعليم الأولي والرياضة"
-MINISTRY_FR: Final = "Ministère de l'Éducation nationale, du Préscolaire et des Sports"
-KINGDOM_AR: Final = "المملكة المغربية"
-KINGDOM_FR: Final = "Royaume du Maroc"
 TITLE_AR: Final = "استدعاء لاجتياز امتحان البكالوريا"
 TITLE_FR: Final = "Convocation à l'examen du baccalauréat"
 NOTICE_AR: Final = (
@@ -38,13 +35,6 @@ NOTICE_FR: Final = (
     "présente convocation et de sa carte nationale d'identité électronique. Le téléphone portable et tout moyen "
     "de communication sont interdits dans la salle d'examen."
 )
-
-_MARGIN: Final = 15.0
-_INNER: Final = PAGE_WIDTH - 2 * _MARGIN
-_GREEN: Final[Colour] = (0, 98, 51)
-_RED: Final[Colour] = (193, 39, 45)
-_SHADE: Final[Colour] = (236, 242, 238)
-_GREY: Final[Colour] = (90, 90, 90)
 
 
 @dataclass(frozen=True)
@@ -121,63 +111,37 @@ def render_convocation(doc: ConvocationDocument) -> bytes:
 
 
 def _header(sheet: Sheet, *, session_ar: str, session_fr: str) -> float:
-    half = _INNER / 2
-    sheet.text(KINGDOM_FR, x=_MARGIN, y=12, width=half - 5, height=6, size=12, bold=True, field="kingdom", max_chars=40)
-    sheet.text(
-        KINGDOM_AR,
-        x=_MARGIN + half + 5,
-        y=12,
-        width=half - 5,
-        height=6,
-        size=14,
-        bold=True,
-        field="kingdom",
-        max_chars=40,
-        align="right",
-    )
-    sheet.text(MINISTRY_FR, x=_MARGIN, y=18, width=half - 5, height=10, size=9.5, field="ministry", max_chars=80)
-    sheet.text(
-        MINISTRY_AR,
-        x=_MARGIN + half + 5,
-        y=18,
-        width=half - 5,
-        height=10,
-        size=11,
-        field="ministry",
-        max_chars=80,
-        align="right",
-    )
-    sheet.line(_MARGIN, 31, PAGE_WIDTH - _MARGIN, 31, width=0.8, colour=_GREEN)
-    sheet.line(_MARGIN, 32.2, PAGE_WIDTH - _MARGIN, 32.2, width=0.4, colour=_RED)
+    half = INNER / 2
+    letterhead(sheet)
     sheet.text(
         TITLE_AR,
-        x=_MARGIN,
+        x=MARGIN,
         y=37,
-        width=_INNER,
+        width=INNER,
         height=10,
         size=20,
         bold=True,
         field="title",
         max_chars=60,
         align="center",
-        colour=_GREEN,
+        colour=GREEN,
     )
     sheet.text(
         TITLE_FR,
-        x=_MARGIN,
+        x=MARGIN,
         y=47,
-        width=_INNER,
+        width=INNER,
         height=8,
         size=15,
         bold=True,
         field="title",
         max_chars=60,
         align="center",
-        colour=_GREEN,
+        colour=GREEN,
     )
     sheet.text(
         session_ar,
-        x=_MARGIN + half,
+        x=MARGIN + half,
         y=56,
         width=half,
         height=7,
@@ -188,7 +152,7 @@ def _header(sheet: Sheet, *, session_ar: str, session_fr: str) -> float:
     )
     sheet.text(
         session_fr,
-        x=_MARGIN,
+        x=MARGIN,
         y=56,
         width=half,
         height=7,
@@ -215,17 +179,17 @@ def _candidate(sheet: Sheet, doc: ConvocationDocument, *, top: float) -> float:
     ]
     row = 9.0
     label_width = 30.0
-    value_width = _INNER / 2 - label_width - 2
+    value_width = INNER / 2 - label_width - 2
     height = row * (len(rows) + len(identifiers))
-    sheet.box(_MARGIN, top, _INNER, height, line_width=0.3, stroke=_GREEN)
+    sheet.box(MARGIN, top, INNER, height, line_width=0.3, stroke=GREEN)
     y = top
     for index, (label_fr, value_fr, value_ar, label_ar, name) in enumerate(rows):
         if index % 2 == 0:
-            sheet.box(_MARGIN, y, _INNER, row, stroke=None, fill=_SHADE)
+            sheet.box(MARGIN, y, INNER, row, stroke=None, fill=SHADE)
         _labels(sheet, label_fr=label_fr, label_ar=label_ar, y=y, height=row, width=label_width)
         sheet.text(
             value_fr,
-            x=_MARGIN + label_width,
+            x=MARGIN + label_width,
             y=y,
             width=value_width,
             height=row,
@@ -236,7 +200,7 @@ def _candidate(sheet: Sheet, doc: ConvocationDocument, *, top: float) -> float:
         )
         sheet.text(
             value_ar,
-            x=PAGE_WIDTH - _MARGIN - label_width - value_width,
+            x=PAGE_WIDTH - MARGIN - label_width - value_width,
             y=y,
             width=value_width,
             height=row,
@@ -249,13 +213,13 @@ def _candidate(sheet: Sheet, doc: ConvocationDocument, *, top: float) -> float:
         y += row
     for index, (label_fr, value, label_ar, name) in enumerate(identifiers, start=len(rows)):
         if index % 2 == 0:
-            sheet.box(_MARGIN, y, _INNER, row, stroke=None, fill=_SHADE)
+            sheet.box(MARGIN, y, INNER, row, stroke=None, fill=SHADE)
         _labels(sheet, label_fr=label_fr, label_ar=label_ar, y=y, height=row, width=label_width)
         sheet.text(
             value,
-            x=_MARGIN + label_width,
+            x=MARGIN + label_width,
             y=y,
-            width=_INNER - 2 * label_width,
+            width=INNER - 2 * label_width,
             height=row,
             size=12,
             bold=True,
@@ -274,18 +238,18 @@ def _limit(name: str) -> int:
 def _labels(sheet: Sheet, *, label_fr: str, label_ar: str, y: float, height: float, width: float) -> None:
     sheet.text(
         label_fr,
-        x=_MARGIN + 2,
+        x=MARGIN + 2,
         y=y,
         width=width - 2,
         height=height,
         size=9.5,
         field="label",
         max_chars=40,
-        colour=_GREY,
+        colour=GREY,
     )
     sheet.text(
         label_ar,
-        x=PAGE_WIDTH - _MARGIN - width,
+        x=PAGE_WIDTH - MARGIN - width,
         y=y,
         width=width - 2,
         height=height,
@@ -293,7 +257,7 @@ def _labels(sheet: Sheet, *, label_fr: str, label_ar: str, y: float, height: flo
         field="label",
         max_chars=40,
         align="right",
-        colour=_GREY,
+        colour=GREY,
     )
 
 
@@ -301,36 +265,36 @@ def _schedule(sheet: Sheet, schedule: Sequence[ScheduleLine], *, top: float) -> 
     """The table of written exams: date, start, end, the subject in French and in Arabic."""
     sheet.text(
         "جدول الاختبارات",
-        x=_MARGIN + _INNER / 2,
+        x=MARGIN + INNER / 2,
         y=top,
-        width=_INNER / 2,
+        width=INNER / 2,
         height=7,
         size=13,
         bold=True,
         field="heading",
         max_chars=40,
         align="right",
-        colour=_GREEN,
+        colour=GREEN,
     )
     sheet.text(
         "Calendrier des épreuves",
-        x=_MARGIN,
+        x=MARGIN,
         y=top,
-        width=_INNER / 2,
+        width=INNER / 2,
         height=7,
         size=12,
         bold=True,
         field="heading",
         max_chars=40,
-        colour=_GREEN,
+        colour=GREEN,
     )
     # (width, French header, Arabic header)
     columns = [(28.0, "Date", "التاريخ"), (18.0, "Début", "البداية"), (18.0, "Fin", "النهاية")]
-    subject_width = (_INNER - sum(width for width, _, _ in columns)) / 2
+    subject_width = (INNER - sum(width for width, _, _ in columns)) / 2
     y = top + 9
     header = 11.0
-    sheet.box(_MARGIN, y, _INNER, header, stroke=_GREEN, fill=_GREEN)
-    x = _MARGIN
+    sheet.box(MARGIN, y, INNER, header, stroke=GREEN, fill=GREEN)
+    x = MARGIN
     for width, french, arabic in columns:
         sheet.text(
             arabic,
@@ -343,7 +307,7 @@ def _schedule(sheet: Sheet, schedule: Sequence[ScheduleLine], *, top: float) -> 
             field="heading",
             max_chars=20,
             align="center",
-            colour=(255, 255, 255),
+            colour=WHITE,
         )
         sheet.text(
             french,
@@ -355,7 +319,7 @@ def _schedule(sheet: Sheet, schedule: Sequence[ScheduleLine], *, top: float) -> 
             field="heading",
             max_chars=20,
             align="center",
-            colour=(255, 255, 255),
+            colour=WHITE,
         )
         x += width
     sheet.text(
@@ -368,7 +332,7 @@ def _schedule(sheet: Sheet, schedule: Sequence[ScheduleLine], *, top: float) -> 
         bold=True,
         field="heading",
         max_chars=20,
-        colour=(255, 255, 255),
+        colour=WHITE,
     )
     sheet.text(
         "المادة",
@@ -381,14 +345,14 @@ def _schedule(sheet: Sheet, schedule: Sequence[ScheduleLine], *, top: float) -> 
         field="heading",
         max_chars=20,
         align="right",
-        colour=(255, 255, 255),
+        colour=WHITE,
     )
     y += header
     row = 8.0
     for index, line in enumerate(schedule, start=1):
         if index % 2 == 0:
-            sheet.box(_MARGIN, y, _INNER, row, stroke=None, fill=_SHADE)
-        x = _MARGIN
+            sheet.box(MARGIN, y, INNER, row, stroke=None, fill=SHADE)
+        x = MARGIN
         for (width, _, _), value, name in zip(
             columns, (line.date, line.start, line.end), ("date", "start", "end"), strict=True
         ):
@@ -426,13 +390,13 @@ def _schedule(sheet: Sheet, schedule: Sequence[ScheduleLine], *, top: float) -> 
             align="right",
         )
         y += row
-    sheet.box(_MARGIN, top + 9, _INNER, y - top - 9, line_width=0.3, stroke=_GREEN)
+    sheet.box(MARGIN, top + 9, INNER, y - top - 9, line_width=0.3, stroke=GREEN)
     return y
 
 
 def _notice(sheet: Sheet, *, top: float) -> None:
-    half = _INNER / 2
+    half = INNER / 2
     sheet.paragraph(
-        NOTICE_AR, x=_MARGIN + half + 4, y=top, width=half - 4, size=10.5, field="notice", max_chars=400, align="right"
+        NOTICE_AR, x=MARGIN + half + 4, y=top, width=half - 4, size=10.5, field="notice", max_chars=400, align="right"
     )
-    sheet.paragraph(NOTICE_FR, x=_MARGIN, y=top, width=half - 4, size=9.5, field="notice", max_chars=400)
+    sheet.paragraph(NOTICE_FR, x=MARGIN, y=top, width=half - 4, size=9.5, field="notice", max_chars=400)

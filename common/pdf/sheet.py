@@ -23,7 +23,7 @@ from typing import Final, Literal
 
 import segno
 from fpdf import FPDF
-from fpdf.enums import Align, XPos, YPos
+from fpdf.enums import Align, MethodReturnValue, XPos, YPos
 
 from common.pdf.text import BOLD_FONT, REGULAR_FONT, PdfTextError, checked_text
 
@@ -186,13 +186,15 @@ class Sheet:
         min_size: float | None = None,
         colour: Colour = BLACK,
         required: bool = True,
+        lines: int = 1,
     ) -> float:
-        """Print one checked line of ``value`` in the box (``x``, ``y``, ``width``, ``height``); return the size used.
+        """Print checked ``value`` in the box (``x``, ``y``, ``width``, ``height``); return the font size used.
 
         Text is vertically centred. Arabic takes its joined forms and right-to-left order whatever ``align`` says;
-        ``align`` only places the line in its box. A value wider than the box is printed smaller, down to
-        ``min_size`` (default: 70% of ``size``), and refused past that with :class:`TextTooWideError`. ``field``
-        names the value in errors; ``max_chars`` bounds it (see :func:`checked_text`).
+        ``align`` only places the text in its box. A value wider than the box is printed smaller, or on up to
+        ``lines`` lines when that fits the box's height, down to ``min_size`` (default: 70% of ``size``), and
+        refused past that with :class:`TextTooWideError`. ``field`` names the value in errors; ``max_chars`` bounds
+        it (see :func:`checked_text`).
         """
         text = checked_text(value, field=field, max_chars=max_chars, required=required)
         if not text:
@@ -200,20 +202,34 @@ class Sheet:
         style = "B" if bold else ""
         smallest = min_size if min_size is not None else round(size * 0.7, 1)
         chosen = size
-        self._pdf.set_font(FAMILY, style, chosen)
-        while self._pdf.get_string_width(text) > width:
+        self._pdf.set_text_color(*colour)
+        while True:
+            self._pdf.set_font(FAMILY, style, chosen)
+            if self._pdf.get_string_width(text) <= width:
+                self._pdf.set_xy(x, y)
+                self._pdf.cell(w=width, h=height, text=text, align=_ALIGN[align], new_x=XPos.RIGHT, new_y=YPos.TOP)
+                return chosen
+            if lines > 1:
+                line_height = chosen / _PT_PER_MM * 1.2
+                wrapped = self._pdf.multi_cell(
+                    w=width, h=line_height, text=text, align=_ALIGN[align], dry_run=True, output=MethodReturnValue.LINES
+                )
+                assert isinstance(wrapped, list)  # output=LINES
+                if len(wrapped) <= lines and len(wrapped) * line_height <= height:
+                    self._pdf.set_xy(x, y + (height - len(wrapped) * line_height) / 2)
+                    self._pdf.multi_cell(
+                        w=width, h=line_height, text=text, align=_ALIGN[align], new_x=XPos.RIGHT, new_y=YPos.TOP
+                    )
+                    return chosen
             if chosen <= smallest:
                 raise TextTooWideError(
                     f"{field} is too wide for its place on the page",
                     found=f"{self._pdf.get_string_width(text):.1f} mm at {chosen:g} pt",
-                    expected=f"at most {width:.1f} mm at {smallest:g} pt or more",
+                    expected=f"at most {width:.1f} mm"
+                    + (f" on {lines} lines" if lines > 1 else "")
+                    + f" at {smallest:g} pt or more",
                 )
             chosen = max(smallest, round(chosen - 0.5, 1))
-            self._pdf.set_font(FAMILY, style, chosen)
-        self._pdf.set_text_color(*colour)
-        self._pdf.set_xy(x, y)
-        self._pdf.cell(w=width, h=height, text=text, align=_ALIGN[align], new_x=XPos.RIGHT, new_y=YPos.TOP)
-        return chosen
 
     def paragraph(
         self,

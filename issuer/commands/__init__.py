@@ -1,7 +1,8 @@
 """The issuer's commands, added to the ``tawtiq`` command by :func:`register`, one module per command group.
 
 ``tawtiq serve issuer``, ``tawtiq db upgrade|status|purge``, ``tawtiq cohort import|generate|issue|status``,
-``tawtiq diploma show|offer|revoke|suspend|reinstate|supersede``, ``tawtiq keys create|rotate|list|retire|
+``tawtiq diploma show|offer|revoke|suspend|reinstate|supersede|print``,
+``tawtiq diploma signer create|show``, ``tawtiq keys create|rotate|list|retire|
 compromise``, ``tawtiq admin token create|list|revoke``, ``tawtiq audit verify|show``.
 
 A thin shell: each command reads the settings (``TAWTIQ_*``), calls the domain and prints the result on
@@ -19,6 +20,7 @@ from issuer.commands.cohort import cohort_app
 from issuer.commands.db import db_app
 from issuer.commands.diploma import diploma_app
 from issuer.commands.keys import keys_app
+from issuer.commands.printing import register_printing
 from issuer.commands.serve import serve_issuer
 
 
@@ -27,6 +29,7 @@ def register(app: typer.Typer, serve: typer.Typer) -> None:
     serve.command("issuer")(serve_issuer)
     app.add_typer(db_app, name="db")
     app.add_typer(cohort_app, name="cohort")
+    register_printing(diploma_app)
     app.add_typer(diploma_app, name="diploma")
     app.add_typer(keys_app, name="keys")
     app.add_typer(admin_app, name="admin")

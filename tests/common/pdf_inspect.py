@@ -173,6 +173,14 @@ def shaped_glyphs(text: str, font_file: Path, features: dict[str, bool]) -> set[
     return {info.codepoint for info in buffer.glyph_infos}
 
 
+def pdfa_identification(data: bytes) -> tuple[str, str] | None:
+    """The PDF/A part and conformance the document's XMP metadata declares (as attributes or as elements)."""
+    xmp = reader(data).root["/Metadata"].get_object().data.decode("utf-8")
+    part = re.search(r'pdfaid:part(?:="|>)\s*(\d)', xmp)
+    conformance = re.search(r'pdfaid:conformance(?:="|>)\s*([ABU])', xmp)
+    return (part.group(1), conformance.group(1)) if part and conformance else None
+
+
 def attachments(data: bytes) -> dict[str, tuple[bytes, dict[str, str]]]:
     """Embedded files by name: their bytes and their file specification's /AFRelationship, /Subtype, /Desc."""
     root = reader(data).root

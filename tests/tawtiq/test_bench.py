@@ -41,6 +41,6 @@ def test_an_unknown_part_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
         main(["engine", "database"])
     assert caught.value.code == 2
     assert (
-        "unknown part database; expected any of engine, serving, verifier, revocation, flow, issuer"
+        "unknown part database; expected any of engine, serving, verifier, revocation, flow, printing, issuer"
         in capsys.readouterr().err
     )

@@ -43,8 +43,15 @@ typecheck: $(VENV)/.installed-dev
 contracts: $(VENV)/.installed-dev
 	$(BIN)/lint-imports
 
+# The independent OpenID4VP and SD-JWT implementations the interoperability tests drive (Node.js packages pinned by
+# tests/interop/package-lock.json, from the npm registry).
+INTEROP := tests/interop
+$(INTEROP)/node_modules/.installed: $(INTEROP)/package.json $(INTEROP)/package-lock.json
+	npm ci --prefix $(INTEROP) --no-audit --no-fund --loglevel=error
+	touch $@
+
 # Coverage of vc/ and keys/ with the floor in pyproject.toml ([tool.coverage.report] fail_under).
-pytest: $(VENV)/.installed-dev
+pytest: $(VENV)/.installed-dev $(INTEROP)/node_modules/.installed
 	$(BIN)/python -m pytest --cov --cov-report=term $(PYTEST_ARGS)
 
 test: lint typecheck contracts pytest
@@ -60,4 +67,4 @@ bench-engine: $(VENV)/.installed-dev
 	$(BIN)/python -m tawtiq.bench engine
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .coverage build *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .coverage build *.egg-info $(INTEROP)/node_modules

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from functools import cache
 from types import MappingProxyType
-from typing import Final
+from typing import Any, Final
 
 import schemas
 from vc.claims import ClaimPath
@@ -69,3 +69,15 @@ def diploma_policy(
         schemas=diploma_validators() if check_schemas else {},
         max_input_bytes=max_input_bytes,
     )
+
+
+def printed_subject(claims: Mapping[str, Any]) -> dict[str, Any]:
+    """The subject claims of an offline QR's report (:mod:`vc.offline`), with the stream named: the code carries the
+    stream's code only (``streamCode``), its Arabic and French names come from the ministry's reference data (a code
+    the data does not know is shown as the code)."""
+    subject = {name: value for name, value in claims.items() if name in schemas.SUBJECT_CLAIMS}
+    code = claims.get("streamCode")
+    if isinstance(code, str):
+        entry = next((item for item in schemas.reference_data()["streams"] if item["code"] == code), None)
+        subject["stream"] = {"code": code, "ar": entry["ar"], "fr": entry["fr"]} if entry else {"code": code}
+    return subject

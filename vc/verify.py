@@ -438,7 +438,14 @@ def _run_offline(
     # (7)-(8) Validity dates, then the status when the verifier's status resolver can tell it.
     _check_validity(claims, Profile.DC_SD_JWT, run, policy=policy, now=now)
     _check_status(claims, Profile.DC_SD_JWT, run, status=status, now=now)
-    checks.not_checked(CheckName.HOLDER_BINDING, "holder_binding.paper", "a printed credential is bound to no key")
+    if policy.holder_binding.required:
+        checks.failed(
+            CheckName.HOLDER_BINDING,
+            "holder_binding.paper",
+            "a printed credential is bound to no key, and this verification requires the holder's key",
+        )
+    else:
+        checks.not_checked(CheckName.HOLDER_BINDING, "holder_binding.paper", "a printed credential is bound to no key")
     # (10)-(11) The subject's schema and the policy, as for the SD-JWT VC.
     _check_schema(claims, run, policy=policy)
     missing = [format_claim_path(path) for path in policy.required_disclosures if not lookup(claims, path)]

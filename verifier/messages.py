@@ -71,6 +71,27 @@ CHECK_MESSAGES: Final[Mapping[str, T]] = {
     "input.": _UNREADABLE,
     "sd_jwt": _UNREADABLE,
     "vcdm.": _UNREADABLE,
+    "cbor.": _UNREADABLE,
+    "cose.": _UNREADABLE,
+    "offline.": _UNREADABLE,
+    "offline.prefix": _t(
+        "هذا الرمز ليس رمز شهادة مطبوعة (TQ1)",
+        "Ce code n'est pas celui d'un diplôme imprimé (TQ1)",
+        "This code is not a printed diploma's code (TQ1)",
+    ),
+    "offline.base45": _t(
+        "الرمز مقطوع أو غير مكتمل: أعد قراءته",
+        "Le code est tronqué ou incomplet : lisez-le à nouveau",
+        "The code is cut short or incomplete: read it again",
+    ),
+    "offline.too_large": _t(
+        "الرمز أكبر مما يُقبل", "Le code est plus grand qu'accepté", "The code is larger than accepted"
+    ),
+    "offline.kid_mismatch": _t(
+        "الرمز لا يحمل مفتاح الجهة المصدرة: زُوِّر أو عُدِّل",
+        "Le code ne porte pas la clé de l'émetteur : il a été falsifié ou modifié",
+        "The code does not carry the issuer's key: it was forged or altered",
+    ),
     "signature.ok": _t("التوقيع صحيح", "Signature valide", "Valid signature"),
     "signature.invalid": _t(
         "التوقيع غير صحيح: ربما عُدِّلت الشهادة",
@@ -182,6 +203,11 @@ CHECK_MESSAGES: Final[Mapping[str, T]] = {
         "الشهادة غير مرتبطة بمفتاح حامل",
         "Le justificatif n'est lié à aucune clé de titulaire",
         "The credential is not bound to a holder key",
+    ),
+    "holder_binding.paper": _t(
+        "شهادة مطبوعة: لا ترتبط بمفتاح حاملها",
+        "Diplôme imprimé : il n'est lié à aucune clé de titulaire",
+        "Printed diploma: it is bound to no holder's key",
     ),
     "holder_binding.": _HOLDER_INVALID,
     "schema.ok": _t(
@@ -311,6 +337,11 @@ VERDICT_REASONS: Final[Mapping[str, T]] = {
         "تعذّر جلب قائمة الحالة من الجهة المصدرة، ولا توجد نسخة حديثة بما يكفي",
         "La liste de statut de l'émetteur n'a pas pu être obtenue, et aucune copie assez récente n'est conservée",
         "The issuer's status list could not be fetched, and no recent enough copy is held",
+    ),
+    "offline.kid_mismatch": _t(
+        "الرمز المطبوع لم توقّعه الجهة المصدرة بمفتاحها: زُوِّر أو عُدِّل",
+        "Le code imprimé n'est pas signé de la clé de l'émetteur : il a été falsifié ou modifié",
+        "The printed code is not signed with the issuer's key: it was forged or altered",
     ),
     "status.none": _t(
         "لا تتضمن الشهادة مرجعًا لحالتها، فلا يمكن التأكد من أنها غير ملغاة",
@@ -459,6 +490,22 @@ UI: Final[Mapping[str, T]] = {
         "{purpose}: could not refresh; status as published by the issuer at {time}, {age} ago",
     ),
     "status_none": _t("لم تُستعمل بيانات حالة", "Aucune donnée de statut utilisée", "No status data was used"),
+    "status_offline": _t(
+        "لم تُفحص الحالة: تعذّر الوصول إلى قائمة الجهة المصدرة (دون اتصال)",
+        "Statut non vérifié : la liste de l'émetteur est injoignable (hors ligne)",
+        "Status not checked: the issuer's list could not be reached (offline)",
+    ),
+    "offline_heading": _t("رمز الشهادة المطبوعة (TQ1)", "Code du diplôme imprimé (TQ1)", "Printed diploma code (TQ1)"),
+    "offline_signature": _t(
+        "فُحص التوقيع دون اتصال بمفاتيح الجهة المصدرة التي يحتفظ بها هذا المُحقِّق.",
+        "Signature vérifiée hors ligne, avec les clés de l'émetteur que ce vérificateur détient.",
+        "Signature checked offline, with the issuer keys this verifier holds.",
+    ),
+    "offline_status_checked": _t(
+        "أُضيفت الحالة من قائمة الجهة المصدرة كما نُشرت على الساعة {time}.",
+        "Statut ajouté d'après la liste de l'émetteur publiée à {time}.",
+        "Status added from the issuer's list as published at {time}.",
+    ),
     "purpose_revocation": _t("الإلغاء", "révocation", "revocation"),
     "purpose_suspension": _t("الإيقاف", "suspension", "suspension"),
     "verified_at": _t("وقت التحقق", "Vérifié le", "Verified at"),

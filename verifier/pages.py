@@ -16,7 +16,9 @@ from datetime import datetime
 from typing import Any
 
 import schemas
+from common.diploma import printed_subject
 from common.html import Markup, join, tag
+from vc.offline import OFFLINE_PROFILE
 from verifier.messages import (
     CHECK_NAMES,
     DIRECTION,
@@ -228,7 +230,41 @@ def _subject_claims(report: Mapping[str, Any]) -> Mapping[str, Any]:
         return subject
     if report.get("profile") == "dc+sd-jwt":
         return claims
+    if report.get("profile") == OFFLINE_PROFILE:
+        return printed_subject(claims)
     return {}
+
+
+def _check_of(report: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    return next((check for check in report.get("checks", []) if check.get("check") == name), {})
+
+
+def _status_offline(report: Mapping[str, Any]) -> bool:
+    """Whether the status could not be checked because the issuer's list was out of reach."""
+    check = _check_of(report, "status")
+    code = str(check.get("code", ""))
+    return check.get("outcome") == "not_checked" and (code == "status.unavailable" or code.startswith("fetch."))
+
+
+def _offline_section(report: Mapping[str, Any], locale: Locale) -> Markup | None:
+    """For a printed diploma's code: the signature was checked offline; the status was added, or could not be."""
+    if report.get("profile") != OFFLINE_PROFILE:
+        return None
+    signed = _check_of(report, "signature").get("outcome") == "passed"
+    items = report.get("status") or []
+    if items:
+        status = _ui("offline_status_checked", locale).format(time=_clock_time(items[0].get("fetched_at")))
+    elif _status_offline(report):
+        status = _ui("status_offline", locale)
+    else:
+        status = None
+    return tag(
+        "section",
+        tag("h2", _ui("offline_heading", locale)),
+        tag("p", _ui("offline_signature", locale), class_="offline-signature") if signed else None,
+        tag("p", status, class_="offline-status") if status else None,
+        class_="card offline",
+    )
 
 
 def _value(value: object, *, direction: str | None = None) -> Markup:
@@ -302,7 +338,7 @@ def _status_line(report: Mapping[str, Any], locale: Locale) -> Markup:
     saying so when it could not be refreshed."""
     items = report.get("status") or []
     if not items:
-        return tag("dd", _ui("status_none", locale))
+        return tag("dd", _ui("status_offline" if _status_offline(report) else "status_none", locale))
     parts = []
     for item in items:
         purpose = str(item.get("purpose"))
@@ -377,6 +413,7 @@ def result_body(report: Mapping[str, Any], *, locale: Locale, note: str | None =
             data_verdict=verdict,
         ),
         tag("p", note, class_="note") if note else None,
+        _offline_section(shown, locale),
         _issuer_section(shown, locale),
         _claims_section(shown, locale, authentic=withheld is not None) if shown.get("claims") is not None else None,
         tag("section", tag("h2", _ui("checks_heading", locale)), tag("ol", checks, class_="checks"), class_="card"),

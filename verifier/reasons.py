@@ -100,6 +100,11 @@ def _statuses(report: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
 def reason_text(check: Mapping[str, Any]) -> T | None:
     """The banner's words for ``check`` in every locale, or None when neither catalogue knows its code."""
     code = str(check.get("code"))
-    if check.get("check") == "format" and is_parsing_failure(code) and code != "input.too_large":
+    if (
+        check.get("check") == "format"
+        and is_parsing_failure(code)
+        and code != "input.too_large"
+        and not code.startswith(("offline.", "cose."))  # a printed code that did not read: say what went wrong
+    ):
         return VERDICT_REASONS["not_a_credential"]
     return lookup(code, VERDICT_REASONS) or lookup(code, CHECK_MESSAGES)

@@ -35,7 +35,17 @@ CREDENTIAL_SUSPENDED: Final = (PROBLEM_BASE + "CREDENTIAL_SUSPENDED", "CREDENTIA
 POLICY_NOT_MET: Final = (PROBLEM_BASE + "POLICY_NOT_MET", "POLICY_NOT_MET", None)
 CLAIMS_NOT_SHARED: Final = (PROBLEM_BASE + "CLAIMS_NOT_SHARED", "CLAIMS_NOT_SHARED", None)
 
-_PARSING_PREFIXES: Final = ("input.", "format.jws", "format.json", "format.unsecured", "sd_jwt.missing_tilde")
+_PARSING_PREFIXES: Final = (
+    "input.",
+    "format.jws",
+    "format.json",
+    "format.unsecured",
+    "sd_jwt.missing_tilde",
+    "offline.prefix",
+    "offline.base45",
+    "offline.compression",
+    "cose.encoding",
+)
 
 
 def is_parsing_failure(code: str) -> bool:

@@ -206,6 +206,19 @@ def check_copy(
     return verify(presentation, keys=keys, status=status, policy=policy_for(issuer, nonce=nonce), now=now)
 
 
+def check_printed(
+    text: str, *, issuer: str, keys: KeyResolver, status: HttpStatusResolver, now: datetime
+) -> VerificationReport:
+    """Verify a printed diploma's offline QR (``TQ1:``) as coming from ``issuer``: a code naming another issuer fails
+    the trust check before any key is used. No holder binding: a printed code is bound to no key."""
+    policy = diploma_policy(
+        trust=diploma_trust_list(issuer, version="wallet"),
+        holder_binding=HolderBinding(required=False),
+        algorithms=ALGORITHMS,
+    )
+    return verify(text, keys=keys, status=status, policy=policy, now=now)
+
+
 def acceptance_problems(report: VerificationReport, *, proved_thumbprint: str, facts: CopyFacts) -> list[str]:
     """Why a just-received copy must be refused (empty when it may be stored).
 

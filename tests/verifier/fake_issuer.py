@@ -40,15 +40,17 @@ from common.service import FixedClock
 from keys import InMemoryKeyStore
 from vc import (
     BitOrder,
+    OfflineDiploma,
     Profile,
     Signer,
     SigningKey,
     StatusList,
     issue,
     issue_bitstring_status_list,
+    issue_offline,
     issue_token_status_list,
 )
-from vc.statuslist import STATUS_INVALID, STATUS_SUSPENDED
+from vc.statuslist import STATUS_INVALID, STATUS_SUSPENDED, TokenStatusReference
 
 LIST_SIZE = 131_072
 CONTEXTS = diploma_contexts()
@@ -129,7 +131,7 @@ class Diploma:
     """An issued diploma and where its bits sit in the status lists."""
 
     token: str
-    profile: Profile
+    profile: Profile | str
     revocation_index: int
     suspension_index: int
     token_index: int
@@ -365,6 +367,33 @@ class FakeIssuer(_Origin):
             holder=holder.public,
         )
         return Diploma(token, Profile.DC_SD_JWT, revocation, suspension, token_index)
+
+    def issue_offline(self, *, key: Signer | None = None) -> Diploma:
+        """A printed diploma's offline QR text (``TQ1:``) with a Token Status List reference, signed now."""
+        revocation, suspension, token_index = (secrets.randbelow(LIST_SIZE) for _ in range(3))
+        subject = schemas.DiplomaSubject.parse(schemas.sample_subject())
+        printed = OfflineDiploma(
+            credential_id=f"urn:uuid:{uuid.uuid4()}",
+            family_name_ar=subject.family_name.ar,
+            family_name_lat=subject.family_name.lat,
+            given_name_ar=subject.given_name.ar,
+            given_name_lat=subject.given_name.lat,
+            birth_date=subject.birth_date,
+            cnie=str(subject.cnie),
+            stream=subject.stream.code,
+            session_year=subject.session.year,
+            session_type=subject.session.type,
+            average=subject.general_average,
+            mention=subject.mention,
+        )
+        text = issue_offline(
+            printed,
+            issuer=self.identifier,
+            key=key or self.signing_key(),
+            issued_at=self.clock.now(),
+            status=TokenStatusReference(index=token_index, uri=self.lists["token"]),
+        )
+        return Diploma(text, "tq1", revocation, suspension, token_index)
 
     def trust_list(self, *, version: str = "2026-07-01.1") -> dict[str, Any]:
         return {

@@ -35,6 +35,7 @@ from issuer.db import upgrade, writing
 from issuer.devtls import ensure_self_signed
 from issuer.generate import generate_cohort
 from issuer.keyring import Keyring
+from issuer.offline import offline_credential
 from issuer.oid4vci import OfferCreated, create_offer
 from issuer.records import issue_cohort, resolve
 from issuer.secrets import load_secrets
@@ -94,6 +95,7 @@ class Issuer:
     settings: IssuerSettings
     engine: Any
     cohort: list[dict[str, str]]
+    keyring: Keyring | None = None
     _next: int = 0
 
     def graduate(self) -> dict[str, str]:
@@ -115,6 +117,20 @@ class Issuer:
                 now=created_at or datetime.now(UTC),
                 configuration_ids=configurations,
             )
+
+    def offline_qr(self, cnie: str) -> str:
+        """The printed diploma's offline QR text (``TQ1:``) of the graduate's record, signed now."""
+        assert self.keyring is not None
+        with writing(self.engine) as db:
+            printed = offline_credential(
+                db,
+                diploma=resolve(db, cnie),
+                settings=self.settings,
+                keyring=self.keyring,
+                actor="test",
+                now=datetime.now(UTC),
+            )
+        return printed.text
 
     def revoke(self, cnie: str) -> None:
         with writing(self.engine) as db:
@@ -219,8 +235,9 @@ def start_platform(directory: Path) -> Iterator[Platform]:
     import_cohort(engine, path=cohort_file, session=SESSION, actor="test", now=datetime.now(UTC))
     issue_cohort(engine, settings=settings, session_name=str(SESSION), actor="test", clock=lambda: datetime.now(UTC))
     certificate, private_key = ensure_self_signed(issuer_dir / "tls")
+    keyring = Keyring(keys)
     issuer_server = Server(
-        create_issuer_app(settings, engine=engine, keyring=Keyring(keys)),
+        create_issuer_app(settings, engine=engine, keyring=keyring),
         port=issuer_port,
         certfile=certificate,
         keyfile=private_key,
@@ -288,7 +305,9 @@ def start_platform(directory: Path) -> Iterator[Platform]:
     client = httpx.Client(timeout=20)
     try:
         yield Platform(
-            issuer=Issuer(url=issuer_url, certificate=certificate, settings=settings, engine=engine, cohort=rows),
+            issuer=Issuer(
+                url=issuer_url, certificate=certificate, settings=settings, engine=engine, cohort=rows, keyring=keyring
+            ),
             verifier=Verifier(url=verifier_url, client=client, relying_party_token=relying_party_token),
             directory=directory,
             certified_verifier=Verifier(url=f"http://localhost:{certified_port}", client=client),

@@ -19,7 +19,7 @@ from tests.wallet_cli.platform import Platform
 from wallet_cli import cli
 
 COMMANDS = ["init", "receive", "list", "show", "present", "share", "shares", "unshare", "verify", "export", "import"]
-COMMANDS += ["delete", "passphrase", "verifiers"]
+COMMANDS += ["delete", "passphrase", "verifiers", "verify-printed"]
 
 
 def test_help_explains_every_command(tmp_path: Path) -> None:

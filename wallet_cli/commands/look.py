@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 import schemas
+from common.diploma import printed_subject
 from keys import KeyHistoryResolver
 from vc import KeyResolver, Verdict, VerificationReport
 from wallet_cli import checking, render
@@ -186,4 +187,58 @@ def verify_command(
         if verdict is Verdict.INVALID:
             raise typer.Exit(EXIT_REFUSED)
         if verdict is Verdict.INDETERMINATE:
+            raise typer.Exit(EXIT_ERROR)
+
+
+def verify_printed_command(
+    source: Annotated[
+        str, typer.Argument(metavar="CODE", help="The printed diploma's TQ1: text, or a photo or screenshot of its QR.")
+    ],
+    issuer: Annotated[
+        str,
+        typer.Option(
+            "--issuer", help="The issuer you expect (the ministry's address); a code naming another is refused."
+        ),
+    ],
+    ca_file: CaFileOption = None,
+    as_json: JsonOption = False,
+    lang: LangOption = None,
+) -> None:
+    """Check a printed diploma's offline QR (TQ1:): the issuer's signature, then its current status.
+
+    The code is read from the text or from the picture; the issuer's published keys check its signature, and the
+    issuer's status list adds whether it was revoked since. Nothing is stored: a printed code is bound to no key of
+    yours. Exit code 0 when valid, 1 when invalid (forged, altered, revoked, another issuer), 2 when it could not
+    be completed (the issuer or its status list could not be reached).
+    """
+    with shell(as_json, lang) as ui:
+        text = runtime.input_link(source, ("tq1",), ui)
+        moment = runtime.now()
+        ui.status(f"fetching the keys and status list of {issuer}")
+        with http_client(ca_file) as http:
+            keys: KeyResolver
+            try:
+                keys = KeyHistoryResolver({issuer: checking.fetch_key_history(http, issuer)})
+            except NetworkError as exc:
+                ui.warn(f"the issuer's keys cannot be fetched: {exc.summary}")
+                keys = checking.UnavailableKeys(exc.summary)
+            status = checking.HttpStatusResolver(http, issuer=issuer, keys=keys, now=moment)
+            report = checking.check_printed(text, issuer=issuer, keys=keys, status=status, now=moment)
+        document = {"issuer": issuer, "checked_at": moment.isoformat(), **report.to_dict()}
+
+        def render_it(out: Console) -> None:
+            out.print(
+                Panel(
+                    render.report_table(report),
+                    title="printed diploma (TQ1)",
+                    subtitle=Text.assemble("verdict: ", render.verdict_text(str(report.verdict), ui.lang)),
+                )
+            )
+            if report.claims is not None and report.check("signature").outcome == "passed":
+                out.print(render.claims_table(printed_subject(report.claims), lang=ui.lang, labels=None))
+
+        ui.result(document, render_it)
+        if report.verdict is Verdict.INVALID:
+            raise typer.Exit(EXIT_REFUSED)
+        if report.verdict is Verdict.INDETERMINATE:
             raise typer.Exit(EXIT_ERROR)

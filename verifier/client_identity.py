@@ -24,7 +24,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 from keys import load_passphrase
-from keys.x509 import CertifiedKey, certificate_hash, dns_names, organization_of
+from keys.x509 import CertifiedKey, certificate_hash, dns_names
 from vc.encoding import b64url_encode
 from vc.errors import ConfigurationError
 from vc.jose import sign_compact
@@ -33,7 +33,6 @@ from verifier.settings import Settings
 REQUEST_OBJECT_TYPE: Final = "oauth-authz-req+jwt"
 REDIRECT_URI: Final = "redirect_uri"
 X509_HASH: Final = "x509_hash"
-X509_SAN_DNS: Final = "x509_san_dns"
 PASSPHRASE_VARIABLES: Final = ("TAWTIQ_VERIFIER_KEY_PASSPHRASE", "TAWTIQ_VERIFIER_KEY_PASSPHRASE_FILE")
 
 _log = logging.getLogger(__name__)
@@ -51,11 +50,6 @@ class ClientIdentity:
     @property
     def signed(self) -> bool:
         return self.certified is not None
-
-    @property
-    def certified_name(self) -> str | None:
-        """The organisation the certificate names, when there is one."""
-        return organization_of(self.certified.certificate) if self.certified is not None else None
 
     @classmethod
     def configure(cls, settings: Settings, *, environ: Mapping[str, str], now: datetime) -> ClientIdentity:

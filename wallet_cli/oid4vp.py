@@ -39,7 +39,6 @@ from common.fetch import same_origin
 from keys.x509 import VERIFIER_ACCESS, CertificateError, certificate_hash, chain_from_x5c, dns_names, validate_chain
 from vc import TawtiqError
 from vc.encoding import b64url_decode
-from vc.errors import SignatureError
 from vc.jose import PublicKey, parse_compact
 from wallet_cli.dcql import DcqlQuery, Selection, parse_dcql, select
 from wallet_cli.documents import read_object
@@ -274,7 +273,7 @@ def _check_signed(
     try:
         jws = parse_compact(token, what="request object")
         PublicKey.from_key(public).verify(algorithm=str(algorithm), message=jws.signing_input, signature=jws.signature)
-    except (SignatureError, TawtiqError) as exc:
+    except TawtiqError as exc:  # a malformed JWS or a signature that does not verify
         raise RefusedError(
             "the request's signature does not verify with the verifier's certificate",
             code="request.signature_invalid",

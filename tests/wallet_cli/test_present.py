@@ -56,6 +56,8 @@ def test_the_holder_chooses_claim_by_claim_and_withholding_one_is_warned_about(
     assert result.exit_code == 0, result.stderr
     assert "not disclosing givenName" in result.stderr
     assert "Send 2 claim(s) to 127.0.0.1" in result.stderr
+    # The wallet read the verifier's verdict from its redirect_uri and says it, with the reason.
+    assert "The verifier's verdict: invalid" in result.stdout
     answered = platform.verifier.wait_for_answer(request["id"])
     assert disclosed_claims(answered) == {"familyName", "mention"}
     # the verifier asked for givenName too, so its policy is not met: the wallet warned

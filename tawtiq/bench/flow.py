@@ -17,6 +17,11 @@ wallets' own work (key generation, proof signing) and the load of the shared mac
   rounds. ``requests_per_flow`` is the flow's floor in that ratio (each request costs at least a ``/health``).
 * ``metadata_cpu_ms`` — server CPU of the two metadata fetches of one flow, and
   ``flow_cpu_vs_health_metadata_cached`` the ratio without them.
+* ``postgresql_2_workers`` — the deployment the capacity figures of the README come from: ``tawtiq serve issuer
+  --workers 2`` on PostgreSQL with four wallets at once; ``flow_cpu_ms`` is the CPU of every issuer process,
+  ``database_cpu_ms`` that of the PostgreSQL processes serving its connections (read in ``/proc`` when the server
+  runs on this machine; its shared background writers are not counted), ``graduates_per_second`` what was reached
+  while the wallets ran on the same cores.
 * ``status_304_vs_health`` — server CPU of a status list revalidation (``If-None-Match`` answered ``304``)
   / ``/health``; ``status_200_vs_health`` the same for a full ``200`` of the list.
 """
@@ -29,6 +34,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,7 +43,7 @@ from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
 
 from tawtiq.bench.issuer import _database, _environment, _issued_cohort, _log
-from tawtiq.bench.processes import cpu_seconds, free_port, served
+from tawtiq.bench.processes import cpu_seconds, free_port, served, tree_cpu_seconds
 
 _SESSION: Final = "2024-normale"
 _PRE_AUTHORIZED: Final = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
@@ -81,9 +87,13 @@ def _prepare(database_url: str, directory: Path, *, issuer: str, graduates: int)
     return offers
 
 
-def _served(environment: dict[str, str], *, port: int, directory: Path) -> AbstractContextManager[int]:
-    """``tawtiq serve issuer`` in a child process until the block ends; yields its pid."""
+def _served(
+    environment: dict[str, str], *, port: int, directory: Path, workers: int = 1
+) -> AbstractContextManager[int]:
+    """``tawtiq serve issuer`` (with ``workers`` processes) in a child process until the block ends; yields its
+    pid."""
     command = [sys.executable, "-m", "tawtiq", "serve", "issuer", "--port", str(port), "--log-level", "WARNING"]
+    command += ["--workers", str(workers)] if workers > 1 else []
     return served(
         command,
         {**os.environ, **environment},
@@ -264,6 +274,83 @@ def measure(kind: str, *, flows: int, warmup: int, healths: int, directory: Path
         }
 
 
+def _backend_pids(database_url: str) -> list[int]:
+    """The PostgreSQL server processes serving connections to the database of ``database_url`` (to read their CPU
+    time in ``/proc`` when the server runs on this machine)."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as connection:
+        rows = connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (url.database,)
+        ).fetchall()
+    return [int(row[0]) for row in rows]
+
+
+def measure_deployment(
+    *, workers: int, wallets: int, flows: int, warmup: int, healths: int, directory: Path
+) -> dict[str, Any]:
+    """A graduate's flow against ``tawtiq serve issuer --workers N`` on PostgreSQL, ``wallets`` wallets at once:
+    CPU per flow of the issuer's processes (all workers and their supervisor) and of the PostgreSQL server
+    processes serving its connections (when that server runs on this machine), against ``/health`` of the same
+    deployment, and the rate the deployment reached (a floor: the wallets share the machine's cores with it)."""
+    import httpx
+
+    with _database("postgresql", directory) as database_url:
+        if database_url is None:
+            return {"skipped": "no PostgreSQL server answers (TAWTIQ_BENCH_DATABASE_URL / TAWTIQ_TEST_DATABASE_URL)"}
+        port = free_port()
+        issuer = f"http://127.0.0.1:{port}"
+        _log(f"flow (postgresql, {workers} workers): preparing {warmup + flows} graduates")
+        offers = _prepare(database_url, directory, issuer=issuer, graduates=warmup + flows)
+        environment = _environment(directory, database_url, issuer)
+        with _served(environment, port=port, directory=directory, workers=workers) as pid:
+            clients = [httpx.Client(timeout=60) for _ in range(wallets)]
+            try:
+                with ThreadPoolExecutor(max_workers=wallets) as pool:
+
+                    def together(chosen: list[_Offer]) -> None:
+                        shares = [chosen[number::wallets] for number in range(wallets)]
+                        list(pool.map(_graduates, clients, shares))
+
+                    together(offers[:warmup])
+                    health_before = tree_cpu_seconds(pid)
+                    for _ in range(healths):
+                        if clients[0].get(f"{issuer}/health").status_code != 200:
+                            raise RuntimeError("health check failed")
+                    health_ms = (tree_cpu_seconds(pid) - health_before) * 1000 / healths
+                    backends = {backend: cpu_seconds(backend) for backend in _backend_pids(database_url)}
+                    server_before = tree_cpu_seconds(pid)
+                    started = time.perf_counter()
+                    together(offers[warmup:])
+                    seconds = time.perf_counter() - started
+                    flow = (tree_cpu_seconds(pid) - server_before) * 1000 / flows
+                    # A connection opened during the run started from nothing.
+                    database = sum(
+                        cpu_seconds(backend) - backends.get(backend, 0.0) for backend in _backend_pids(database_url)
+                    )
+                    database *= 1000 / flows
+            finally:
+                for client in clients:
+                    client.close()
+        _log(
+            f"flow (postgresql, {workers} workers, {wallets} wallets): {flow:.2f} ms issuer CPU and {database:.2f} ms "
+            f"database CPU per graduate, {flows / seconds:.1f} graduates/s; health {health_ms:.3f} ms"
+        )
+        return {
+            "workers": workers,
+            "wallets": wallets,
+            "flows": flows,
+            "flow_cpu_ms": round(flow, 3),
+            "database_cpu_ms": round(database, 3),
+            "health_cpu_ms": round(health_ms, 3),
+            "flow_cpu_vs_health": round(flow / health_ms, 1),
+            "graduates_per_second": round(flows / seconds, 1),
+        }
+
+
 def run(*, quick: bool) -> dict[str, Any]:
     """The figures for SQLite and PostgreSQL (see the module docstring)."""
     flows, warmup, healths = (60, 10, 500) if quick else (200, 20, 2000)
@@ -271,4 +358,8 @@ def run(*, quick: bool) -> dict[str, Any]:
     for kind in ("sqlite", "postgresql"):
         with tempfile.TemporaryDirectory(prefix=f"tawtiq-flow-bench-{kind}-") as name:
             results[kind] = measure(kind, flows=flows, warmup=warmup, healths=healths, directory=Path(name))
+    with tempfile.TemporaryDirectory(prefix="tawtiq-flow-bench-deployment-") as name:
+        results["postgresql_2_workers"] = measure_deployment(
+            workers=2, wallets=4, flows=flows, warmup=warmup, healths=healths, directory=Path(name)
+        )
     return results

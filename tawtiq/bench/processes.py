@@ -1,5 +1,5 @@
 """The processes the benchmarks serve and measure: a free loopback port, a service run in a child process until
-its health endpoint answers, and the CPU time a process has spent."""
+its health endpoint answers, and the CPU time a process (or a process and its children) has spent."""
 
 from __future__ import annotations
 
@@ -26,6 +26,32 @@ def cpu_seconds(pid: int) -> float:
     except OSError:
         return float("nan")
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def descendants(pid: int) -> list[int]:
+    """The processes ``pid`` started, and theirs (Linux ``/proc``; empty where it is not available)."""
+    found: list[int] = []
+    pending = [pid]
+    while pending:
+        parent = pending.pop()
+        try:
+            tasks = list(Path(f"/proc/{parent}/task").iterdir())
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                children = [int(child) for child in (task / "children").read_text().split()]
+            except OSError:
+                continue
+            found.extend(children)
+            pending.extend(children)
+    return found
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of ``pid`` and of every process it started that is still running (a server's
+    workers): the figure for a multi-process server. NaN where ``/proc`` is not available."""
+    return sum(cpu_seconds(process) for process in [pid, *descendants(pid)])
 
 
 @contextmanager

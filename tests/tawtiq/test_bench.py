@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from tawtiq.bench import verifier as bench
 from tawtiq.bench.__main__ import main
+from tawtiq.bench.processes import cpu_seconds, descendants, tree_cpu_seconds
 from verifier.verification import Expectations
 
 
@@ -44,3 +49,22 @@ def test_an_unknown_part_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
         "unknown part database; expected any of engine, serving, verifier, revocation, flow, printing, issuer"
         in capsys.readouterr().err
     )
+
+
+def test_a_servers_workers_are_found_and_their_cpu_counted() -> None:
+    script = (
+        "import subprocess, sys, time; c = subprocess.Popen(['sleep', '30']); print(c.pid, flush=True); time.sleep(30)"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    child = None
+    try:
+        assert parent.stdout is not None
+        child = int(parent.stdout.readline())
+        assert child in descendants(parent.pid)
+        assert tree_cpu_seconds(parent.pid) >= cpu_seconds(parent.pid) >= 0
+    finally:
+        parent.kill()
+        parent.wait()
+        if child is not None:
+            os.kill(child, signal.SIGKILL)
+    assert descendants(parent.pid) == []  # a process that is gone has none

@@ -1,8 +1,10 @@
 """The portal's commands, added to the ``tawtiq`` command by :func:`register`.
 
+* ``tawtiq serve portal [--host 127.0.0.1] [--port 8400] [--workers N] [--forwarded-allow-ips …]`` — run it;
 * ``tawtiq portal db-upgrade`` — apply the portal's migrations (start-up does it too);
 * ``tawtiq portal staff add --cnie … --role school-reviewer|academy-reviewer|exam-administrator
-  [--school CODE | --academy CODE]``, ``staff list``, ``staff remove`` (same options) — staff roles.
+  [--school CODE | --academy CODE]``, ``staff list``, ``staff remove`` (same options) — staff roles;
+* ``tawtiq portal purge`` — delete ended sessions and logins that can no longer finish.
 
 Settings come from ``TAWTIQ_PORTAL_*``; an unusable configuration exits with code 2 and the reason, a refused
 input with code 1. CNIE numbers are printed masked. Heavy modules are imported inside the commands.
@@ -96,7 +98,7 @@ def _parsed(cnie: str, role: str, school: str | None, academy: str | None) -> tu
         raise typer.Exit(EXIT_REFUSED) from None
 
 
-def register(app: typer.Typer, _serve: typer.Typer) -> None:
+def register(app: typer.Typer, serve: typer.Typer) -> None:
     """Add the ``portal`` command group to ``app`` and its ``serve`` command to ``serve``."""
     group = typer.Typer(help="Candidate portal operations: database, staff roles, housekeeping.", no_args_is_help=True)
     app.add_typer(group, name="portal")
@@ -104,6 +106,36 @@ def register(app: typer.Typer, _serve: typer.Typer) -> None:
         help="Staff roles: who reviews corrections for which school or academy.", no_args_is_help=True
     )
     group.add_typer(staff_group, name="staff")
+
+    @serve.command("portal")
+    def serve_portal(
+        host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="TCP port.")] = 8400,
+        forwarded_allow_ips: Annotated[
+            str | None,
+            typer.Option(help="Proxies trusted for X-Forwarded-For/-Proto (comma-separated IPs), if any."),
+        ] = None,
+        workers: Annotated[int, typer.Option(help="Worker processes (they share the database).", min=1)] = 1,
+    ) -> None:
+        """Run the candidate portal (eID login, personal data, convocation, results, staff pages)."""
+        from common.serving import serve as serve_app
+        from portal.app import create_app
+        from vc import TawtiqError
+
+        settings = _settings()
+        typer.echo(f"portal: {settings.public_url} (listening on {host}:{port}, {workers} worker(s))", err=True)
+        try:
+            serve_app(
+                "portal.app:create_app" if workers > 1 else create_app(settings),
+                host=host,
+                port=port,
+                workers=workers,
+                forwarded_allow_ips=forwarded_allow_ips,
+                log_level=settings.log_level,
+            )
+        except TawtiqError as exc:
+            typer.echo(f"error: {exc.diagnostics()}", err=True)
+            raise typer.Exit(EXIT_ERROR) from None
 
     @group.command("db-upgrade")
     def db_upgrade(as_json: JsonOption = False) -> None:
@@ -113,6 +145,24 @@ def register(app: typer.Typer, _serve: typer.Typer) -> None:
         with _migrated_engine() as engine:
             revision = MIGRATIONS.current(engine)
         typer.echo(json.dumps({"revision": revision}) if as_json else f"portal database at revision {revision}")
+
+    @group.command("purge")
+    def purge(as_json: JsonOption = False) -> None:
+        """Delete ended sessions and logins that can no longer finish."""
+        from common.service.clock import SystemClock
+        from portal.sessions import Sessions
+
+        settings = _settings()
+        with _migrated_engine() as engine:
+            counts = Sessions(
+                engine,
+                clock=SystemClock(),
+                key=b"",  # purging compares times only; no identifier is digested
+                idle_seconds=settings.session_idle_seconds,
+                absolute_seconds=settings.session_absolute_seconds,
+                login_seconds=settings.login_seconds,
+            ).purge()
+        typer.echo(json.dumps(counts) if as_json else ", ".join(f"{name}: {n}" for name, n in counts.items()))
 
     @staff_group.command("add")
     def staff_add(

@@ -6,11 +6,19 @@ never a personal value. Login refusals from the identity port keep the port's co
 
 from __future__ import annotations
 
-from common.service.problems import AuthenticationError, ConflictError, ForbiddenError, NotFoundError, RequestError
+from common.service.problems import (
+    AuthenticationError,
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    RequestError,
+    ServiceUnavailableError,
+)
 
 __all__ = [
     "AuthenticationError",
     "ConflictError",
+    "ConvocationUnprintableError",
     "CsrfError",
     "ForbiddenError",
     "LoginError",
@@ -43,3 +51,10 @@ class StaffError(ForbiddenError):
     """A staff page or action asked for by someone without the role for it (403)."""
 
     default_code = "staff.forbidden"
+
+
+class ConvocationUnprintableError(ServiceUnavailableError):
+    """The convocation's data cannot be printed (a value too long or wide for its place on the page): not the
+    candidate's fault; the ministry must fix the data or the layout (503)."""
+
+    default_code = "convocation.unprintable"

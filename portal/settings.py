@@ -16,16 +16,18 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from common.identity import ACR_LEVELS
 from common.service.settings import ServiceSettings
+from keys.passphrase import load_passphrase
 from keys.strength import HMAC_KEY, guessable_secret_problem
 from vc.errors import ConfigurationError
 from vc.urls import is_loopback_host
 
 _PLACEHOLDER_SECRETS: Final = frozenset({"changeme", "change-me", "secret", "development", "test", "password"})
 _MIN_SECRET_CHARS: Final = 32
+_AUDIT_FILE: Final = "TAWTIQ_PORTAL_AUDIT_PASSPHRASE_FILE"
 #: The level of assurance the national eID gives for a card and its PIN.
 LOA_HIGH: Final = "urn:tawtiq:eid:loa:high"
-LOA_SUBSTANTIAL: Final = "urn:tawtiq:eid:loa:substantial"
 
 
 class Settings(ServiceSettings):
@@ -46,6 +48,10 @@ class Settings(ServiceSettings):
     eid_client_secret_file: Path | None = None
     #: The level of assurance a login must reach (the ID token's ``acr``).
     required_acr: str = LOA_HIGH
+    #: A file holding the ministry's key passphrase (the issuer's ``TAWTIQ_KEY_PASSPHRASE``): the audit log's key
+    #: derives from it, and the portal appends the candidates' confirmations, corrections and the reviewers'
+    #: decisions to that log. Required to start.
+    audit_passphrase_file: Path | None = None
     #: The exam session the portal serves (its name in the registry, e.g. ``2025-normale``).
     exam_session: str = Field(default="2025-normale", min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9-]*$")
     #: Keys the stored digests of session ids and the CSRF tokens. No default: the service refuses to start
@@ -73,6 +79,13 @@ class Settings(ServiceSettings):
         if parts.path not in ("", "/") or parts.query or parts.fragment:
             raise ValueError(f"TAWTIQ_PORTAL_PUBLIC_URL must be an origin without path or query; found {value!r}")
         return f"{parts.scheme}://{parts.netloc.lower()}"
+
+    @field_validator("required_acr")
+    @classmethod
+    def _acr(cls, value: str) -> str:
+        if value not in ACR_LEVELS:
+            raise ValueError(f"TAWTIQ_PORTAL_REQUIRED_ACR must be one of {', '.join(ACR_LEVELS)}; found {value!r}")
+        return value
 
     @field_validator("eid_discovery_url")
     @classmethod
@@ -135,6 +148,13 @@ class Settings(ServiceSettings):
                 "print(secrets.token_urlsafe(32))'`",
             )
         return self.secret_key.get_secret_value().encode("utf-8")
+
+    def audit_passphrase(self) -> bytes:
+        """The passphrase the audit key derives from, read from its file and checked for strength. Raises
+        :class:`ConfigurationError` (``key.passphrase_missing``, ``key.passphrase_file_unreadable``,
+        ``key.passphrase_weak``…) naming ``TAWTIQ_PORTAL_AUDIT_PASSPHRASE_FILE``."""
+        environ = {} if self.audit_passphrase_file is None else {_AUDIT_FILE: str(self.audit_passphrase_file)}
+        return load_passphrase(environ, variable="TAWTIQ_PORTAL_AUDIT_PASSPHRASE", file_variable=_AUDIT_FILE)
 
     def client_secret(self) -> str:
         """The eID client secret, read from its file. Raises :class:`ConfigurationError` ``portal.client_secret``."""

@@ -175,3 +175,15 @@ def test_a_malformed_cnie_is_refused_without_echoing_it(sqlite_url):
     assert code == 1
     assert "staff.cnie" in err
     assert "123-NOPE" not in err
+
+
+def test_an_unknown_level_of_assurance_is_refused():
+    with pytest.raises(ValidationError, match="must be one of urn:tawtiq:eid:loa:substantial"):
+        Settings(secret_key=KEY, required_acr="urn:example:loa:low")
+    assert Settings(secret_key=KEY, required_acr="urn:tawtiq:eid:loa:substantial").required_acr.endswith("substantial")
+
+
+def test_purge_counts_what_it_deleted(database_url):
+    code, out, err = _run(database_url, "purge", "--json")
+    assert code == 0, err
+    assert json.loads(out) == {"sessions": 0, "logins": 0}

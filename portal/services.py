@@ -1,0 +1,69 @@
+"""The portal's parts wired together once per process, from its settings: the database engine, the sessions,
+and the identity port that logs people in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from common.identity import IdentityPort, OidcSettings, http_identity_port
+from common.service.clock import Clock, SystemClock
+from common.service.database import create_database_engine
+from exams import db as exams_db
+from issuer import db as issuer_db
+from issuer.audit import audit_key_from_passphrase, audit_key_of, with_audit_key
+from portal.db import MIGRATIONS
+from portal.sessions import Sessions
+from portal.settings import Settings
+
+
+@dataclass
+class Services:
+    settings: Settings
+    clock: Clock
+    engine: Engine
+    sessions: Sessions
+    identity: IdentityPort
+
+    @classmethod
+    def build(cls, settings: Settings, *, clock: Clock | None = None, identity: IdentityPort | None = None) -> Services:
+        """Wire the parts (no I/O yet: :meth:`start` checks and migrates). Raises :class:`vc.ConfigurationError`
+        without a secret key (``portal.secret_key``) or when the eID client secret cannot be read
+        (``portal.client_secret``). The engine carries the audit key (derived when first needed)."""
+        clock = clock or SystemClock()
+        key = settings.secret_bytes()
+        engine = with_audit_key(
+            create_database_engine(settings.resolved_database_url),
+            lambda: audit_key_from_passphrase(settings.audit_passphrase()),
+        )
+        port = identity or http_identity_port(
+            OidcSettings(
+                discovery_url=settings.eid_discovery_url,
+                client_id=settings.eid_client_id,
+                client_secret=settings.client_secret(),
+                required_acr=settings.required_acr,
+            ),
+            clock=clock,
+        )
+        sessions = Sessions(
+            engine,
+            clock=clock,
+            key=key,
+            idle_seconds=settings.session_idle_seconds,
+            absolute_seconds=settings.session_absolute_seconds,
+            login_seconds=settings.login_seconds,
+        )
+        return cls(settings=settings, clock=clock, engine=engine, sessions=sessions, identity=port)
+
+    def start(self) -> None:
+        """Check the audit key, the issuer's and the exam year's schemas (their own commands migrate them), and
+        migrate the portal's tables (the common policy). Raises :class:`vc.ConfigurationError` when one is not
+        usable: the portal does not start."""
+        audit_key_of(self.engine)
+        issuer_db.require_current(self.engine)
+        exams_db.require_current(self.engine)
+        MIGRATIONS.prepare(self.engine, auto_migrate=self.settings.auto_migrate)
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -23,6 +23,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 
 from common.diploma import diploma_contexts
+from common.fetch import UrlRefusedError
+from common.identity import IdentityPort, OidcSettings, http_identity_port
 from common.service import Clock, SystemClock, service_app
 from common.service.database import ping
 from issuer import audit
@@ -34,7 +36,7 @@ from issuer.oid4vci import purge_expired
 from issuer.secrets import load_secrets
 from issuer.settings import Settings
 from issuer.status import StatusPublisher, expire_lists_with_other_ttl
-from vc.errors import TawtiqError
+from vc.errors import ConfigurationError, TawtiqError
 
 logger = logging.getLogger("tawtiq.issuer")
 _PURGE_INTERVAL_SECONDS = 600
@@ -46,6 +48,7 @@ def build_services(
     engine: Engine | None = None,
     keyring: Keyring | None = None,
     clock: Clock | None = None,
+    identity: IdentityPort | None = None,
 ) -> IssuerServices:
     """The services of one process. Raises :class:`vc.ConfigurationError` if it cannot serve correctly."""
     engine = engine or create_database_engine(settings.resolved_database_url)
@@ -67,7 +70,29 @@ def build_services(
         secrets=secrets,
         publisher=publisher,
         clock=clock,
+        identity=identity if identity is not None else _identity_port(settings, clock=clock),
     )
+
+
+def _identity_port(settings: Settings, *, clock: Clock) -> IdentityPort | None:
+    """The eID login of the authorization code flow, when ``TAWTIQ_IDENTITY_*`` configures one."""
+    if settings.identity_discovery_url is None or settings.identity_client_id is None:
+        return None
+    try:
+        oidc = OidcSettings(
+            discovery_url=settings.identity_discovery_url,
+            client_id=settings.identity_client_id,
+            client_secret=settings.identity_secret(),
+            required_acr=settings.identity_required_acr,
+        )
+    except (ValueError, UrlRefusedError) as exc:
+        raise ConfigurationError(
+            "the eID login settings cannot be used",
+            code="identity.settings",
+            found=str(exc)[:200],
+            expected="TAWTIQ_IDENTITY_DISCOVERY_URL (https, or http to a loopback host) and a known required acr",
+        ) from exc
+    return http_identity_port(oidc, clock=clock)
 
 
 def create_app(
@@ -77,9 +102,10 @@ def create_app(
     keyring: Keyring | None = None,
     clock: Clock | None = None,
     background_purge: bool = False,
+    identity: IdentityPort | None = None,
 ) -> FastAPI:
-    """The issuer application (see the module docstring)."""
-    services = build_services(settings, engine=engine, keyring=keyring, clock=clock)
+    """The issuer application (see the module docstring); ``identity`` replaces the configured eID login (tests)."""
+    services = build_services(settings, engine=engine, keyring=keyring, clock=clock, identity=identity)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -17,7 +17,8 @@
   per profile with ``credential_metadata.display`` and ``credential_metadata.claims`` (labels from
   :func:`schemas.diploma_type_metadata`).
 * ``GET /.well-known/oauth-authorization-server`` — RFC 8414 metadata of the token endpoint (this
-  issuer is its own authorization server; only the pre-authorized code grant, anonymous).
+  issuer is its own authorization server): the pre-authorized code grant, anonymous, and with the eID login
+  configured the authorization code grant (PKCE S256, ``scope`` = a configuration id, :mod:`issuer.authorization`).
 """
 
 from __future__ import annotations
@@ -151,8 +152,9 @@ def credential_issuer(settings: Settings, history: KeyHistory) -> dict[str, Any]
 
 
 def authorization_server(settings: Settings) -> dict[str, Any]:
-    """RFC 8414 metadata of the (built-in) authorization server."""
-    return {
+    """RFC 8414 metadata of the (built-in) authorization server; the authorization code grant, whose login is the
+    eID's, only when it is configured."""
+    document: dict[str, Any] = {
         "issuer": settings.issuer_url,
         "token_endpoint": settings.url("/token"),
         "grant_types_supported": [PRE_AUTHORIZED_GRANT],
@@ -160,3 +162,12 @@ def authorization_server(settings: Settings) -> dict[str, Any]:
         "pre-authorized_grant_anonymous_access_supported": True,
         "authorization_details_types_supported": ["openid_credential"],
     }
+    if settings.eid_login:
+        document["authorization_endpoint"] = settings.url("/authorize")
+        document["grant_types_supported"] = [PRE_AUTHORIZED_GRANT, "authorization_code"]
+        document["response_types_supported"] = ["code"]
+        document["response_modes_supported"] = ["query"]
+        document["code_challenge_methods_supported"] = ["S256"]
+        document["scopes_supported"] = list(CONFIGURATIONS)
+        document["authorization_response_iss_parameter_supported"] = True
+    return document

@@ -18,6 +18,9 @@ Concepts, and the table of each:
   compromised: one row per (kid, record) with the new offer, so a repeated run makes no second offer.
 * ``credential_offer`` / ``access_token`` / ``nonce_use`` — OpenID4VCI state shared by every replica:
   secrets are stored as hashes only.
+* ``wallet_authorization`` — the OpenID4VCI authorization code flow: a wallet's authorization request while the
+  graduate logs in with the eID (the login's state and PKCE verifier, the wallet's redirect URI and challenge),
+  then the code given to the wallet (as a hash) and the record it opens; single use.
 * ``api_token`` — back-office API tokens (hashed) and their roles.
 * ``audit_event`` / ``audit_head`` — the keyed hash-chained audit log and its head.
 
@@ -270,6 +273,33 @@ class AccessToken(IssuerTable, table=True):
     created_at: datetime = _when()
     expires_at: datetime = _when()
     copies_issued: int = 0
+
+
+class WalletAuthorization(IssuerTable, table=True):
+    """A wallet's authorization request (OpenID4VCI §5), from ``/authorize`` to the token it is redeemed for."""
+
+    __tablename__ = "wallet_authorization"
+
+    #: A digest of the eID login's ``state``: the callback finds its request by it.
+    id: str = Field(primary_key=True, max_length=64)
+    #: A digest of the browser cookie set at ``/authorize``: the callback must come from the same browser.
+    browser_hash: str = Field(max_length=64)
+    #: The identity port's :class:`common.identity.LoginStart` (JSON), kept until the callback.
+    login: str = Field(sa_column=Column(Text(), nullable=False))
+    client_id: str = Field(max_length=200)
+    redirect_uri: str = Field(sa_column=Column(Text(), nullable=False))
+    wallet_state: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
+    code_challenge: str = Field(max_length=128)
+    configuration_ids: str = Field(sa_column=Column(Text(), nullable=False))
+    #: The credential offer named by ``issuer_state``, when the wallet came from one.
+    offer_id: str | None = Field(default=None, max_length=64)
+    created_at: datetime = _when()
+    expires_at: datetime = _when()
+    #: Set once the graduate has logged in: the code's digest, its expiry, and the record it opens.
+    code_hash: str | None = Field(default=None, max_length=64, unique=True)
+    code_expires_at: datetime | None = _when(nullable=True)
+    diploma_id: str | None = Field(default=None, max_length=64)
+    redeemed_at: datetime | None = _when(nullable=True)
 
 
 class NonceUse(IssuerTable, table=True):

@@ -11,7 +11,10 @@ The wire protocol a wallet follows (every URL is relative to the issuer identifi
         "credential_configuration_ids": ["BaccalaureateDiploma_dc_sd_jwt", "BaccalaureateDiploma_vc_sd_jwt"],
         "grants": {"urn:ietf:params:oauth:grant-type:pre-authorized_code": {
             "pre-authorized_code": "<code>",
-            "tx_code": {"input_mode": "numeric", "length": 6, "description": "..."}}}}
+            "tx_code": {"input_mode": "numeric", "length": 6, "description": "..."}},
+                   "authorization_code": {"issuer_state": "<offer reference>"}}}
+
+   (``authorization_code`` only when the eID login is configured: :mod:`issuer.authorization`).
 
    An unknown offer is 404, an expired, used or locked one 410 (RFC 9457 problem details, ``code``
    ``offer.unknown`` / ``offer.gone``: this endpoint is not an OAuth one).
@@ -85,6 +88,7 @@ from vc import FormatError, Profile, PublicKey
 from vc.encoding import b64url_decode, b64url_encode
 
 PRE_AUTHORIZED_GRANT: Final = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
+AUTHORIZATION_CODE_GRANT: Final = "authorization_code"
 OFFER_SCHEME: Final = "openid-credential-offer://"
 DC_SD_JWT_CONFIGURATION: Final = "BaccalaureateDiploma_dc_sd_jwt"
 VC_SD_JWT_CONFIGURATION: Final = "BaccalaureateDiploma_vc_sd_jwt"
@@ -205,15 +209,20 @@ def offer_document(
             expected="an offer that is unused and not expired",
         )
     description = _TX_CODE_DESCRIPTIONS.get(language, _TX_CODE_DESCRIPTIONS["en"]).format(n=settings.tx_code_length)
+    grants: dict[str, Any] = {
+        PRE_AUTHORIZED_GRANT: {
+            "pre-authorized_code": secrets.offer_code(offer_id),
+            "tx_code": {"input_mode": "numeric", "length": settings.tx_code_length, "description": description},
+        }
+    }
+    if settings.eid_login:
+        # The wallet may instead log the graduate in with the eID (issuer.authorization); issuer_state names the
+        # offer, whose record must then be the logged-in graduate's. It opens nothing without that login.
+        grants[AUTHORIZATION_CODE_GRANT] = {"issuer_state": offer.id}
     return {
         "credential_issuer": settings.issuer_url,
         "credential_configuration_ids": json.loads(offer.configuration_ids),
-        "grants": {
-            PRE_AUTHORIZED_GRANT: {
-                "pre-authorized_code": secrets.offer_code(offer_id),
-                "tx_code": {"input_mode": "numeric", "length": settings.tx_code_length, "description": description},
-            }
-        },
+        "grants": grants,
     }
 
 

@@ -38,6 +38,13 @@ Variables (all optional except where noted):
 ``TAWTIQ_BATCH_SIZE``             most proofs (copies) in one credential request (default 10)
 ``TAWTIQ_MAX_COPIES_PER_TOKEN``   most copies one access token may obtain (default 20)
 ``TAWTIQ_PROOF_ALGORITHMS``       proof algorithms, ``ES256,EdDSA`` or a JSON list (default ES256, ES384, ES512, EdDSA)
+``TAWTIQ_IDENTITY_DISCOVERY_URL`` the eID provider's OpenID Connect discovery URL; with it and the two below,
+                                  wallets may use the authorization code flow, whose login is the eID's (unset)
+``TAWTIQ_IDENTITY_CLIENT_ID``     this issuer's client id at the eID provider
+``TAWTIQ_IDENTITY_CLIENT_SECRET`` its client secret, or ``TAWTIQ_IDENTITY_CLIENT_SECRET_FILE`` naming a file
+``TAWTIQ_IDENTITY_REQUIRED_ACR``  the level of assurance a login must reach (``urn:tawtiq:eid:loa:high``)
+``TAWTIQ_AUTHORIZATION_LOGIN_SECONDS`` how long a wallet's authorization waits for the eID login (600)
+``TAWTIQ_AUTHORIZATION_CODE_SECONDS`` lifetime of an authorization code given to a wallet (default 60)
 ``TAWTIQ_MAX_BODY_BYTES``         largest HTTP request body accepted (default 65536)
 ``TAWTIQ_COHORT_BATCH_SIZE``      records created per transaction by ``cohort issue`` (default 2000)
 ``TAWTIQ_DOCUMENT_SIGNER_DIR``    the printed diploma's signer: ``chain.pem``, the encrypted ``key.pem`` (a
@@ -63,6 +70,7 @@ from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource
 
 from common.service.settings import ServiceSettings
 from keys import load_passphrase
+from vc.errors import ConfigurationError
 from vc.urls import is_loopback_host
 
 #: The Bitstring Status List minimum (REC §2.2: at least 16 KB, i.e. 131,072 one-bit entries).
@@ -110,6 +118,14 @@ class Settings(ServiceSettings):
 
     document_signer_dir: Path | None = None
     print_verifier_url: str = "http://127.0.0.1:8200"
+
+    identity_discovery_url: str | None = None
+    identity_client_id: str | None = None
+    identity_client_secret: SecretStr | None = None
+    identity_client_secret_file: Path | None = None
+    identity_required_acr: str = "urn:tawtiq:eid:loa:high"
+    authorization_login_seconds: int = Field(default=600, ge=30, le=3600)
+    authorization_code_seconds: int = Field(default=60, ge=5, le=600)
 
     @field_validator("issuer_url")
     @classmethod
@@ -186,6 +202,16 @@ class Settings(ServiceSettings):
                 "TAWTIQ_STATUS_VALIDITY_SECONDS must exceed TAWTIQ_STATUS_TTL_SECONDS, or cached lists would "
                 "expire before clients refresh them"
             )
+        identity = {
+            "TAWTIQ_IDENTITY_DISCOVERY_URL": self.identity_discovery_url,
+            "TAWTIQ_IDENTITY_CLIENT_ID": self.identity_client_id,
+            "TAWTIQ_IDENTITY_CLIENT_SECRET(_FILE)": self.identity_client_secret or self.identity_client_secret_file,
+        }
+        if any(identity.values()) and not all(identity.values()):
+            missing = [name for name, value in identity.items() if not value]
+            raise ValueError(f"the eID login needs {', '.join(identity)}; found {', '.join(missing)} unset")
+        if self.identity_client_secret is not None and self.identity_client_secret_file is not None:
+            raise ValueError("set TAWTIQ_IDENTITY_CLIENT_SECRET or TAWTIQ_IDENTITY_CLIENT_SECRET_FILE, not both")
         if self.key_store == "pkcs11":
             missing = [
                 f"TAWTIQ_{name.upper()}"
@@ -223,6 +249,27 @@ class Settings(ServiceSettings):
     def url(self, path: str) -> str:
         """An absolute URL of this issuer for ``path`` (which starts with ``/``)."""
         return f"{self.issuer_url}{path}"
+
+    @property
+    def eid_login(self) -> bool:
+        """Whether the authorization code flow, with the eID login, is configured."""
+        return self.identity_discovery_url is not None
+
+    def identity_secret(self) -> str:
+        """The client secret at the eID provider. Raises :class:`vc.ConfigurationError` if it cannot be read."""
+        if self.identity_client_secret is not None:
+            return self.identity_client_secret.get_secret_value()
+        if self.identity_client_secret_file is None:
+            raise ConfigurationError("no eID client secret is configured", code="identity.client_secret_missing")
+        try:
+            return self.identity_client_secret_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigurationError(
+                "the eID client secret file cannot be read",
+                code="identity.client_secret_missing",
+                found=f"{self.identity_client_secret_file}: {exc.strerror or type(exc).__name__}",
+                expected="a readable file holding the secret given by `tawtiq eid client add`",
+            ) from exc
 
     def key_passphrase_bytes(self) -> bytes:
         """The key passphrase; raises :class:`vc.ConfigurationError` if missing, ambiguous, weak or a default."""

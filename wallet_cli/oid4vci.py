@@ -30,6 +30,7 @@ from wallet_cli.net import Answer, Http, check_url, origin_of, unexpected
 
 OFFER_SCHEME: Final = "openid-credential-offer"
 PRE_AUTHORIZED_GRANT: Final = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
+AUTHORIZATION_CODE_GRANT: Final = "authorization_code"
 PROOF_TYPE: Final = "openid4vci-proof+jwt"
 #: The most copies of one profile a holder asks for at once.
 MAX_COPIES: Final = 10
@@ -73,12 +74,15 @@ class TxCode:
 
 @dataclass(frozen=True)
 class Offer:
-    """A credential offer (OpenID4VCI §4.1.1) with the pre-authorized code grant."""
+    """A credential offer (OpenID4VCI §4.1.1): the pre-authorized code grant, the authorization code grant
+    (``issuer_state``: the wallet then logs the graduate in, :mod:`wallet_cli.authorization`), or both."""
 
     issuer: str
     configuration_ids: tuple[str, ...]
-    pre_authorized_code: str = field(repr=False)
+    pre_authorized_code: str | None = field(repr=False)
     tx_code: TxCode | None
+    #: ``None`` without an authorization code grant; the grant's ``issuer_state`` (or ``""``) with one.
+    issuer_state: str | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,8 @@ class IssuerMetadata:
     batch_size: int
     name: Labels
     configurations: Mapping[str, Configuration]
+    #: The authorization server's authorization endpoint, when it offers the authorization code grant.
+    authorization_endpoint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -172,8 +178,23 @@ def parse_offer(document: Mapping[str, Any]) -> Offer:
         raise bad("it names no credential configuration", ids)
     grants = document.get("grants")
     grant = grants.get(PRE_AUTHORIZED_GRANT) if isinstance(grants, Mapping) else None
+    login = grants.get(AUTHORIZATION_CODE_GRANT) if isinstance(grants, Mapping) else None
+    issuer_state: str | None = None
+    if isinstance(login, Mapping):
+        state = login.get("issuer_state", "")
+        if not isinstance(state, str) or len(state) > 512:
+            raise bad("its issuer_state is not a short string")
+        issuer_state = state
     if not isinstance(grant, Mapping):
-        raise bad("it has no pre-authorized code (this wallet does not support the authorization-code flow yet)")
+        if issuer_state is not None:
+            return Offer(
+                issuer=issuer.rstrip("/"),
+                configuration_ids=tuple(dict.fromkeys(ids)),
+                pre_authorized_code=None,
+                tx_code=None,
+                issuer_state=issuer_state,
+            )
+        raise bad("it has neither a pre-authorized code nor an authorization code grant")
     code = grant.get("pre-authorized_code")
     if not isinstance(code, str) or not code:
         raise bad("its pre-authorized code is missing")
@@ -193,6 +214,7 @@ def parse_offer(document: Mapping[str, Any]) -> Offer:
         configuration_ids=tuple(dict.fromkeys(ids)),
         pre_authorized_code=code,
         tx_code=tx_code,
+        issuer_state=issuer_state,
     )
 
 
@@ -274,7 +296,14 @@ def fetch_metadata(http: Http, issuer: str) -> IssuerMetadata:
     oauth = http.get(f"{server}/.well-known/oauth-authorization-server", what="authorization server metadata")
     if oauth.status != 200:
         raise unexpected(oauth, expected="HTTP 200 with the authorization server metadata")
-    token_endpoint = check_url(answer_object(oauth).get("token_endpoint"), what="token endpoint")
+    server_metadata = answer_object(oauth)
+    token_endpoint = check_url(server_metadata.get("token_endpoint"), what="token endpoint")
+    grant_types = server_metadata.get("grant_types_supported")
+    authorization_endpoint = (
+        check_url(server_metadata.get("authorization_endpoint"), what="authorization endpoint")
+        if isinstance(grant_types, list) and AUTHORIZATION_CODE_GRANT in grant_types
+        else None
+    )
     batch = document.get("batch_credential_issuance")
     batch_size = batch.get("batch_size") if isinstance(batch, Mapping) else 1
     configurations: dict[str, Configuration] = {}
@@ -306,6 +335,7 @@ def fetch_metadata(http: Http, issuer: str) -> IssuerMetadata:
         else 1,
         name=_display_names(document.get("display")),
         configurations=configurations,
+        authorization_endpoint=authorization_endpoint,
     )
 
 
@@ -314,6 +344,12 @@ def fetch_metadata(http: Http, issuer: str) -> IssuerMetadata:
 
 def redeem(http: Http, metadata: IssuerMetadata, offer: Offer, tx_code: str | None) -> str:
     """Exchange the pre-authorized code (and PIN) for an access token. Raises :class:`RefusedError` when refused."""
+    if offer.pre_authorized_code is None:
+        raise UsageError(
+            "this offer has no pre-authorized code: the graduate logs in with the eID instead",
+            code="offer.login_only",
+            hint="Receive it with `tawtiq-wallet receive --login OFFER`.",
+        )
     form = {"grant_type": PRE_AUTHORIZED_GRANT, "pre-authorized_code": offer.pre_authorized_code}
     if tx_code is not None:
         form["tx_code"] = tx_code
@@ -466,9 +502,32 @@ def receive(
     progress(f"offer from {offer.issuer}: {', '.join(offer.configuration_ids)}")
     metadata = fetch_metadata(http, offer.issuer)
     configurations = choose_configurations(offer, metadata, profiles)
+    if offer.pre_authorized_code is None:
+        raise UsageError(
+            "this offer has no pre-authorized code: the graduate logs in with the eID instead",
+            code="offer.login_only",
+            hint="Receive it with `tawtiq-wallet receive --login OFFER`.",
+        )
     code = offer.tx_code.check(tx_code(offer.tx_code)) if offer.tx_code is not None else None
     token = redeem(http, metadata, offer, code)
     progress("code accepted; asking for the signed copies")
+    return issue_and_verify(
+        http, metadata, token=token, configurations=configurations, copies=copies, now=now, progress=progress
+    )
+
+
+def issue_and_verify(
+    http: Http,
+    metadata: IssuerMetadata,
+    *,
+    token: str,
+    configurations: Sequence[Configuration],
+    copies: int,
+    now: Callable[[], datetime],
+    progress: Callable[[str], None] = lambda _message: None,
+) -> Received:
+    """With an access token: one fresh key per copy, the signed copies, every one verified (whichever grant gave
+    the token). Raises :class:`RefusedError` when a copy is refused (nothing is then kept)."""
     issued: list[tuple[Configuration, SigningKey, str]] = []
     for configuration in configurations:
         if "ES256" not in configuration.proof_algorithms:
@@ -485,20 +544,20 @@ def receive(
             )
             issued += [(configuration, key, credential) for key, credential in zip(batch, credentials, strict=True)]
     progress(f"received {len(issued)} signed cop{'y' if len(issued) == 1 else 'ies'}; verifying them")
-    return _verified(http, offer, metadata, issued, now=now())
+    return _verified(http, metadata, issued, now=now())
 
 
 def _verified(
     http: Http,
-    offer: Offer,
     metadata: IssuerMetadata,
     issued: list[tuple[Configuration, SigningKey, str]],
     *,
     now: datetime,
 ) -> Received:
-    history = fetch_key_history(http, offer.issuer)
-    keys = KeyHistoryResolver({offer.issuer: history})
-    status = HttpStatusResolver(http, issuer=offer.issuer, keys=keys, now=now)
+    issuer = metadata.issuer
+    history = fetch_key_history(http, issuer)
+    keys = KeyHistoryResolver({issuer: history})
+    status = HttpStatusResolver(http, issuer=issuer, keys=keys, now=now)
     received: list[ReceivedCopy] = []
     problems: list[str] = []
     warnings: list[str] = []
@@ -511,7 +570,7 @@ def _verified(
         if facts.profile != configuration.format:
             problems.append(f"copy {number}: it is a {facts.profile}, but {configuration.id} is {configuration.format}")
             continue
-        report = check_copy(credential, key, issuer=offer.issuer, keys=keys, status=status, now=now)
+        report = check_copy(credential, key, issuer=issuer, keys=keys, status=status, now=now)
         refusals = acceptance_problems(report, proved_thumbprint=key.public.thumbprint(), facts=facts)
         problems += [f"copy {number} ({facts.profile}): {problem}" for problem in refusals]
         status_check = report.check("status")
@@ -530,7 +589,7 @@ def _verified(
         raise RefusedError(
             "the issuer's answer did not pass the wallet's checks, so nothing was stored:\n  " + "\n  ".join(problems),
             code="receive.copy_refused",
-            hint=f"Do not use this offer. If {origin_of(offer.issuer)} is the ministry's real address, report the "
+            hint=f"Do not use this offer. If {origin_of(issuer)} is the ministry's real address, report the "
             "problem to it.",
         )
     labels: dict[str, dict[str, str]] = {}
@@ -541,7 +600,7 @@ def _verified(
         names.update(configuration.name)
     diploma = Diploma(
         id=secrets.token_hex(4),
-        issuer=offer.issuer,
+        issuer=issuer,
         received_at=now,
         copies=tuple(item.copy for item in received),
         issuer_name=metadata.name,

@@ -18,6 +18,7 @@ import orjson
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 
+from common.identity import IdentityPort
 from common.service.clock import Clock
 from issuer.apitokens import Permission, Principal, authenticate
 from issuer.errors import InputError, OAuthError
@@ -37,6 +38,8 @@ class IssuerServices:
     secrets: IssuerSecrets
     publisher: StatusPublisher
     clock: Clock
+    #: The eID login of the authorization code flow (``None`` when ``TAWTIQ_IDENTITY_*`` is not configured).
+    identity: IdentityPort | None = None
 
 
 def _services(request: Request) -> IssuerServices:

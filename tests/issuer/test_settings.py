@@ -101,3 +101,34 @@ def test_the_app_migrates_at_start_or_refuses_naming_the_command_and_needs_a_pas
         create_app(settings)
     assert no_passphrase.value.code == "key.passphrase_missing"
     assert current_revision(create_database_engine(settings.resolved_database_url)) == head_revision()
+
+
+def test_the_eid_login_needs_its_three_settings_together() -> None:
+    with pytest.raises(ValidationError) as caught:
+        load_settings({"TAWTIQ_IDENTITY_DISCOVERY_URL": "https://eid.example/.well-known/openid-configuration"})
+    assert "TAWTIQ_IDENTITY_CLIENT_ID, TAWTIQ_IDENTITY_CLIENT_SECRET(_FILE) unset" in str(caught.value)
+    both = {
+        "TAWTIQ_IDENTITY_DISCOVERY_URL": "https://eid.example/.well-known/openid-configuration",
+        "TAWTIQ_IDENTITY_CLIENT_ID": "issuer",
+        "TAWTIQ_IDENTITY_CLIENT_SECRET": "s" * 40,
+        "TAWTIQ_IDENTITY_CLIENT_SECRET_FILE": "/nonexistent",
+    }
+    with pytest.raises(ValidationError, match="not both"):
+        load_settings(both)
+    configured = load_settings({k: v for k, v in both.items() if not k.endswith("_FILE")})
+    assert configured.eid_login
+    assert configured.identity_secret() == "s" * 40
+    assert not load_settings({}).eid_login
+
+
+def test_an_unreadable_eid_client_secret_file_is_a_configuration_error(tmp_path: Path) -> None:
+    settings = load_settings(
+        {
+            "TAWTIQ_IDENTITY_DISCOVERY_URL": "https://eid.example/.well-known/openid-configuration",
+            "TAWTIQ_IDENTITY_CLIENT_ID": "issuer",
+            "TAWTIQ_IDENTITY_CLIENT_SECRET_FILE": str(tmp_path / "missing"),
+        }
+    )
+    with pytest.raises(ConfigurationError) as caught:
+        settings.identity_secret()
+    assert caught.value.code == "identity.client_secret_missing"

@@ -38,12 +38,19 @@ def test_an_offer_by_reference_and_by_value() -> None:
     assert parsed.tx_code == TxCode("numeric", 6, None)
 
 
+def test_an_offer_with_only_the_authorization_code_grant_is_read() -> None:
+    parsed = parse_offer(offer(grants={"authorization_code": {"issuer_state": "abc"}}))
+    assert parsed.pre_authorized_code is None
+    assert parsed.issuer_state == "abc"
+
+
 @pytest.mark.parametrize(
     ("document", "message"),
     [
         (offer(credential_issuer="http://bac.example.ma"), "plain http"),
         (offer(credential_configuration_ids=[]), "names no credential configuration"),
-        (offer(grants={}), "no pre-authorized code"),
+        (offer(grants={}), "neither a pre-authorized code nor an authorization code grant"),
+        (offer(grants={"authorization_code": {"issuer_state": 5}}), "issuer_state is not a short string"),
         (offer(grants={GRANT: {"pre-authorized_code": ""}}), "pre-authorized code is missing"),
         (offer(grants={GRANT: {"pre-authorized_code": "a", "tx_code": {"input_mode": "voice"}}}), "input_mode"),
         (offer(grants={GRANT: {"pre-authorized_code": "a", "tx_code": {"length": 1000}}}), "length"),

@@ -1,7 +1,9 @@
-"""``receive``: redeem a credential offer (OpenID4VCI) and keep only the copies that passed every check."""
+"""``receive``: redeem a credential offer, or log in with the eID (OpenID4VCI), and keep only the copies that passed
+every check."""
 
 from __future__ import annotations
 
+import webbrowser
 from dataclasses import replace
 from typing import Annotated
 
@@ -9,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from wallet_cli import checking, oid4vci, render
+from wallet_cli import authorization, checking, oid4vci, render
 from wallet_cli.commands import runtime
 from wallet_cli.commands.runtime import (
     CaFileOption,
@@ -23,13 +25,32 @@ from wallet_cli.commands.runtime import (
     shell,
 )
 from wallet_cli.commands.selection import subject_of
+from wallet_cli.errors import UsageError
 from wallet_cli.model import Diploma, WalletData
 
 
 def receive(
     offer: Annotated[
-        str, typer.Argument(help="The openid-credential-offer:// link, or a photo/screenshot of its QR code.")
-    ],
+        str | None,
+        typer.Argument(help="The openid-credential-offer:// link, or a photo/screenshot of its QR code."),
+    ] = None,
+    login: Annotated[
+        bool,
+        typer.Option(
+            "--login",
+            help="Log in with the eID instead of a PIN (authorization code flow): the wallet prints the address to "
+            "open, listens on 127.0.0.1 for the answer, then receives the diploma.",
+        ),
+    ] = False,
+    issuer: Annotated[
+        str | None, typer.Option("--issuer", help="With --login and no offer: the issuer's address (https://...).")
+    ] = None,
+    print_only: Annotated[
+        bool, typer.Option("--print-only", help="With --login: only print the address; do not open a browser.")
+    ] = False,
+    login_timeout: Annotated[
+        int, typer.Option("--login-timeout", min=10, max=3600, help="With --login: seconds to wait for the login.")
+    ] = authorization.DEFAULT_LOGIN_SECONDS,
     tx_code: Annotated[
         str | None,
         typer.Option(
@@ -48,16 +69,26 @@ def receive(
     as_json: JsonOption = False,
     lang: LangOption = None,
 ) -> None:
-    """Receive a diploma from an offer (OpenID4VCI).
+    """Receive a diploma from an offer (OpenID4VCI), or through the eID login (--login).
 
     The offer is the openid-credential-offer:// link or a photo of its QR code; the PIN (transaction code) came
-    separately. Each copy is bound to a fresh key made for it. Before anything is stored the wallet checks the
+    separately. With --login no PIN is needed: the graduate logs in with the eID in a browser on this device
+    (with an offer, or --issuer URL), and the issuer finds their diploma by their CNIE. Each copy is bound to a
+    fresh key made for it. Before anything is stored the wallet checks the
     issuer's signature against the keys it publishes, that the copy is bound to the key the wallet proved, the
     disclosures, the data and the current status; a copy that fails is refused and nothing is kept.
     """
     with shell(as_json, lang) as ui:
         opened = open_wallet(wallet, ui)
-        link = input_link(offer, (oid4vci.OFFER_SCHEME,), ui)
+        if offer is None and not (login and issuer):
+            raise UsageError(
+                "name the offer (or, with --login, the issuer with --issuer)",
+                code="receive.usage",
+                expected="tawtiq-wallet receive OFFER | tawtiq-wallet receive --login --issuer https://...",
+            )
+        if offer is not None and issuer is not None:
+            raise UsageError("give an offer or --issuer, not both", code="receive.usage")
+        link = input_link(offer, (oid4vci.OFFER_SCHEME,), ui) if offer is not None else None
 
         def ask(spec: oid4vci.TxCode) -> str:
             if tx_code is not None:
@@ -66,16 +97,37 @@ def receive(
                 ui.err.print(spec.description)
             return str(typer.prompt(f"Transaction code ({spec.shape()})", hide_input=True, err=True))
 
+        def show_login(url: str) -> None:
+            # The address goes to stderr even with --json: a script reads it there and opens it.
+            ui.err.print("Open this address in a browser on this device and log in with your eID:", highlight=False)
+            ui.err.print(url, soft_wrap=True, highlight=False, markup=False)
+            if not print_only:
+                webbrowser.open(url)
+
         with http_client(ca_file) as http:
-            received = oid4vci.receive(
-                http,
-                link,
-                tx_code=ask,
-                profiles=[choice.value for choice in profile or []],
-                copies=copies,
-                now=runtime.now,
-                progress=ui.status,
-            )
+            if login:
+                received = authorization.receive_with_login(
+                    http,
+                    issuer=issuer,
+                    link=link,
+                    open_url=show_login,
+                    profiles=[choice.value for choice in profile or []],
+                    copies=copies,
+                    timeout_seconds=login_timeout,
+                    now=runtime.now,
+                    progress=ui.status,
+                )
+            else:
+                assert link is not None
+                received = oid4vci.receive(
+                    http,
+                    link,
+                    tx_code=ask,
+                    profiles=[choice.value for choice in profile or []],
+                    copies=copies,
+                    now=runtime.now,
+                    progress=ui.status,
+                )
         for warning in received.warnings:
             ui.warn(warning)
         incoming = received.diploma

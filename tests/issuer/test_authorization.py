@@ -1,0 +1,231 @@
+"""The authorization code flow's storage and rules on both databases, and the issuer without an eID login.
+
+The whole flow over HTTP, with the real eID stand-in and wallet, is in ``tests/wallet_cli/test_login.py``; here the
+domain functions run on SQLite and PostgreSQL with an :class:`Identity` as the identity port would return it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+
+from common.identity import Identity, LoginStart
+from issuer import authorization
+from issuer.app import create_app
+from issuer.db import reading
+from issuer.errors import OAuthError
+from issuer.keyring import Keyring
+from issuer.models import AuditEvent
+from issuer.settings import Settings, load_settings
+from tests.issuer.conftest import Clock, Cohort, OfferFactory, environment
+from vc import ConfigurationError
+
+CALLBACK = "http://127.0.0.1:9/callback"
+
+
+def pkce() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    return verifier, base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+
+
+def identity(cnie: str) -> Identity:
+    return Identity(
+        subject="s",
+        cnie=cnie,
+        acr="urn:tawtiq:eid:loa:high",
+        auth_time=None,
+        family_name=None,
+        given_name=None,
+        family_name_ar=None,
+        given_name_ar=None,
+        birthdate=None,
+    )
+
+
+def started(
+    engine: Engine, settings: Settings, clock: Clock, *, challenge: str, **params: str
+) -> authorization.PendingLogin:
+    query = {
+        "response_type": "code",
+        "client_id": "wallet",
+        "redirect_uri": CALLBACK,
+        "state": "w",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+        "scope": "BaccalaureateDiploma_vc_sd_jwt",
+        **params,
+    }
+    request = authorization.parse_authorization_request({k: [v] for k, v in query.items()})
+    assert isinstance(request, authorization.AuthorizationRequest)
+    login = LoginStart(
+        authorization_url="https://eid.example/authorize",
+        state=secrets.token_urlsafe(16),
+        nonce="n",
+        code_verifier="v",
+        redirect_uri="https://issuer.example/authorize/callback",
+    )
+    refused = authorization.begin(
+        engine, request=request, login=login, browser_secret="browser", settings=settings, now=clock()
+    )
+    assert refused is None
+    return authorization.pending(engine, state=login.state, browser_secret="browser", now=clock())
+
+
+def code_of(redirect: authorization.WalletRedirect) -> dict[str, str]:
+    return dict(parse_qsl(urlsplit(redirect.url).query))
+
+
+def test_a_login_gives_a_single_use_code_for_the_graduates_record(
+    engine: Engine, settings: Settings, clock: Clock, cohort: Cohort
+) -> None:
+    verifier, challenge = pkce()
+    pending = started(engine, settings, clock, challenge=challenge)
+    params = code_of(
+        authorization.complete(
+            engine, login=pending, identity=identity(cohort.cnies[0]), settings=settings, now=clock()
+        )
+    )
+    assert params["state"] == "w"
+    assert params["iss"] == settings.issuer_url
+    request = authorization.CodeTokenRequest(
+        code=params["code"], redirect_uri=CALLBACK, code_verifier=verifier, client_id="wallet"
+    )
+    token = authorization.redeem_code(engine, request=request, settings=settings, now=clock())
+    assert token["token_type"] == "Bearer"
+    with pytest.raises(OAuthError, match="already used"):
+        authorization.redeem_code(engine, request=request, settings=settings, now=clock())
+    with reading(engine) as db:
+        events = db.execute(select(AuditEvent.action, AuditEvent.details)).all()
+    actions = [action for action, _ in events]
+    assert "authorization.login" in actions
+    assert "authorization.redeem" in actions
+    for _action, details in events:
+        assert cohort.cnies[0] not in str(details)
+
+
+def test_the_login_callback_is_spent_and_bound_to_its_browser(
+    engine: Engine, settings: Settings, clock: Clock, cohort: Cohort
+) -> None:
+    _, challenge = pkce()
+    pending = started(engine, settings, clock, challenge=challenge)
+    state = pending.login.state
+    with pytest.raises(authorization.AuthorizationRequestError) as caught:
+        authorization.pending(engine, state=state, browser_secret="another", now=clock())
+    assert caught.value.code == "authorize.other_browser"
+    authorization.complete(engine, login=pending, identity=identity(cohort.cnies[1]), settings=settings, now=clock())
+    with pytest.raises(authorization.AuthorizationRequestError) as caught:
+        authorization.pending(engine, state=state, browser_secret="browser", now=clock())
+    assert caught.value.code == "authorize.login_unknown"
+
+
+def test_a_login_page_left_too_long_is_refused(
+    engine: Engine, settings: Settings, clock: Clock, cohort: Cohort
+) -> None:
+    _, challenge = pkce()
+    pending = started(engine, settings, clock, challenge=challenge)
+    clock.advance(seconds=settings.authorization_login_seconds + 1)
+    with pytest.raises(authorization.AuthorizationRequestError) as caught:
+        authorization.pending(engine, state=pending.login.state, browser_secret="browser", now=clock())
+    assert caught.value.found == "expired"
+
+
+def test_an_expired_code_is_refused(engine: Engine, settings: Settings, clock: Clock, cohort: Cohort) -> None:
+    verifier, challenge = pkce()
+    pending = started(engine, settings, clock, challenge=challenge)
+    params = code_of(
+        authorization.complete(
+            engine, login=pending, identity=identity(cohort.cnies[2]), settings=settings, now=clock()
+        )
+    )
+    clock.advance(seconds=61)
+    request = authorization.CodeTokenRequest(
+        code=params["code"], redirect_uri=CALLBACK, code_verifier=verifier, client_id="wallet"
+    )
+    with pytest.raises(OAuthError, match="expired"):
+        authorization.redeem_code(engine, request=request, settings=settings, now=clock())
+
+
+def test_no_record_means_access_denied(engine: Engine, settings: Settings, clock: Clock, cohort: Cohort) -> None:
+    _, challenge = pkce()
+    pending = started(engine, settings, clock, challenge=challenge)
+    params = code_of(
+        authorization.complete(engine, login=pending, identity=identity("ZZ999999"), settings=settings, now=clock())
+    )
+    assert params["error"] == "access_denied"
+    assert "no diploma record for this identity" in params["error_description"]
+    assert "code" not in params
+
+
+def test_an_offer_is_only_for_its_graduate(
+    engine: Engine, settings: Settings, clock: Clock, cohort: Cohort, make_offer: OfferFactory
+) -> None:
+    offer = make_offer(cohort.cnies[3])
+    _, challenge = pkce()
+    pending = started(engine, settings, clock, challenge=challenge, issuer_state=offer.reference)
+    other = code_of(
+        authorization.complete(
+            engine, login=pending, identity=identity(cohort.cnies[4]), settings=settings, now=clock()
+        )
+    )
+    assert other["error"] == "access_denied"
+    pending = started(engine, settings, clock, challenge=challenge, issuer_state=offer.reference)
+    own = code_of(
+        authorization.complete(
+            engine, login=pending, identity=identity(cohort.cnies[3]), settings=settings, now=clock()
+        )
+    )
+    assert "code" in own
+
+
+def test_an_unknown_issuer_state_goes_back_to_the_wallet(engine: Engine, settings: Settings, clock: Clock) -> None:
+    request = authorization.parse_authorization_request(
+        {
+            "response_type": ["code"],
+            "client_id": ["w"],
+            "redirect_uri": [CALLBACK],
+            "code_challenge": [pkce()[1]],
+            "code_challenge_method": ["S256"],
+            "issuer_state": ["a" * 64],
+        }
+    )
+    assert isinstance(request, authorization.AuthorizationRequest)
+    login = LoginStart(authorization_url="u", state="s", nonce="n", code_verifier="v", redirect_uri="r")
+    refused = authorization.begin(
+        engine, request=request, login=login, browser_secret="b", settings=settings, now=clock()
+    )
+    assert refused is not None
+    assert code_of(refused)["error"] == "invalid_request"
+
+
+def test_without_an_eid_login_there_is_no_authorization_endpoint(client: TestClient) -> None:
+    answer = client.get("/authorize", params={"client_id": "w", "redirect_uri": CALLBACK})
+    assert answer.status_code == 404
+    assert answer.json()["code"] == "authorize.not_configured"
+    token = client.post("/token", data={"grant_type": "authorization_code", "code": "x"})
+    assert token.json()["error"] == "unsupported_grant_type"
+    metadata = client.get("/.well-known/oauth-authorization-server").json()
+    assert "authorization_endpoint" not in metadata
+
+
+def test_an_insecure_eid_discovery_url_stops_the_issuer(
+    tmp_path: Path, database_url: str, engine: Engine, keyring: Keyring
+) -> None:
+    settings = load_settings(
+        environment(
+            tmp_path,
+            database_url,
+            TAWTIQ_IDENTITY_DISCOVERY_URL="http://eid.example/.well-known/openid-configuration",
+            TAWTIQ_IDENTITY_CLIENT_ID="issuer",
+            TAWTIQ_IDENTITY_CLIENT_SECRET="s" * 40,
+        )
+    )
+    with pytest.raises(ConfigurationError) as caught:
+        create_app(settings, engine=engine, keyring=keyring)
+    assert caught.value.code == "identity.settings"

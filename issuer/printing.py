@@ -11,8 +11,9 @@ every claim disclosed, with its own status entries) or the verification page giv
 Every print signs a fresh credential copy (channel ``print``) inside the caller's transaction, like a wallet's copy:
 it is recorded, has its status slot, and is revoked with the record. A revoked or suspended record is not printed.
 
-The offline QR code (a compact credential to check from the paper without a network) has its place on the page
-when one is given (:func:`render_diploma` ``offline_qr``); without one, only the verification page's QR is printed.
+Two QR codes: the verification page's address, and the offline QR (:mod:`issuer.offline`: the compact ``TQ1:``
+credential, signed with the issuer's key, that a verifier checks from the paper without a network, with the
+record's status reference). :func:`render_diploma` prints the second only when it is given one.
 """
 
 from __future__ import annotations
@@ -33,11 +34,13 @@ import schemas
 from common.pdf.ministry import GREEN, GREY, INNER, KINGDOM_FR, MARGIN, MINISTRY_FR, SHADE, letterhead
 from common.pdf.sheet import PAGE_WIDTH, DocumentInfo, Sheet
 from common.pdf.signature import sign_pdf
+from common.qr import PRINTED_ERROR
 from issuer.db import writing
 from issuer.errors import ConflictError, NotFoundError
 from issuer.issuance import recorded_subject, sign_copies
 from issuer.keyring import Keyring
 from issuer.models import ACTIVE, Diploma
+from issuer.offline import offline_credential
 from issuer.settings import Settings
 from keys.directory import KeyDirectory
 from keys.x509 import (
@@ -64,6 +67,10 @@ SEAL_FR: Final = (
 SEAL_AR: Final = (
     "وثيقة مختومة إلكترونيا من طرف الوزارة (توقيع PAdES) ومرفقة بالشهادة الرقمية القابلة للتحقق. "
     "تحقق منها عبر الإنترنت بمسح الرمز:"
+)
+OFFLINE_AR: Final = "الرمز الكبير يُقرأ بدون إنترنت: يحمل البيانات الأساسية للشهادة موقعة من طرف الوزارة."
+OFFLINE_FR: Final = (
+    "Le grand code se vérifie sans connexion : il porte les données essentielles du diplôme, signées par le Ministère."
 )
 #: The embedded credential's file name and media type (the W3C VC secured with SD-JWT, VC-JOSE-COSE §3.2).
 CREDENTIAL_FILE: Final = "baccalaureate-diploma.vc+sd-jwt"
@@ -367,34 +374,43 @@ def render_diploma(
 
 
 def _qr_band(sheet: Sheet, *, verifier_url: str, offline_qr: str | None, top: float) -> None:
-    """The QR codes at the foot of the page, with the explanation in both languages between them."""
-    size = 38.0
-    sheet.qr(verifier_url, x=MARGIN, y=top, size=size)
+    """The QR codes at the foot of the page, with the explanation in both languages between them.
+
+    The offline QR is the larger one (up to version 15 at level Q, 85 modules with its quiet zone: 0.56 mm a module,
+    about 6.6 dots at 300 dpi), so a phone's photo of the paper reads it.
+    """
+    link = 34.0
+    offline = 48.0
+    sheet.qr(verifier_url, x=MARGIN, y=top, size=link)
     sheet.text(
         verifier_url,
         x=MARGIN,
-        y=top + size,
-        width=size + 20,
+        y=top + link,
+        width=link + 20,
         height=5,
         size=7.5,
         field="verifier_url",
         max_chars=120,
         min_size=5,
     )
-    text_left = MARGIN + size + 4
-    text_right = PAGE_WIDTH - MARGIN - (size + 4 if offline_qr else 0)
+    text_left = MARGIN + link + 4
+    text_right = PAGE_WIDTH - MARGIN - (offline + 4 if offline_qr else 0)
     width = text_right - text_left
     end = sheet.paragraph(
         SEAL_AR, x=text_left, y=top + 2, width=width, size=10, field="seal", max_chars=300, align="right"
     )
-    sheet.paragraph(SEAL_FR, x=text_left, y=end + 2, width=width, size=9, field="seal", max_chars=300)
+    end = sheet.paragraph(SEAL_FR, x=text_left, y=end + 2, width=width, size=9, field="seal", max_chars=300)
     if offline_qr:
-        sheet.qr(offline_qr, x=PAGE_WIDTH - MARGIN - size, y=top, size=size, error="q")
+        end = sheet.paragraph(
+            OFFLINE_AR, x=text_left, y=end + 3, width=width, size=10, field="offline", max_chars=300, align="right"
+        )
+        sheet.paragraph(OFFLINE_FR, x=text_left, y=end + 1, width=width, size=9, field="offline", max_chars=300)
+        sheet.qr(offline_qr, x=PAGE_WIDTH - MARGIN - offline, y=top, size=offline, error=PRINTED_ERROR)
         sheet.text(
             "Hors ligne / بدون إنترنت",
-            x=PAGE_WIDTH - MARGIN - size,
-            y=top + size,
-            width=size,
+            x=PAGE_WIDTH - MARGIN - offline,
+            y=top + offline,
+            width=offline,
             height=5,
             size=8,
             field="offline_label",
@@ -424,7 +440,6 @@ def print_record(
     signer: DocumentSigner,
     actor: str,
     now: dt.datetime,
-    offline_qr: str | None = None,
 ) -> PrintedDiploma:
     """Print ``diploma`` inside ``db``'s transaction: sign its credential copy, draw the page, seal it.
 
@@ -451,13 +466,14 @@ def print_record(
         keyring=keyring,
         now=now,
     )
+    offline = offline_credential(db, diploma=diploma, settings=settings, keyring=keyring, actor=actor, now=now)
     pdf = render_diploma(
         subject,
         diploma_id=diploma.id,
         credential=copy.credential,
         verifier_url=f"{settings.print_verifier_url}/",
         issued_at=now,
-        offline_qr=offline_qr,
+        offline_qr=offline.text,
     )
     return PrintedDiploma(diploma_id=diploma.id, copy_id=copy.copy_id, pdf=signer.sign(pdf))
 

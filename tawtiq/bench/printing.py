@@ -21,6 +21,9 @@ import schemas
 from tawtiq.bench.engine import interleaved
 from tawtiq.bench.issuer import _PASSPHRASE, _environment, _issued_cohort
 
+#: An offline QR's text of the usual length (a Base45 ``TQ1:`` text: a version 13 code at level Q).
+OFFLINE_QR = "TQ1:" + "6BFOXN%TS3DH0YOJ58S S-W5HDC *M0II5XHC9B5G2+$N" * 7
+
 
 def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
@@ -71,6 +74,7 @@ def run(*, quick: bool) -> dict[str, Any]:
                 credential=str(credential),
                 verifier_url="https://verify.example.ma/",
                 issued_at=now,
+                offline_qr=OFFLINE_QR,
             )
 
         def render_and_sign() -> bytes:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from pyhanko.pdf_utils.generic import pdf_string
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 from sqlmodel import col
 from typer.testing import CliRunner
 
@@ -42,6 +42,7 @@ from tawtiq.cli import app
 from tests.common.pdf_inspect import attachments, cells, fonts, ink, page_count, pdfa_identification, reader, render
 from tests.issuer.conftest import PASSPHRASE, Clock, Cohort, environment
 from vc import ConfigurationError
+from vc.offline import decode_offline
 
 
 @pytest.fixture
@@ -122,10 +123,20 @@ def test_archival_with_fonts_embedded_and_the_credential_attached(
     assert (copy.diploma_id, copy.channel, copy.profile) == (printed.diploma_id, PRINT_CHANNEL, "vc+sd-jwt")
 
 
-def test_the_qr_code_opens_the_verifier(printed: PrintedDiploma, settings: Settings) -> None:
+def test_both_qr_codes_read_back_from_the_rendered_page(
+    printed: PrintedDiploma, settings: Settings, keyring: Keyring, clock: Clock, cohort: Cohort
+) -> None:
+    """The verification page's address, and the offline QR: decoded and its signature checked from the picture."""
     png = io.BytesIO()
-    render(printed.pdf, dpi=150).save(png, format="PNG")
-    assert decode_qr(png.getvalue()) == [f"{settings.print_verifier_url}/"]
+    render(printed.pdf, dpi=200).save(png, format="PNG")
+    texts = decode_qr(png.getvalue())
+    assert f"{settings.print_verifier_url}/" in texts
+    (offline,) = [text for text in texts if text.startswith("TQ1:")]
+    credential = decode_offline(offline)
+    credential.message.verify(keyring.signing_key(at=clock()).public)
+    assert credential.diploma.credential_id == printed.diploma_id
+    assert credential.diploma.family_name_ar == cohort.rows[0]["familyName.ar"]
+    assert credential.issuer == settings.issuer_url
 
 
 def test_the_offline_qr_slot_is_printed_when_given(cohort: Cohort, engine: Engine) -> None:
@@ -213,6 +224,11 @@ def test_a_revoked_diploma_is_not_printed_and_nothing_is_recorded(
             select(func.count()).select_from(CredentialCopy).where(col(CredentialCopy.channel) == PRINT_CHANNEL)
         ).scalar_one()
     assert copies == 0
+    with reading(engine) as db:
+        offline_events = db.execute(
+            text("SELECT COUNT(*) FROM audit_event WHERE action = 'credential.offline_qr'")
+        ).scalar_one()
+    assert offline_events == 0
 
 
 def test_a_school_lists_its_current_active_records(engine: Engine, cohort: Cohort) -> None:

@@ -10,6 +10,8 @@
   they ask for, decided by a reviewer.
 * ``exam_mark`` — one mark per candidate, exam and subject, in hundredths of a point (exact integers: 13.75 is
   1375).
+* ``exam_complaint`` — complaints about material errors in a mark, their review and decision, and what the
+  correction did to the candidate's diploma record.
 * ``exam_result`` — the deliberation's outcome per candidate: averages in hundredths, the decision and mention of
   the normal stage, the catch-up stage's when there is one, and the issuer ``graduate`` row of an admitted one.
 
@@ -47,6 +49,9 @@ class ExamSessionRow(ExamTable, table=True):
     catch_up_deliberated_at: datetime | None = _when(nullable=True)
     published_at: datetime | None = _when(nullable=True)
     catch_up_published_at: datetime | None = _when(nullable=True)
+    #: The complaint window when set explicitly (``tawtiq exam complaints``); else publication + 3 days.
+    complaints_open_at: datetime | None = _when(nullable=True)
+    complaints_close_at: datetime | None = _when(nullable=True)
 
 
 class ExamImport(ExamTable, table=True):
@@ -160,6 +165,35 @@ class ResultRow(ExamTable, table=True):
     graduate_id: int | None = Field(default=None, sa_column=Column(BigInteger(), nullable=True))
     deliberated_at: datetime = _when()
     catch_up_deliberated_at: datetime | None = _when(nullable=True)
+
+
+class ComplaintRow(ExamTable, table=True):
+    """A complaint about a material error in one mark; one per candidate and subject."""
+
+    __tablename__ = "exam_complaint"
+    __table_args__ = (
+        UniqueConstraint("candidate_id", "subject", name="uq_exam_complaint_candidate_subject"),
+        Index("ix_exam_complaint_queue", "session", "state", "id"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BIG_ID, primary_key=True, autoincrement=True))
+    session: str = Field(max_length=32)
+    candidate_id: int = Field(sa_column=Column(BigInteger(), nullable=False))
+    exam: str = Field(max_length=16)
+    subject: str = Field(max_length=8)
+    kind: str = Field(max_length=24)
+    comment: str = Field(sa_column=Column(Text(), nullable=False))
+    state: str = Field(max_length=16)
+    original_mark_centi: int = Field(sa_column=Column(Integer(), nullable=False))
+    new_mark_centi: int | None = Field(default=None, sa_column=Column(Integer(), nullable=True))
+    reason: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
+    reviewer: str | None = Field(default=None, max_length=200)
+    outcome: str | None = Field(default=None, max_length=24)
+    old_record: str | None = Field(default=None, max_length=64)
+    new_record: str | None = Field(default=None, max_length=64)
+    filed_at: datetime = _when()
+    review_started_at: datetime | None = _when(nullable=True)
+    decided_at: datetime | None = _when(nullable=True)
 
 
 metadata: Final = exams_registry.metadata

@@ -16,7 +16,8 @@ again, it finds exactly the graduates still without a record. Ids are determinis
 
 A record is never edited. A correction supersedes it (:func:`supersede`): in one transaction the old
 record is revoked (reason ``superseded``, ``replaced_by`` set) and the corrected one created as version
-``n + 1`` with ``replaces`` pointing back.
+``n + 1`` with ``replaces`` pointing back. :func:`supersede_in` and :func:`create_record` (one graduate's first
+record) do the same inside a caller's transaction, for a correction that changes other tables with the record.
 """
 
 from __future__ import annotations
@@ -318,75 +319,131 @@ def supersede(
     """
     corrected = corrected_subject(subject)
     with writing(engine) as db:
-        secrets: IssuerSecrets = load_secrets(db)
-        old = resolve(db, identifier, lock=True)
-        old = db.execute(select(Diploma).where(col(Diploma.id) == old.id).with_for_update()).scalar_one()
-        graduate = db.get(Graduate, old.graduate_id)
-        assert graduate is not None
-        if old.replaced_by is not None or old.status == REVOKED:
-            raise ConflictError(
-                "this record is already revoked or superseded; correct its current version",
-                code="status.revoked_final",
-                found=old.status,
-                expected=old.replaced_by or "an active or suspended record",
-            )
-        if str(corrected.cnie) != graduate.cnie:
-            raise InputError(
-                "a correction cannot change the CNIE number",
-                code="diploma.correction_invalid",
-                found="another CNIE number (value withheld)",
-                expected="the graduate's CNIE number",
-            )
-        if corrected.session.claim() != json.loads(old.claims).get("session"):
-            raise InputError(
-                "a correction cannot change the session",
-                code="diploma.correction_invalid",
-                found=corrected.session.claim(),
-                expected=json.loads(old.claims).get("session"),
-            )
-        version = (
-            int(
-                db.execute(
-                    select(func.max(col(Diploma.version))).where(col(Diploma.graduate_id) == graduate.id)
-                ).scalar_one()
-            )
-            + 1
+        return supersede_in(
+            db, settings=settings, identifier=identifier, subject=corrected, reason=reason, actor=actor, now=now
         )
-        new_id = secrets.record_id(session=old.session, cnie=graduate.cnie, version=version)
-        new = Diploma(
-            id=new_id,
-            graduate_id=graduate.id,  # type: ignore[arg-type]
-            session=old.session,
-            version=version,
-            claims=canonical_subject(corrected),
+
+
+def supersede_in(
+    db: Session,
+    *,
+    settings: Settings,
+    identifier: str,
+    subject: schemas.DiplomaSubject | Mapping[str, Any],
+    reason: str,
+    actor: str,
+    now: datetime,
+) -> tuple[str, str]:
+    """:func:`supersede` inside the caller's transaction (a correction that changes other tables with the record)."""
+    corrected = corrected_subject(subject)
+    secrets: IssuerSecrets = load_secrets(db)
+    old = resolve(db, identifier, lock=True)
+    old = db.execute(select(Diploma).where(col(Diploma.id) == old.id).with_for_update()).scalar_one()
+    graduate = db.get(Graduate, old.graduate_id)
+    assert graduate is not None
+    if old.replaced_by is not None or old.status == REVOKED:
+        raise ConflictError(
+            "this record is already revoked or superseded; correct its current version",
+            code="status.revoked_final",
+            found=old.status,
+            expected=old.replaced_by or "an active or suspended record",
+        )
+    if str(corrected.cnie) != graduate.cnie:
+        raise InputError(
+            "a correction cannot change the CNIE number",
+            code="diploma.correction_invalid",
+            found="another CNIE number (value withheld)",
+            expected="the graduate's CNIE number",
+        )
+    if corrected.session.claim() != json.loads(old.claims).get("session"):
+        raise InputError(
+            "a correction cannot change the session",
+            code="diploma.correction_invalid",
+            found=corrected.session.claim(),
+            expected=json.loads(old.claims).get("session"),
+        )
+    version = (
+        int(
+            db.execute(
+                select(func.max(col(Diploma.version))).where(col(Diploma.graduate_id) == graduate.id)
+            ).scalar_one()
+        )
+        + 1
+    )
+    new_id = secrets.record_id(session=old.session, cnie=graduate.cnie, version=version)
+    new = Diploma(
+        id=new_id,
+        graduate_id=graduate.id,  # type: ignore[arg-type]
+        session=old.session,
+        version=version,
+        claims=canonical_subject(corrected),
+        status=ACTIVE,
+        replaces=old.id,
+        created_at=now,
+        actor=actor,
+    )
+    db.add(new)
+    db.flush()
+    slots: Sequence[Slot] = allocate(db, 1, settings=settings, now=now)
+    record_slots(db, slots, owners=[Owner(new.graduate_id, version, new_id)], copy_ids=[None])
+    change_status(
+        db,
+        diploma_id=old.id,
+        action=StatusAction.REVOKE,
+        reason=f"superseded by {new_id}: {reason}",
+        actor=actor,
+        now=now,
+        replaced_by=new_id,
+    )
+    audit.append(
+        db,
+        actor=actor,
+        action="diploma.supersede",
+        target=new_id,
+        at=now,
+        reason=reason,
+        details={"replaces": old.id, "version": version, "graduate": secrets.pseudonym_of(graduate.cnie)},
+    )
+    return old.id, new_id
+
+
+def create_record(db: Session, *, settings: Settings, graduate_id: int, actor: str, now: datetime) -> str:
+    """The first record of one graduate, inside the caller's transaction (as :func:`issue_cohort` makes them, for a
+    graduate added on their own, e.g. admitted after a correction); returns its credential id.
+
+    Raises :class:`ConflictError` ``diploma.concurrent`` if the graduate already has a record.
+    """
+    graduate = db.get(Graduate, graduate_id)
+    assert graduate is not None
+    if db.execute(select(func.count()).where(col(Diploma.graduate_id) == graduate_id)).scalar_one():
+        raise ConflictError(
+            "this graduate already has a record", code="diploma.concurrent", found=graduate_id, expected="none"
+        )
+    record_id = load_secrets(db).record_id(session=graduate.session, cnie=graduate.cnie, version=1)
+    db.add(
+        Diploma(
+            id=record_id,
+            graduate_id=graduate_id,
+            session=graduate.session,
+            version=1,
+            claims=graduate.subject,
             status=ACTIVE,
-            replaces=old.id,
             created_at=now,
             actor=actor,
         )
-        db.add(new)
-        db.flush()
-        slots: Sequence[Slot] = allocate(db, 1, settings=settings, now=now)
-        record_slots(db, slots, owners=[Owner(new.graduate_id, version, new_id)], copy_ids=[None])
-        change_status(
-            db,
-            diploma_id=old.id,
-            action=StatusAction.REVOKE,
-            reason=f"superseded by {new_id}: {reason}",
-            actor=actor,
-            now=now,
-            replaced_by=new_id,
-        )
-        audit.append(
-            db,
-            actor=actor,
-            action="diploma.supersede",
-            target=new_id,
-            at=now,
-            reason=reason,
-            details={"replaces": old.id, "version": version, "graduate": secrets.pseudonym_of(graduate.cnie)},
-        )
-        return old.id, new_id
+    )
+    db.flush()
+    slots = allocate(db, 1, settings=settings, now=now)
+    record_slots(db, slots, owners=[Owner(graduate_id, 1, record_id)], copy_ids=[None])
+    audit.append(
+        db,
+        actor=actor,
+        action="diploma.create",
+        target=record_id,
+        at=now,
+        details={"graduate": graduate_id},
+    )
+    return record_id
 
 
 def corrected_subject(subject: schemas.DiplomaSubject | Mapping[str, Any]) -> schemas.DiplomaSubject:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -129,21 +130,10 @@ def publish(
     json_output: JsonOption = False,
 ) -> None:
     """Set the instant results become visible (a time zone is required; refused once the instant has passed)."""
-    from datetime import datetime
-
-    from exams.errors import InputError
     from exams.results import publish as publish_results
 
     with handled_errors():
-        try:
-            moment = datetime.fromisoformat(at)
-        except ValueError:
-            raise InputError(
-                "--at is not an ISO 8601 instant",
-                code="publish.invalid_time",
-                found=at[:40],
-                expected="e.g. 2025-06-14T09:00:00+01:00",
-            ) from None
+        moment = _instant(at, "--at")
         instant = publish_results(
             _engine(), session=session, at=moment, actor=actor(), now=clock.now(), catch_up=catch_up
         )
@@ -222,3 +212,44 @@ def deliberate(
             f"{summary.session} ({summary.stage}): {summary.deliberated:,} now, {summary.already:,} before; "
             f"{totals}; {summary.records.created:,} diploma records created"
         )
+
+
+@exam_app.command("complaints")
+def complaints_window(
+    session: SessionOption,
+    open_at: Annotated[str, typer.Option("--open", help="When complaints open, with its time zone.")],
+    close_at: Annotated[str, typer.Option("--close", help="When they close, with its time zone.")],
+    json_output: JsonOption = False,
+) -> None:
+    """Set the complaint window (by default: from the publication, three days)."""
+    from exams.complaints import set_window
+
+    with handled_errors():
+        window = set_window(
+            _engine(),
+            session=session,
+            open_at=_instant(open_at, "--open"),
+            close_at=_instant(close_at, "--close"),
+            actor=actor(),
+            now=clock.now(),
+        )
+    if json_output:
+        print_json(
+            {"session": session, "opens_at": window.opens_at.isoformat(), "closes_at": window.closes_at.isoformat()}
+        )
+    else:
+        typer.echo(f"{session}: complaints from {window.opens_at.isoformat()} to {window.closes_at.isoformat()}")
+
+
+def _instant(text: str, option: str) -> datetime:
+    from exams.errors import InputError
+
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(
+            f"{option} is not an ISO 8601 instant",
+            code="instant.invalid",
+            found=text[:40],
+            expected="e.g. 2025-06-14T09:00:00+01:00",
+        ) from None

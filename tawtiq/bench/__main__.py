@@ -1,5 +1,5 @@
-"""``python -m tawtiq.bench [engine] [serving] [verifier] [revocation] [flow] [printing] [issuer]``: run the parts
-named."""
+"""``python -m tawtiq.bench [engine] [serving] [verifier] [revocation] [flow] [printing] [issuer] [exams]``: run the
+parts named."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from tawtiq.bench import engine, flow, issuer, printing, revocation, serving, verifier
+from tawtiq.bench import engine, exams, flow, issuer, printing, revocation, serving, verifier
 
 #: The parts in the order they run: seconds for the engine and the serving layer, a minute each for the verifier,
 #: the revocation latency (a real issuer and verifier) and a graduate's flow through the issuer (SQLite and
-#: PostgreSQL), the printed diploma (a minute), then the issuer's 500,000-record runs (many minutes), so the quick
-#: figures are out before the long ones start.
+#: PostgreSQL), the printed diploma (a minute), then the issuer's 500,000-record runs (many minutes) and the exam
+#: year's 500,000-candidate deliberation and 50,000 complaints (several minutes), so the quick figures are out before
+#: the long ones start.
 PARTS: dict[str, Callable[..., dict[str, Any]]] = {
     "engine": engine.run,
     "serving": serving.run,
@@ -24,6 +25,7 @@ PARTS: dict[str, Callable[..., dict[str, Any]]] = {
     "flow": flow.run,
     "printing": printing.run,
     "issuer": issuer.run,
+    "exams": exams.run,
 }
 
 

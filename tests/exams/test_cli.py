@@ -31,7 +31,7 @@ def test_the_exam_year_from_the_command_line(run: Any, tmp_path: Path) -> None:
     run("db", "upgrade")
     refused = run("exam", "candidates", "import", str(tmp_path / "x.csv"), "--session", "2025-normale", code=2)
     assert "tawtiq exam db-upgrade" in refused.stderr
-    assert json.loads(run("exam", "db-upgrade", "--json").stdout) == {"revision": "0001"}
+    assert json.loads(run("exam", "db-upgrade", "--json").stdout) == {"revision": "0002"}
     candidates, marks = tmp_path / "candidates.csv", tmp_path / "marks.csv"
     session = ("--session", "2025-normale")
     run("exam", "candidates", "generate", "--count", "25", "--seed", "4", *session, "--out", str(candidates))
@@ -48,5 +48,21 @@ def test_the_exam_year_from_the_command_line(run: Any, tmp_path: Path) -> None:
     assert "publish.naive_time" in naive.stderr
     published = json.loads(run("exam", "publish", *session, "--at", "2025-06-14T09:00:00+01:00", "--json").stdout)
     assert published["published_at"] == "2025-06-14T08:00:00+00:00"
+    window = run(
+        "exam",
+        "complaints",
+        *session,
+        "--open",
+        "2025-06-14T09:00:00+01:00",
+        "--close",
+        "2025-06-16T18:00:00+01:00",
+        "--json",
+    )
+    assert json.loads(window.stdout)["closes_at"] == "2025-06-16T17:00:00+00:00"
+    backwards = run(
+        "exam", "complaints", *session, "--open", "2025-06-16T09:00:00Z", "--close", "2025-06-15T09:00:00Z", code=1
+    )
+    assert "complaint.window_invalid" in backwards.stderr
+    assert "instant.invalid" in run("exam", "publish", *session, "--at", "tomorrow", code=1).stderr
     bad = run("exam", "deliberate", "--session", "2025", code=1)
     assert "session.invalid" in bad.stderr

@@ -46,7 +46,7 @@ def test_an_unknown_part_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
         main(["engine", "database"])
     assert caught.value.code == 2
     assert (
-        "unknown part database; expected any of engine, serving, verifier, revocation, flow, printing, issuer"
+        "unknown part database; expected any of engine, serving, verifier, revocation, flow, printing, issuer, exams"
         in capsys.readouterr().err
     )
 
@@ -68,3 +68,13 @@ def test_a_servers_workers_are_found_and_their_cpu_counted() -> None:
         if child is not None:
             os.kill(child, signal.SIGKILL)
     assert descendants(parent.pid) == []  # a process that is gone has none
+
+
+def test_the_exam_year_benchmark_deliberates_what_it_loads() -> None:
+    from tawtiq.bench import exams
+
+    figures = exams.run(count=60)
+    assert figures["candidates"] == 60
+    assert figures["marks"] > 60 * 8
+    assert sum(figures["deliberation_database"]["totals"].values()) == 60
+    assert figures["deliberation_core"]["per_candidate_us"] > 0

@@ -80,7 +80,7 @@ from issuer.db import affected, is_sqlite, reading, writing
 from issuer.errors import ConflictError, GoneError, NotFoundError, OAuthError
 from issuer.issuance import sign_copies
 from issuer.keyring import Keyring
-from issuer.models import ACTIVE, AccessToken, CredentialOffer, Diploma, NonceUse, table
+from issuer.models import ACTIVE, AccessToken, CredentialOffer, Diploma, NonceUse, WalletAuthorization, table
 from issuer.proofs import NonceError, ProofError, ProofRules, ValidProof, check_jwt_proof
 from issuer.secrets import IssuerSecrets, sha256_hex
 from issuer.settings import Settings
@@ -602,10 +602,17 @@ def _consume_nonce(db: Session, *, nonce: str, expires_at: datetime) -> bool:
 
 
 def purge_expired(engine: Engine, *, now: datetime) -> dict[str, int]:
-    """Delete used nonces, access tokens and offers that expired more than a day ago."""
+    """Delete used nonces, and access tokens, offers and wallets' authorization requests (eID logins and their
+    codes) that expired more than a day ago."""
     horizon = now - timedelta(days=1)
     with writing(engine) as db:
         nonces = affected(db.execute(delete(NonceUse).where(col(NonceUse.expires_at) < now)))
         tokens = affected(db.execute(delete(AccessToken).where(col(AccessToken.expires_at) < horizon)))
         offers = affected(db.execute(delete(CredentialOffer).where(col(CredentialOffer.expires_at) < horizon)))
-    return {"nonces": int(nonces), "access_tokens": int(tokens), "offers": int(offers)}
+        logins = affected(db.execute(delete(WalletAuthorization).where(col(WalletAuthorization.expires_at) < horizon)))
+    return {
+        "nonces": int(nonces),
+        "access_tokens": int(tokens),
+        "offers": int(offers),
+        "authorizations": int(logins),
+    }

@@ -229,3 +229,15 @@ def test_an_insecure_eid_discovery_url_stops_the_issuer(
     with pytest.raises(ConfigurationError) as caught:
         create_app(settings, engine=engine, keyring=keyring)
     assert caught.value.code == "identity.settings"
+
+
+def test_stale_authorization_requests_are_purged(
+    engine: Engine, settings: Settings, clock: Clock, cohort: Cohort
+) -> None:
+    from issuer.oid4vci import purge_expired
+
+    _, challenge = pkce()
+    started(engine, settings, clock, challenge=challenge)
+    assert purge_expired(engine, now=clock())["authorizations"] == 0
+    clock.advance(days=1, seconds=settings.authorization_login_seconds + 1)
+    assert purge_expired(engine, now=clock())["authorizations"] == 1

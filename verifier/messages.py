@@ -406,9 +406,10 @@ UI: Final[Mapping[str, T]] = {
         "رابط المشاركة أو نص الشهادة", "Lien de partage ou texte du justificatif", "Share link or credential text"
     ),
     "paste_hint": _t(
-        "رابط مشاركة من هذه الخدمة، أو الشهادة الموقَّعة نفسها.",
-        "Un lien de partage de ce service, ou le justificatif signé lui-même.",
-        "A share link from this service, or the signed credential itself.",
+        "رابط مشاركة من هذه الخدمة، أو الشهادة الموقَّعة نفسها، أو نص رمز شهادة مطبوعة (TQ1:…).",
+        "Un lien de partage de ce service, le justificatif signé lui-même, ou le texte du code d'un diplôme "
+        "imprimé (TQ1:…).",
+        "A share link from this service, the signed credential itself, or a printed diploma's code text (TQ1:…).",
     ),
     "verify_button": _t("تحقّق", "Vérifier", "Verify"),
     "qr_heading": _t("صورة رمز QR", "Photo d'un code QR", "Photo of a QR code"),
@@ -416,9 +417,10 @@ UI: Final[Mapping[str, T]] = {
         "صورة أو لقطة شاشة لرمز QR", "Photo ou capture d'écran du code QR", "Photo or screenshot of the QR code"
     ),
     "qr_hint": _t(
-        "التقط صورة واضحة للرمز، أو اختر لقطة شاشة.",
-        "Prenez une photo nette du code, ou choisissez une capture d'écran.",
-        "Take a sharp photo of the code, or choose a screenshot.",
+        "التقط صورة واضحة للرمز، أو اختر لقطة شاشة. رمز الشهادة المطبوعة يُتحقَّق من توقيعه دون اتصال.",
+        "Prenez une photo nette du code, ou choisissez une capture d'écran. Le code d'un diplôme imprimé se "
+        "vérifie même hors ligne.",
+        "Take a sharp photo of the code, or choose a screenshot. A printed diploma's code checks even offline.",
     ),
     "qr_button": _t("تحقّق من الصورة", "Vérifier la photo", "Verify the photo"),
     "wallet_heading": _t(

@@ -14,6 +14,7 @@ import segno
 from PIL import Image
 
 import schemas
+from common.qr import PRINTED_ERROR, qr_png
 from tests.verifier.live import serving
 from tests.verifier.wallet import authorization_parameters, decode_unsigned_jwt, presentation_for
 from vc import present
@@ -170,6 +171,25 @@ def test_uploading_a_screenshot_of_a_share_link_qr(page, base, issuer, holder, c
     assert "Présenté par son titulaire le 2026-07-01" in page.inner_text("main")
     assert label("familyName", "fr") in page.inner_text("dl.claims")
     assert label("cnie", "fr") not in page.inner_text("dl.claims")
+
+
+def test_a_photo_of_a_printed_diploma_on_a_phone(page, base, issuer, tmp_path):
+    printed = issuer.issue_offline()
+    code = Image.open(io.BytesIO(qr_png(printed.token, scale=5, error=PRINTED_ERROR)))
+    sheet = Image.new("RGB", (1240, 1754), (250, 248, 240))  # an A4 page at 150 dpi
+    sheet.paste(code.convert("RGB"), (820, 1300))
+    path = tmp_path / "diploma.jpg"
+    sheet.rotate(3, expand=True, fillcolor=(200, 200, 200)).save(path, quality=85)
+
+    page.goto(f"{base}/?lang=fr")
+    page.get_by_label("Photo ou capture d'écran du code QR").set_input_files(str(path))
+    page.get_by_role("button", name="Vérifier la photo").click()
+    assert page.inner_text("#verdict") == "Valide — vérifié"
+    card = page.inner_text("section.offline")
+    assert "Signature vérifiée hors ligne" in card
+    assert "Statut ajouté d'après la liste de l'émetteur publiée à 12:00 UTC." in card
+    assert label("familyName", "fr") in page.inner_text("dl.claims")
+    assert label("stream", "fr") in page.inner_text("dl.claims")
 
 
 def test_an_image_without_a_qr_code_is_explained(page, base, tmp_path):

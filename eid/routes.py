@@ -47,8 +47,10 @@ async def style_sheet() -> Response:
 async def authorize(request: Request, provider: ProviderDep) -> Response:
     """An authorization request (OpenID Connect Core §3.1.2.1): the login page, or an error sent to the client."""
     params = list(request.query_params.multi_items())
+    # Authlib is handed the endpoint's public URL (the issuer's), not the URL as this process received it: behind a
+    # front the latter is plain http, which Authlib would refuse as insecure transport.
     request.state.locale = locale_of(request.query_params.get("ui_locales"))
-    started = provider.start_login(str(request.url), params)
+    started = provider.start_login(f"{provider.settings.issuer}/authorize", params)
     if isinstance(started, HttpAnswer):
         return _answer(started)
     locale = locale_of(started.ui_locales)
@@ -83,7 +85,7 @@ async def log_in(
     if not hmac.compare_digest(cookie.encode(), csrf_token.encode()):
         raise LoginRefusedError("eid.csrf", status=403, detail="the form was not sent from this login page")
     page = provider.login_request(transaction=transaction, csrf_token=csrf_token)
-    outcome = provider.log_in(page=page, uri=str(request.url), cnie=cnie, pin=pin)
+    outcome = provider.log_in(page=page, uri=f"{provider.settings.issuer}/authorize", cnie=cnie, pin=pin)
     if isinstance(outcome, LoginFailed):
         status = 429 if outcome.outcome is LoginOutcome.BLOCKED else 400
         body = _page(page, locale=locale, cnie=cnie[:40], failure=outcome)
@@ -98,7 +100,7 @@ async def token(request: Request, provider: ProviderDep) -> Response:
     """The token endpoint (RFC 6749 §3.2): ``grant_type=authorization_code`` with the PKCE ``code_verifier``."""
     form = await request.form()
     pairs = [(key, value) for key, value in form.multi_items() if isinstance(value, str)]
-    return _answer(provider.token(str(request.url), pairs, request.headers))
+    return _answer(provider.token(f"{provider.settings.issuer}/token", pairs, request.headers))
 
 
 def _page(page: LoginPage, *, locale: Locale, cnie: str = "", failure: LoginFailed | None = None) -> str:

@@ -455,3 +455,38 @@ def test_no_card_number_or_name_reaches_the_log(
     )
     for forbidden in ("BE123456", "Alaoui", "العلوي", "2007-03-14", "123456", PORTAL_SECRET):
         assert forbidden not in caplog.text
+
+
+def test_behind_a_front_the_provider_answers_for_its_public_https_url(tmp_path: Path) -> None:
+    """A front ends TLS and forwards plain http: the protocol still runs on the public https URL."""
+    from fastapi.testclient import TestClient
+
+    identities, clients = write_files(tmp_path)
+    clients.write_text(
+        json.dumps(
+            [{"client_id": "portal", "client_secret": PORTAL_SECRET, "redirect_uris": ["https://portal.example/cb"]}]
+        ),
+        encoding="utf-8",
+    )
+    settings = Settings(
+        development=True,
+        public_url="https://eid.example",
+        data_dir=tmp_path / "d",
+        identities_file=identities,
+        clients_file=clients,
+    )
+    with TestClient(create_app(settings), base_url="http://10.0.0.5:8300") as client:
+        _, challenge = pkce()
+        query = {
+            "response_type": "code",
+            "client_id": "portal",
+            "redirect_uri": "https://portal.example/cb",
+            "scope": "openid",
+            "nonce": "n",
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        }
+        page = client.get("/authorize", params=query)
+        assert page.status_code == 200, page.text
+        assert 'name="csrf_token"' in page.text
+        assert client.get("/.well-known/openid-configuration").json()["token_endpoint"] == "https://eid.example/token"

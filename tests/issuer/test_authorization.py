@@ -22,7 +22,7 @@ from issuer.app import create_app
 from issuer.db import reading
 from issuer.errors import OAuthError
 from issuer.keyring import Keyring
-from issuer.models import AuditEvent
+from issuer.models import AuditEvent, WalletAuthorization
 from issuer.settings import Settings, load_settings
 from tests.issuer.conftest import Clock, Cohort, OfferFactory, environment
 from vc import ConfigurationError
@@ -241,3 +241,39 @@ def test_stale_authorization_requests_are_purged(
     assert purge_expired(engine, now=clock())["authorizations"] == 0
     clock.advance(days=1, seconds=settings.authorization_login_seconds + 1)
     assert purge_expired(engine, now=clock())["authorizations"] == 1
+
+
+def test_an_unreachable_eid_is_a_503_before_anything_is_kept(
+    tmp_path: Path, database_url: str, engine: Engine, keyring: Keyring, clock: Clock
+) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    settings = load_settings(
+        environment(
+            tmp_path,
+            database_url,
+            TAWTIQ_IDENTITY_DISCOVERY_URL=f"http://127.0.0.1:{closed}/.well-known/openid-configuration",
+            TAWTIQ_IDENTITY_CLIENT_ID="issuer",
+            TAWTIQ_IDENTITY_CLIENT_SECRET="s" * 40,
+        )
+    )
+    with TestClient(create_app(settings, engine=engine, keyring=keyring, clock=clock)) as client:
+        answer = client.get(
+            "/authorize",
+            params={
+                "response_type": "code",
+                "client_id": "w",
+                "redirect_uri": CALLBACK,
+                "code_challenge": pkce()[1],
+                "code_challenge_method": "S256",
+                "scope": "BaccalaureateDiploma_dc_sd_jwt",
+            },
+            follow_redirects=False,
+        )
+    assert answer.status_code == 503
+    assert answer.json()["code"] == "identity.provider_unreachable"
+    with reading(engine) as db:
+        assert db.execute(select(WalletAuthorization)).first() is None

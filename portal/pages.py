@@ -412,8 +412,7 @@ def result_page(*, locale: Locale, viewer: Viewer, result: ResultView | None) ->
     marks = [
         tag(
             "tr",
-            tag("th", _value(mark.subject), scope="row"),
-            tag("td", _value(mark.component)),
+            tag("th", _value(mark.subject), tag("span", _value(mark.component), class_="component"), scope="row"),
             tag("td", _value(mark.coefficient, direction="ltr")),
             tag("td", _value(mark.mark, direction="ltr")),
         )
@@ -455,10 +454,7 @@ def result_page(*, locale: Locale, viewer: Viewer, result: ResultView | None) ->
                         "thead",
                         tag(
                             "tr",
-                            [
-                                tag("th", _ui(key, locale), scope="col")
-                                for key in ("subject", "component", "coefficient", "mark")
-                            ],
+                            [tag("th", _ui(key, locale), scope="col") for key in ("subject", "coefficient", "mark")],
                         ),
                     ),
                     tag("tbody", marks),

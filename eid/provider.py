@@ -276,6 +276,10 @@ class Provider:
         csrf = secrets.token_urlsafe(24)
         with self._lock:
             self._forget_expired(now)
+            if len(self._transactions) >= self.settings.max_pending_logins:
+                raise LoginRefusedError(
+                    "eid.busy", status=503, detail=f"{len(self._transactions)} login pages are open; try again shortly"
+                )
             self._transactions[transaction] = _Transaction(
                 params=pairs, csrf_token=csrf, expires_at=now + timedelta(seconds=self.settings.login_seconds)
             )

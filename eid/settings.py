@@ -48,6 +48,8 @@ class Settings(ServiceSettings):
     id_token_seconds: int = Field(default=300, ge=30, le=3600)
     #: How long the login page of one authorization request may stay open.
     login_seconds: int = Field(default=600, ge=30, le=3600)
+    #: Login pages open at once (kept in memory): beyond it a new authorization request is answered 503.
+    max_pending_logins: int = Field(default=10_000, ge=1, le=1_000_000)
     #: Wrong PINs a card may take before it is blocked, and how long it stays blocked.
     max_pin_attempts: int = Field(default=3, ge=1, le=10)
     pin_lockout_seconds: int = Field(default=900, ge=1, le=24 * 3600)

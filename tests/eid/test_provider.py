@@ -490,3 +490,14 @@ def test_behind_a_front_the_provider_answers_for_its_public_https_url(tmp_path: 
         assert page.status_code == 200, page.text
         assert 'name="csrf_token"' in page.text
         assert client.get("/.well-known/openid-configuration").json()["token_endpoint"] == "https://eid.example/token"
+
+
+def test_open_login_pages_are_bounded(tmp_path: Path, browser: httpx.Client) -> None:
+    with running_eid(tmp_path, max_pending_logins=2) as eid:
+        assert browser.get(authorize_url(eid)).status_code == 200
+        assert browser.get(authorize_url(eid)).status_code == 200
+        busy = browser.get(authorize_url(eid, ui_locales="fr"))
+        assert busy.status_code == 503
+        assert "Le service est occupé" in busy.text
+        eid.clock.advance(seconds=601)  # the open pages expire and make room
+        assert browser.get(authorize_url(eid)).status_code == 200

@@ -197,6 +197,7 @@ def _candidate(sheet: Sheet, doc: ConvocationDocument, *, top: float) -> float:
             bold=True,
             field=f"{name}_lat" if name.endswith("name") else f"{name}_fr",
             max_chars=_limit(name),
+            lines=2,
         )
         sheet.text(
             value_ar,
@@ -209,6 +210,7 @@ def _candidate(sheet: Sheet, doc: ConvocationDocument, *, top: float) -> float:
             field=f"{name}_ar",
             max_chars=_limit(name),
             align="right",
+            lines=2,
         )
         y += row
     for index, (label_fr, value, label_ar, name) in enumerate(identifiers, start=len(rows)):

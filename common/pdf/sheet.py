@@ -209,7 +209,7 @@ class Sheet:
                 self._pdf.set_xy(x, y)
                 self._pdf.cell(w=width, h=height, text=text, align=_ALIGN[align], new_x=XPos.RIGHT, new_y=YPos.TOP)
                 return chosen
-            if lines > 1:
+            if lines > 1 and chosen <= size * 0.85:  # a little smaller first, then on several lines
                 line_height = chosen / _PT_PER_MM * 1.2
                 wrapped = self._pdf.multi_cell(
                     w=width, h=line_height, text=text, align=_ALIGN[align], dry_run=True, output=MethodReturnValue.LINES

@@ -166,9 +166,22 @@ def test_the_field_is_named() -> None:
         )
 
 
-def test_a_long_name_is_printed_smaller_not_refused() -> None:
-    long_name = "عبد الرحمن بن محمد بن عبد الله الإدريسي الحسني"  # 46 characters: shrinks, fits
-    assert long_name in cells(render_convocation(sample(family_name_ar=long_name)))
+def test_a_long_name_is_printed_smaller_or_wrapped_not_refused() -> None:
+    long_name = "عبد الرحمن بن محمد بن عبد الله الإدريسي الحسني"  # 46 characters: smaller, then on two lines
+    read = cells(render_convocation(sample(family_name_ar=long_name)))
+    first = next(line for line in read if line.startswith("عبد الرحمن"))
+    second = long_name.removeprefix(first).strip()
+    assert first != long_name
+    assert second in read  # the rest of the name, on the line below, in its order
+
+
+def test_a_free_candidates_centre_wraps_on_two_lines() -> None:
+    """The longest labels the exam year generates (a free candidates' centre named after its directorate)."""
+    centre_fr = "Centre d'examen des candidats libres - Direction Provinciale El Kelâa des Sraghna"
+    centre_ar = "مركز امتحان المترشحين الأحرار - المديرية الإقليمية الفداء مرس السلطان"
+    read = "\n".join(cells(render_convocation(sample(exam_centre_fr=centre_fr, exam_centre_ar=centre_ar))))
+    for word in ("Sraghna", "Centre", "الأحرار", "السلطان"):
+        assert word in read
 
 
 def test_schedule_bound_is_one_page() -> None:

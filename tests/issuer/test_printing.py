@@ -20,8 +20,10 @@ from typer.testing import CliRunner
 
 from common.pdf.signature import PdfSignatureError, check_signed_pdf
 from common.qr import decode_qr
+from issuer.cohort_file import RowChecker
 from issuer.db import reading, writing
 from issuer.errors import ConflictError
+from issuer.generate import generate_cohort
 from issuer.issuance import recorded_subject
 from issuer.keyring import Keyring
 from issuer.models import CredentialCopy, Diploma
@@ -40,7 +42,7 @@ from issuer.settings import Settings, load_settings
 from issuer.status import StatusAction, change_status
 from tawtiq.cli import app
 from tests.common.pdf_inspect import attachments, cells, fonts, ink, page_count, pdfa_identification, reader, render
-from tests.issuer.conftest import PASSPHRASE, Clock, Cohort, environment
+from tests.issuer.conftest import PASSPHRASE, SESSION, Clock, Cohort, environment
 from vc import ConfigurationError
 from vc.offline import decode_offline
 
@@ -155,6 +157,32 @@ def test_the_offline_qr_slot_is_printed_when_given(cohort: Cohort, engine: Engin
     render(with_offline, dpi=150).save(png, format="PNG")
     assert sorted(decode_qr(png.getvalue())) == sorted(["http://127.0.0.1:8200/", compact])
     assert render_diploma(subject, **arguments) == render_diploma(subject, **arguments)  # deterministic
+
+
+def test_the_longest_values_of_a_generated_cohort_fit_the_page() -> None:
+    """Every field at the longest a 5,000-graduate generated cohort holds (academies of long regions, schools,
+    birth places, two-word names) prints on the one page, wrapped or smaller, never refused."""
+    rows = list(generate_cohort(count=5000, seed=3, session=SESSION))
+    checker = RowChecker(SESSION)
+    texts = ("familyName.ar", "familyName.lat", "givenName.ar", "givenName.lat", "birthPlace.ar", "birthPlace.lat")
+    longest = {name: max((row[name] for row in rows), key=len) for name in texts}
+    for entry in ("stream", "academy", "directorate", "school"):  # code and labels from one row
+        row = max(rows, key=lambda row: len(row[f"{entry}.fr"]) + len(row[f"{entry}.ar"]))
+        longest.update({f"{entry}.{part}": row[f"{entry}.{part}"] for part in ("code", "ar", "fr")})
+    subject, problems = checker.check(1, {**rows[0], **longest})
+    assert subject is not None, problems
+    pdf = render_diploma(
+        subject,
+        diploma_id="urn:uuid:0b7e6a52-8f0d-4c43-9d55-8f1a3c2b9e10",
+        credential="a.b.c~",
+        verifier_url="https://verify.example.ma/",
+        issued_at=datetime.fromisoformat("2025-07-01T10:00:00+00:00"),
+        offline_qr="TQ1:" + "6BFOXN%TS3DH0YOJ58S S-W5HDC *M0II5XHC9B5G2+$N" * 8,
+    )
+    assert page_count(pdf) == 1
+    read = "\n".join(cells(pdf))
+    for name in ("familyName.ar", "givenName.lat", "school.fr", "birthPlace.ar"):
+        assert longest[name] in read, name
 
 
 def test_a_byte_changed_after_signing_is_detected(

@@ -110,6 +110,15 @@ def test_request_uri_method_post_echoes_the_wallet_nonce(signed_client, pki: Pki
     assert verified_request_object(again.text, pki, clock.now())[1]["wallet_nonce"] == "another-nonce"
 
 
+def test_wallet_metadata_members_sent_as_fields_of_their_own_are_ignored(signed_client, pki: Pki, clock) -> None:
+    """As @openid4vc/openid4vp 0.4.6 sends them: each member of its metadata as a form field, no wallet_nonce."""
+    created = start(signed_client)
+    form = {f"member_{index}": json.dumps({"value": index}) for index in range(40)}
+    response = signed_client.post(relative(created["request_uri"]), data=form)
+    assert response.status_code == 200, response.text
+    assert "wallet_nonce" not in verified_request_object(response.text, pki, clock.now())[1]
+
+
 @pytest.mark.parametrize(
     ("form", "message"),
     [

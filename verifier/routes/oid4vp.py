@@ -62,12 +62,12 @@ def create_request(
     }
 
 
-async def _form_fields(request: Request, *, what: str) -> dict[str, str]:
+async def _form_fields(request: Request, *, what: str, max_fields: int = 16) -> dict[str, str]:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in _FORM:
         raise OAuthError("invalid_request", f"the {what} must be application/x-www-form-urlencoded")
     try:
-        async with request.form(max_files=0, max_fields=16) as form:
+        async with request.form(max_files=0, max_fields=max_fields) as form:
             return {name: value for name, value in form.items() if isinstance(value, str)}
     except (StarletteHTTPException, MultiPartException, ValueError, UnicodeDecodeError) as exc:
         raise OAuthError("invalid_request", "the form body cannot be parsed") from exc
@@ -85,7 +85,8 @@ def request_object(handle: str, oid4vp: OpenID4VPDep) -> Response:
     "the answer is a freshly signed Request Object carrying the `wallet_nonce`.",
 )
 async def request_object_post(handle: str, request: Request, oid4vp: OpenID4VPDep) -> Response:
-    fields = await _form_fields(request, what="request")
+    # Some wallets send their metadata's members as form fields of their own, not as one wallet_metadata field.
+    fields = await _form_fields(request, what="request", max_fields=64)
     token = await run_in_threadpool(
         oid4vp.request_object,
         handle,

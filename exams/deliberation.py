@@ -416,10 +416,15 @@ def _deliberate_batch(
             for candidate in admitted
         ]
         db.execute(insert(graduates), rows)
-        for graduate_id, row_number in db.execute(
-            select(graduates.c.id, graduates.c.row_number).where(graduates.c.import_id == record.id)
+        # By the (session, CNIE) unique index: ``graduate`` has no index on its import, and a scan per batch would
+        # make a deliberation quadratic in the number of graduates.
+        by_cnie = {candidate.cnie: candidate.id for candidate in admitted}
+        for graduate_id, cnie in db.execute(
+            select(graduates.c.id, graduates.c.cnie).where(
+                graduates.c.session == str(graduate_session), graduates.c.cnie.in_(list(by_cnie))
+            )
         ):
-            graduate_ids[int(row_number)] = int(graduate_id)
+            graduate_ids[by_cnie[cnie]] = int(graduate_id)
         record.source_sha256 = hashlib.sha256(
             "\n".join(str(candidate.id) for candidate in admitted).encode()
         ).hexdigest()

@@ -3,9 +3,10 @@
 :func:`result_of` is what the portal shows. It always runs the same reads — the candidate, their result and the
 session's publication instants in one statement, then their marks — and only then decides what to return, so a
 candidate asking before the instant learns nothing, not even from how long the answer took: ``None`` before the
-instant, when there is no such candidate, or when the session is not deliberated; from the instant on, the decision,
-average, mention and marks. The catch-up outcome (and the catch-up marks) appear from the catch-up publication's
-instant, the same way.
+instant, when there is no such candidate, or until the session's deliberation has finished (a deliberation still
+running when the instant comes shows nothing rather than some candidates' results); from the instant on, the
+decision, average, mention and marks. The catch-up outcome (and the catch-up marks) appear from the catch-up
+publication's instant, the same way.
 
 Publishing needs a time zone (a naive time is refused); the instant may be moved while it is in the future, never once
 it has passed (results once shown stay shown).
@@ -149,6 +150,8 @@ def result_of(engine: Engine, *, session: str, cnie: str, now: datetime) -> Resu
                 results.c.catch_up_mention,
                 sessions.c.published_at,
                 sessions.c.catch_up_published_at,
+                sessions.c.deliberated_at,
+                sessions.c.catch_up_deliberated_at,
             )
             .select_from(candidates)
             .outerjoin(results, results.c.candidate_id == candidates.c.id)
@@ -160,7 +163,7 @@ def result_of(engine: Engine, *, session: str, cnie: str, now: datetime) -> Resu
             .where(marks.c.candidate_id == (found.id if found is not None else -1))
             .order_by(marks.c.exam, marks.c.subject)
         ).all()
-    if found is None or found.average_centi is None or found.published_at is None:
+    if found is None or found.average_centi is None or found.published_at is None or found.deliberated_at is None:
         return None
     if now < found.published_at:
         return None
@@ -179,7 +182,12 @@ def result_of(engine: Engine, *, session: str, cnie: str, now: datetime) -> Resu
         (retaken if exam == CATCH_UP else normal).append(entry)
     catch_up: CatchUpOutcome | None = None
     catch_up_published = found.catch_up_published_at
-    if found.catch_up_decision is not None and catch_up_published is not None and now >= catch_up_published:
+    if (
+        found.catch_up_decision is not None
+        and found.catch_up_deliberated_at is not None
+        and catch_up_published is not None
+        and now >= catch_up_published
+    ):
         catch_up = CatchUpOutcome(
             average=from_centi(found.catch_up_average_centi),
             decision=found.catch_up_decision,

@@ -178,3 +178,28 @@ def test_deliberation_refusals(
     assert missing.value.code == "deliberation.marks_missing"
     assert "1 candidate" in str(missing.value)
     assert _results(engine) == {}
+
+
+def test_no_result_while_the_deliberation_is_unfinished(
+    tmp_path: Path, engine: Engine, settings: Settings, clock: Clock, registered: list[dict[str, str]]
+) -> None:
+    from exams.deliberation import deliberate_results
+
+    import_marks(engine, path=_marks(tmp_path, engine), session=SESSION, actor="t", now=clock())
+    publish(engine, session=SESSION, at=clock(), actor="t", now=clock())
+    calls = 0
+
+    def interrupted() -> datetime:
+        nonlocal calls
+        calls += 1
+        if calls == 3:  # after two batches are committed
+            raise KeyboardInterrupt
+        return clock()
+
+    with pytest.raises(KeyboardInterrupt):
+        deliberate_results(engine, session=SESSION, actor="t", clock=interrupted, batch_size=5)
+    assert len(_results(engine)) == 10
+    assert all(result_of(engine, session=SESSION, cnie=row["cnie"], now=clock()) is None for row in registered)
+    resumed = deliberate_results(engine, session=SESSION, actor="t", clock=clock, batch_size=5)
+    assert (resumed.deliberated, resumed.already) == (30, 10)
+    assert all(result_of(engine, session=SESSION, cnie=row["cnie"], now=clock()) is not None for row in registered)

@@ -1,8 +1,8 @@
 """A minimal, escaping HTML builder: every value is escaped unless it is already :class:`Markup` built here.
 
-Shared by the services with pages (the verifier's page, the candidate portal). Each has a handful of templates;
-Jinja2 is not among our dependencies, and plain functions that can only produce escaped text make an injection
-impossible by construction rather than by care.
+Shared by the services with pages (the verifier's page, the candidate portal, the eID stand-in's login). Each has a
+handful of templates; Jinja2 is not among our dependencies, and plain functions that can only produce escaped text
+make an injection impossible by construction rather than by care.
 """
 
 from __future__ import annotations

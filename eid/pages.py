@@ -2,15 +2,16 @@
 
 The login page stands in for "insert your card and type its PIN": a form with the inputs ``cnie`` and ``pin``,
 each with its label, and an error, when there is one, tied to its field (``aria-describedby``,
-``aria-invalid``) and announced (``role="alert"``). Every value put in a page goes through :func:`html.escape`.
+``aria-invalid``) and announced (``role="alert"``). Pages are built with :mod:`common.html`, which escapes every
+value it is given.
 The style sheet is served from ``/static/eid.css`` (no inline style: the Content-Security-Policy forbids it).
 """
 
 from __future__ import annotations
 
-from html import escape
 from typing import Final, Literal
 
+from common.html import Markup, tag
 from eid.provider import LoginFailed, LoginOutcome
 
 Locale = Literal["ar", "fr"]
@@ -99,8 +100,8 @@ _TEXT: Final[dict[Locale, dict[str, str]]] = {
 
 def locale_of(ui_locales: str | None) -> Locale:
     """The first of the requested ``ui_locales`` we have (OpenID Connect Core §3.1.2.1); Arabic otherwise."""
-    for tag in (ui_locales or "").split():
-        primary = tag.split("-")[0].lower()
+    for language in (ui_locales or "").split():
+        primary = language.split("-")[0].lower()
         if primary in LOCALES:
             return "fr" if primary == "fr" else "ar"
     return "ar"
@@ -126,53 +127,57 @@ def login_page(
         else:
             pin_error = message
     other: Locale = "fr" if locale == "ar" else "ar"
-    body = f"""
-<header><p class="client">{escape(text["client"].format(client=client_id))}</p>
-<a href="{escape(other_locale_url)}" hreflang="{other}" lang="{other}">{escape(text["other"])}</a></header>
-<h1>{escape(text["heading"])}</h1>
-<p class="notice">{escape(text["notice"])}</p>
-<form method="post" action="/authorize" novalidate>
-<input type="hidden" name="transaction" value="{escape(transaction)}">
-<input type="hidden" name="csrf_token" value="{escape(csrf_token)}">
-<input type="hidden" name="lang" value="{locale}">
-{
-        _field(
-            "cnie",
-            text["cnie"],
-            hint=text["cnie_hint"],
-            value=cnie,
-            error=cnie_error,
-            autocomplete="username",
-            inputmode="text",
-            autofocus=cnie_error is not None or failure is None,
-        )
-    }
-{
-        _field(
-            "pin",
-            text["pin"],
-            hint=None,
-            value="",
-            error=pin_error,
-            autocomplete="one-time-code",
-            inputmode="numeric",
-            input_type="password",
-            autofocus=pin_error is not None,
-        )
-    }
-<button type="submit">{escape(text["submit"])}</button>
-</form>"""
+    body = [
+        tag(
+            "header",
+            tag("p", text["client"].format(client=client_id), class_="client"),
+            tag("a", text["other"], href=other_locale_url, hreflang=other, lang=other),
+        ),
+        tag("h1", text["heading"]),
+        tag("p", text["notice"], class_="notice"),
+        tag(
+            "form",
+            tag("input", type="hidden", name="transaction", value=transaction),
+            tag("input", type="hidden", name="csrf_token", value=csrf_token),
+            tag("input", type="hidden", name="lang", value=locale),
+            _field(
+                "cnie",
+                text["cnie"],
+                hint=text["cnie_hint"],
+                value=cnie,
+                error=cnie_error,
+                autocomplete="username",
+                inputmode="text",
+                autofocus=cnie_error is not None or failure is None,
+            ),
+            _field(
+                "pin",
+                text["pin"],
+                hint=None,
+                value="",
+                error=pin_error,
+                autocomplete="one-time-code",
+                inputmode="numeric",
+                input_type="password",
+                autofocus=pin_error is not None,
+            ),
+            tag("button", text["submit"], type="submit"),
+            method="post",
+            action="/authorize",
+            novalidate=True,
+        ),
+    ]
     return _document(locale, text["title"], body)
 
 
 def refusal_page(*, locale: Locale, code: str, status: int) -> str:
     """The page for a request refused without a redirect (unknown client or redirect URI, expired login...)."""
     text = _TEXT[locale]
-    message = text.get(code, text["request.invalid"])
-    body = f"""
-<h1>{escape(text["refused_title"])}</h1>
-<p role="alert" class="error">{escape(message)}</p>
-<p class="client"><code>{escape(code)}</code> · HTTP {status}</p>"""
+    body = [
+        tag("h1", text["refused_title"]),
+        tag("p", text.get(code, text["request.invalid"]), role="alert", class_="error"),
+        tag("p", tag("code", code), f" · HTTP {status}", class_="client"),
+    ]
     return _document(locale, text["refused_title"], body)
 
 
@@ -187,36 +192,44 @@ def _field(
     inputmode: str,
     input_type: str = "text",
     autofocus: bool = False,
-) -> str:
+) -> Markup:
     described = " ".join(part for part in (f"{name}-hint" if hint else "", f"{name}-error" if error else "") if part)
-    attributes = [
-        f'id="{name}"',
-        f'name="{name}"',
-        f'type="{input_type}"',
-        f'autocomplete="{autocomplete}"',
-        f'inputmode="{inputmode}"',
-        'required aria-required="true"',
-        'dir="ltr"',
-        f'value="{escape(value)}"',
-    ]
-    if described:
-        attributes.append(f'aria-describedby="{described}"')
-    if error:
-        attributes.append('aria-invalid="true"')
-    if autofocus:
-        attributes.append("autofocus")
-    hint_html = f'<span class="hint" id="{name}-hint">{escape(hint)}</span>' if hint else ""
-    error_html = f'<p class="error" id="{name}-error" role="alert">{escape(error)}</p>' if error else ""
-    return f'<label for="{name}">{escape(label)}</label>{hint_html}<input {" ".join(attributes)}>{error_html}'
+    return tag(
+        "div",
+        tag("label", label, for_=name),
+        tag("span", hint, class_="hint", id=f"{name}-hint") if hint else None,
+        tag(
+            "input",
+            id=name,
+            name=name,
+            type=input_type,
+            autocomplete=autocomplete,
+            inputmode=inputmode,
+            required=True,
+            aria_required="true",
+            dir="ltr",
+            value=value,
+            aria_describedby=described or None,
+            aria_invalid="true" if error else None,
+            autofocus=autofocus,
+        ),
+        tag("p", error, class_="error", id=f"{name}-error", role="alert") if error else None,
+        class_="field",
+    )
 
 
-def _document(locale: Locale, title: str, body: str) -> str:
-    direction = "rtl" if locale == "ar" else "ltr"
-    return f"""<!doctype html>
-<html lang="{locale}" dir="{direction}">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>{escape(title)}</title>
-<link rel="stylesheet" href="/static/eid.css"></head>
-<body><main>{body}
-</main></body></html>
-"""
+def _document(locale: Locale, title: str, body: list[Markup]) -> str:
+    return "<!doctype html>\n" + tag(
+        "html",
+        tag(
+            "head",
+            tag("meta", charset="utf-8"),
+            tag("meta", name="viewport", content="width=device-width, initial-scale=1"),
+            tag("meta", name="referrer", content="no-referrer"),
+            tag("title", title),
+            tag("link", rel="stylesheet", href="/static/eid.css"),
+        ),
+        tag("body", tag("main", body)),
+        lang=locale,
+        dir="rtl" if locale == "ar" else "ltr",
+    )

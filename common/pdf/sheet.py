@@ -24,6 +24,7 @@ from typing import Final, Literal
 import segno
 from fpdf import FPDF
 from fpdf.enums import Align, MethodReturnValue, XPos, YPos
+from fpdf.fonts import TTFFont
 
 from common.pdf.text import BOLD_FONT, REGULAR_FONT, PdfTextError, checked_text
 
@@ -38,6 +39,8 @@ ARCHIVAL_PROFILE: Final = "PDFA_3B"
 #: kashida glyph that fpdf2 cannot map back to a character, so the text would extract with a hole; without them the
 #: letters still take their joined initial, medial and final forms and the required ligatures.
 SHAPING_FEATURES: Final = {"calt": False}
+#: OpenType layout tables left out of fontTools' copy of the fonts (shaping reads them from the file, with HarfBuzz).
+_LAYOUT_TABLES: Final = ("GSUB", "GPOS", "GDEF", "JSTF", "BASE", "MATH")
 #: Points per millimetre (a font size is in points, the layout in millimetres).
 _PT_PER_MM: Final = 72 / 25.4
 
@@ -91,6 +94,13 @@ class Sheet:
         pdf.add_font(FAMILY, "", REGULAR_FONT)
         pdf.add_font(FAMILY, "B", BOLD_FONT)
         pdf.set_text_shaping(use_shaping_engine=True, features=dict(SHAPING_FEATURES))
+        for font in pdf.fonts.values():
+            # HarfBuzz shapes from the font file; fontTools' copy only measures and subsets the glyphs drawn, and its
+            # layout tables (which fpdf2 drops from the subset anyway) would cost half the page's time to decompile.
+            if isinstance(font, TTFFont):
+                for tag in _LAYOUT_TABLES:
+                    if tag in font.ttfont:
+                        del font.ttfont[tag]
         pdf.set_title(info.title)
         pdf.set_subject(info.subject)
         pdf.set_author(info.author)

@@ -409,6 +409,11 @@ class KeyHistory:
         next(entry for entry in in_window if entry.key is chosen).check_signing_time(signed_at)
         return chosen
 
+    def candidates(self, *, algorithm: str, signed_at: datetime | None) -> tuple[PublicKey, ...]:
+        """The keys for ``algorithm`` whose window contains ``signed_at``, compromised ones included (resolving one by
+        its ``kid`` with :meth:`key_for` then refuses it)."""
+        return tuple(entry.key for entry in self.entries if entry.algorithm == algorithm and entry.covers(signed_at))
+
     def to_jwks(self) -> dict[str, Any]:
         """The history as a JWK Set of public keys with their windows (see the module docstring).
 
@@ -654,3 +659,8 @@ class KeyHistoryResolver:
                 expected=sorted(self.histories),
             )
         return history.key_for(kid=kid, algorithm=algorithm, signed_at=signed_at)
+
+    def candidates(self, *, issuer: str, algorithm: str, signed_at: datetime | None) -> tuple[PublicKey, ...]:
+        """The :class:`vc.jose.KeyCandidates` contract: the issuer's keys for ``algorithm`` valid at ``signed_at``."""
+        history = self.histories.get(issuer)
+        return history.candidates(algorithm=algorithm, signed_at=signed_at) if history is not None else ()

@@ -25,7 +25,7 @@ from vc.errors import (
     TawtiqError,
     UpstreamError,
 )
-from vc.jose import KeyResolver, PublicKey, Signer, SigningKey, StaticKeyResolver, parse_compact
+from vc.jose import KeyCandidates, KeyResolver, PublicKey, Signer, SigningKey, StaticKeyResolver, parse_compact
 from vc.offline import OfflineCredential, OfflineDiploma, decode_offline, issue_offline
 from vc.policy import HolderBinding, Policy, TrustList
 from vc.profiles import Profile, issue_sd_jwt_vc, issue_w3c
@@ -67,6 +67,7 @@ __all__ = [
     "Fault",
     "FormatError",
     "HolderBinding",
+    "KeyCandidates",
     "KeyResolver",
     "OfflineCredential",
     "OfflineDiploma",

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Final, Protocol, TypeAlias
+from typing import Any, Final, Protocol, TypeAlias, runtime_checkable
 
 import jwt
 from cryptography.exceptions import InvalidSignature
@@ -271,6 +271,17 @@ class KeyResolver(Protocol):
         ...
 
 
+@runtime_checkable
+class KeyCandidates(Protocol):
+    """A :class:`KeyResolver` that can also list an issuer's keys that may have signed at a time, for formats that
+    name their key by a short ``kid`` only (the offline QR: the first bytes of the key's thumbprint). The engine
+    picks the one that matches, then asks :meth:`KeyResolver.resolve` for it by its full ``kid``."""
+
+    def candidates(self, *, issuer: str, algorithm: str, signed_at: datetime | None) -> tuple[PublicKey, ...]:
+        """The issuer's keys for ``algorithm`` whose window contains ``signed_at`` (none: an empty tuple)."""
+        ...
+
+
 class StaticKeyResolver:
     """An in-memory resolver: a fixed set of keys per issuer identifier, with no validity windows."""
 
@@ -282,6 +293,10 @@ class StaticKeyResolver:
         if not candidates:
             raise KeyResolutionError("no keys are known for this issuer", code="key.unknown_issuer", found=issuer)
         return select_key(candidates, kid=kid, algorithm=algorithm)
+
+    def candidates(self, *, issuer: str, algorithm: str, signed_at: datetime | None) -> tuple[PublicKey, ...]:
+        """The :class:`KeyCandidates` contract (these keys have no windows)."""
+        return tuple(key for key in self._keys.get(issuer, ()) if key.algorithm == algorithm)
 
 
 def select_key(candidates: tuple[PublicKey, ...] | list[PublicKey], *, kid: str | None, algorithm: str) -> PublicKey:

@@ -12,8 +12,9 @@ without a network::
   decompression, so a zlib bomb never yields more than the bound plus one byte.
 * COSE_Sign1 (RFC 9052, :mod:`vc.cose`), tag 18, with ``alg`` (ES256 for the ministry's keys) and ``kid`` in the
   protected header. The ``kid`` is the first 8 bytes of the issuer key's RFC 7638 thumbprint (as the EU DCC's is of
-  its certificate's hash): the verifier takes the issuer's key that was valid at ``iat`` (an issuer's keys follow
-  one another in time) and refuses the QR unless that key's thumbprint starts with the ``kid``.
+  its certificate's hash): the verifier takes the issuer's key valid at ``iat`` whose thumbprint starts with the
+  ``kid`` (:class:`vc.jose.KeyCandidates`; with a resolver that cannot list keys, the one key valid then, which must
+  match) and refuses the QR when there is none.
 * The CWT claims (RFC 8392), a CBOR map with integer keys, decoded by the bounded, strict reader of :mod:`vc.cbor`:
 
   ====== ========== ================================================================================

@@ -37,7 +37,7 @@ from vc.errors import (
     UnsupportedStatusError,
     UpstreamError,
 )
-from vc.jose import Jws, KeyResolver, PublicKey, check_header, parse_compact
+from vc.jose import Jws, KeyCandidates, KeyResolver, PublicKey, check_header, parse_compact
 from vc.offline import OFFLINE_CREDENTIAL_TYPE, OFFLINE_PROFILE, decode_offline, kid_of
 from vc.policy import HolderBinding, Policy
 from vc.profiles import SD_JWT_VC_NEVER_DISCLOSABLE, Profile, issuer_of
@@ -418,14 +418,7 @@ def _run_offline(
                 found=algorithm,
                 expected=f"one of {sorted(policy.algorithms)}",
             )
-        key = keys.resolve(issuer=run.issuer, kid=None, algorithm=algorithm, signed_at=credential.issued_at)
-        if kid_of(key) != credential.kid:
-            raise KeyResolutionError(
-                "the QR names another key than the one the issuer used at the time it claims",
-                code="offline.kid_mismatch",
-                found=f"kid {credential.kid.hex()}",
-                expected=f"kid {kid_of(key).hex()} (key {key.kid or key.thumbprint()})",
-            )
+        key = _offline_key(keys, issuer=run.issuer, kid=credential.kid, algorithm=algorithm, at=credential.issued_at)
         message.verify(key)
     except TawtiqError as exc:
         checks.error(CheckName.SIGNATURE, exc)
@@ -453,6 +446,38 @@ def _run_offline(
         checks.failed(CheckName.POLICY, "policy.disclosure_missing", f"the printed credential lacks claims: {missing}")
     else:
         checks.passed(CheckName.POLICY, "policy.ok", "the printed credential meets the verifier's policy")
+
+
+def _offline_key(keys: KeyResolver, *, issuer: str, kid: bytes, algorithm: str, at: datetime) -> PublicKey:
+    """The issuer's key an offline QR names by the first bytes of its thumbprint.
+
+    With a resolver that lists its keys (:class:`~vc.jose.KeyCandidates`), the one valid at ``at`` whose thumbprint
+    starts with ``kid``, then resolved by its full ``kid`` (so its window and compromise are checked); otherwise the
+    issuer's one key valid at ``at``, which must match. Raises :class:`KeyResolutionError` ``offline.kid_mismatch``
+    when no key of the issuer matches, and the resolver's errors.
+    """
+    if isinstance(keys, KeyCandidates):
+        matching = [
+            key for key in keys.candidates(issuer=issuer, algorithm=algorithm, signed_at=at) if kid_of(key) == kid
+        ]
+        if len(matching) == 1 and matching[0].kid is not None:
+            return keys.resolve(issuer=issuer, kid=matching[0].kid, algorithm=algorithm, signed_at=at)
+        if not matching:
+            raise KeyResolutionError(
+                "the QR names no key the issuer had when it claims to be signed: it is forged or altered",
+                code="offline.kid_mismatch",
+                found=f"kid {kid.hex()}, signed at {at.isoformat()}",
+                expected=f"the first {len(kid)} bytes of the thumbprint of one of the issuer's keys valid then",
+            )
+    key = keys.resolve(issuer=issuer, kid=None, algorithm=algorithm, signed_at=at)
+    if kid_of(key) != kid:
+        raise KeyResolutionError(
+            "the QR names another key than the one the issuer used at the time it claims",
+            code="offline.kid_mismatch",
+            found=f"kid {kid.hex()}",
+            expected=f"kid {kid_of(key).hex()} (key {key.kid or key.thumbprint()})",
+        )
+    return key
 
 
 def _decode_text(token: bytes | str) -> str:

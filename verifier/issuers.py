@@ -137,6 +137,13 @@ class IssuerKeys:
         cached = self._cached(issuer, force=True)
         return cached.value.history.key_for(kid=wanted, algorithm=algorithm, signed_at=signed_at)
 
+    def candidates(self, *, issuer: str, algorithm: str, signed_at: datetime | None) -> tuple[PublicKey, ...]:
+        """The :class:`vc.jose.KeyCandidates` contract, from the keys held for a trusted issuer (fetched when none
+        are held); nothing for an untrusted one."""
+        if not self._trust.current().is_trusted(issuer):
+            return ()
+        return self._cached(issuer).value.history.candidates(algorithm=algorithm, signed_at=signed_at)
+
     def history(self, issuer: str) -> KeyHistory:
         """The issuer's current key history (for the operator's trust-list check)."""
         return self._cached(issuer).value.history

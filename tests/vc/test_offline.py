@@ -265,3 +265,43 @@ def test_repr_shows_no_personal_data() -> None:
     assert "BE123456" not in repr(DIPLOMA)
     assert ALG == 1
     assert KID == 4
+
+
+def test_the_key_is_found_by_its_short_kid_when_two_are_active() -> None:
+    from keys import KeyEntry, KeyHistory, KeyHistoryResolver
+
+    older, newer = SigningKey.generate(), SigningKey.generate()
+    history = KeyHistory(
+        (
+            KeyEntry(key=older.public, not_before=SIGNED - timedelta(days=400)),
+            KeyEntry(key=newer.public, not_before=SIGNED - timedelta(days=1)),  # created without retiring the other
+        )
+    )
+    keys = KeyHistoryResolver({ISSUER: history})
+    for signer in (older, newer):
+        assert checks_of(qr(key=signer), keys=keys)["signature"] == ("passed", "signature.ok")
+    assert checks_of(qr(key=SigningKey.generate()), keys=keys)["signature"] == ("failed", "offline.kid_mismatch")
+    # Signed before the newer key's window: only the older key may have signed it.
+    early = issue_offline(
+        DIPLOMA,
+        issuer=ISSUER,
+        key=newer,
+        issued_at=SIGNED - timedelta(days=30),
+        status=TokenStatusReference(index=1, uri=LIST),
+    )
+    assert checks_of(early, keys=keys)["signature"] == ("failed", "offline.kid_mismatch")
+
+
+class _OnlyResolve:
+    """A resolver that cannot list its keys: the engine takes the one key valid at the time and checks the kid."""
+
+    def resolve(self, *, issuer: str, kid: str | None, algorithm: str, signed_at: datetime | None) -> object:
+        return KEYS.resolve(issuer=issuer, kid=kid, algorithm=algorithm, signed_at=signed_at)
+
+
+def test_a_resolver_that_cannot_list_its_keys_still_checks_the_kid() -> None:
+    assert checks_of(qr(), keys=_OnlyResolve())["signature"] == ("passed", "signature.ok")
+    assert checks_of(qr(key=SigningKey.generate()), keys=_OnlyResolve())["signature"] == (
+        "failed",
+        "offline.kid_mismatch",
+    )

@@ -173,3 +173,17 @@ def test_a_presentation_endpoint_refuses_a_printed_code_as_unbound(client, issue
     answer = response.json()
     assert answer["verified"] is False
     assert _check(answer, "holder_binding") == ("failed", "holder_binding.paper")
+
+
+def test_with_the_issuer_gone_the_held_keys_still_check_the_signature(client, issuer: FakeIssuer):
+    printed = issuer.issue_offline()
+    assert api(client, printed.token)["verified"] is True  # keys and list fetched and held
+    issuer.stop()
+    issuer.clock.advance(hours=30)  # past the held list's stale allowance (24 h), within the keys' (7 days)
+    answer = api(client, printed.token)
+    assert _check(answer, "signature") == ("passed", "signature.ok")
+    assert _check(answer, "status") == ("not_checked", "status.unavailable")
+    page = _text(paste(client, printed.token, "fr"))
+    assert UI["offline_signature"]["fr"] in page
+    assert UI["status_offline"]["fr"] in page
+    assert VERDICTS["indeterminate"]["fr"] in page

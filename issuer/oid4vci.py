@@ -197,7 +197,7 @@ def offer_document(
     if not 16 <= len(offer_id) <= 128:
         raise NotFoundError("no such credential offer", code="offer.unknown")
     with reading(engine) as db:
-        offer = db.get(CredentialOffer, offer_reference(offer_id))
+        offer = db.connection().execute(_OFFER, {"offer_id": offer_reference(offer_id)}).first()
     if offer is None:
         raise NotFoundError("no such credential offer", code="offer.unknown")
     if offer.redeemed_at is not None or offer.locked_at is not None or now >= offer.expires_at:
@@ -549,8 +549,14 @@ def issue_credentials(
     return [copy.credential for copy in copies]
 
 
-# The statements of the wallet's requests, built once (see :func:`redeem` and :func:`issue_credentials`).
-_OFFERS, _TOKENS, _DIPLOMAS = table(CredentialOffer), table(AccessToken), table(Diploma)
+# The statements of the wallet's requests, built once (see :func:`offer_document`, :func:`redeem`,
+# :func:`issue_credentials`).
+_OFFERS, _TOKENS, _DIPLOMAS, _NONCES = table(CredentialOffer), table(AccessToken), table(Diploma), table(NonceUse)
+_OFFER: Final = select(
+    _OFFERS.c.id, _OFFERS.c.configuration_ids, _OFFERS.c.expires_at, _OFFERS.c.redeemed_at, _OFFERS.c.locked_at
+).where(_OFFERS.c.id == bindparam("offer_id"))
+_USE_NONCE_SQLITE: Final = sqlite.insert(_NONCES).on_conflict_do_nothing().returning(_NONCES.c.nonce_hash)
+_USE_NONCE_POSTGRESQL: Final = postgresql.insert(_NONCES).on_conflict_do_nothing().returning(_NONCES.c.nonce_hash)
 _OFFER_FOR_UPDATE: Final = (
     select(
         _OFFERS.c.id,
@@ -591,14 +597,9 @@ _DIPLOMA_FOR_UPDATE: Final = select(Diploma).where(col(Diploma.id) == bindparam(
 
 def _consume_nonce(db: Session, *, nonce: str, expires_at: datetime) -> bool:
     """Record a nonce as used; false if it already was (single use, even across replicas)."""
-    dialect_insert = sqlite.insert if is_sqlite(db) else postgresql.insert
-    statement = (
-        dialect_insert(table(NonceUse))
-        .values(nonce_hash=sha256_hex(nonce), expires_at=expires_at)
-        .on_conflict_do_nothing()
-        .returning(table(NonceUse).c.nonce_hash)
-    )
-    return db.execute(statement).first() is not None
+    statement = _USE_NONCE_SQLITE if is_sqlite(db) else _USE_NONCE_POSTGRESQL
+    used = {"nonce_hash": sha256_hex(nonce), "expires_at": expires_at}
+    return db.connection().execute(statement, used).first() is not None
 
 
 def purge_expired(engine: Engine, *, now: datetime) -> dict[str, int]:

@@ -1,7 +1,7 @@
 """The issuer's commands, added to the ``tawtiq`` command by :func:`register`, one module per command group.
 
 ``tawtiq serve issuer``, ``tawtiq db upgrade|status|purge``, ``tawtiq cohort import|generate|issue|status``,
-``tawtiq diploma show|offer|revoke|suspend|reinstate|supersede|print``,
+``tawtiq diploma show|offer|revoke|suspend|reinstate|supersede|print|check-print``,
 ``tawtiq diploma signer create|show``, ``tawtiq keys create|rotate|list|retire|
 compromise``, ``tawtiq admin token create|list|revoke``, ``tawtiq audit verify|show``.
 

@@ -1,5 +1,5 @@
-"""``tawtiq diploma print`` (one graduate, or a school in bulk) and ``tawtiq diploma signer create|show``: the printed
-diploma, signed by the ministry (:mod:`issuer.printing`)."""
+"""``tawtiq diploma print`` (one graduate, or a school in bulk), ``tawtiq diploma check-print`` and ``tawtiq diploma
+signer create|show``: the printed diploma, signed by the ministry (:mod:`issuer.printing`)."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ signer_app = typer.Typer(help="The ministry's document-signing certificate for p
 def register_printing(diploma: typer.Typer) -> None:
     """Add ``print`` and the ``signer`` group to the ``tawtiq diploma`` group."""
     diploma.command("print")(diploma_print)
+    diploma.command("check-print")(diploma_check_print)
     diploma.add_typer(signer_app, name="signer")
 
 
@@ -77,6 +78,39 @@ def diploma_print(
         )
     else:
         typer.echo(f"{out}: {printed.diploma_id} ({len(printed.pdf):,} bytes, signed)")
+
+
+def diploma_check_print(
+    pdf: Annotated[Path, typer.Argument(metavar="FILE", help="A printed diploma (PDF).")],
+    ca: Annotated[
+        Path | None,
+        typer.Option("--ca", help="CA certificates to trust (PEM); default: ca.pem of TAWTIQ_DOCUMENT_SIGNER_DIR."),
+    ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Check a printed diploma's signature: intact since signing, covering the whole file, by a document-signing
+    certificate under the CA. Exit 1 with the reason (``pdf.altered``, ``pdf.untrusted``...) otherwise."""
+    from common.pdf.signature import check_signed_pdf
+    from keys.x509 import CA_CERTIFICATE_FILE, load_trust_anchors
+
+    with handled_errors():
+        anchors_file = ca if ca is not None else current_settings().resolved_document_signer_dir / CA_CERTIFICATE_FILE
+        anchors = load_trust_anchors(anchors_file)
+        try:
+            data = pdf.read_bytes()
+        except OSError as exc:
+            fail(f"error: cannot read {pdf}: {exc.strerror or type(exc).__name__}", EXIT_ERROR)
+        check = check_signed_pdf(data, trust_anchors=anchors, at=clock.now())
+    result = {
+        "file": str(pdf),
+        "signed_by": check.signer,
+        "anchor": check.anchor,
+        "signed_at": check.signed_at.isoformat() if check.signed_at else None,
+    }
+    if json_output:
+        print_json({"valid": True, **result})
+    else:
+        typer.echo(f"{pdf}: signed by {check.signer}, intact since {result['signed_at']} (under {check.anchor})")
 
 
 def _print_school(school: str, *, out: Path, session: str | None, json_output: bool) -> None:

@@ -333,6 +333,15 @@ def test_print_commands_one_and_a_school(tmp_path: Path, database_url: str, monk
     for item in bulk["files"]:
         assert Path(item["file"]).name == file_name(item["diploma"])
         assert Path(item["file"]).read_bytes().startswith(b"%PDF-")
+    checked = json.loads(run("diploma", "check-print", str(tmp_path / "one.pdf"), "--json").stdout)
+    assert checked["valid"] is True
+    assert checked["signed_by"] == "Ministère de l'Éducation nationale - Maroc"
+    altered = bytearray((tmp_path / "one.pdf").read_bytes())
+    altered[altered.index(b"595.28") + 5] = ord("9")
+    (tmp_path / "altered.pdf").write_bytes(bytes(altered))
+    refused = run("diploma", "check-print", str(tmp_path / "altered.pdf"), code=1)
+    assert "pdf.altered" in refused.stderr
+    assert "altered after signing" in refused.stderr
     both = run("diploma", "print", row["cnie"], "--school", "X", "--out", str(tmp_path / "y"), code=2)
     assert "not both" in both.stderr
     empty = run("diploma", "print", "--school", "NO-SUCH", "--out", str(tmp_path / "none"), code=1)

@@ -196,6 +196,37 @@ class ComplaintRow(ExamTable, table=True):
     decided_at: datetime | None = _when(nullable=True)
 
 
+class ScholarshipRow(ExamTable, table=True):
+    """A scholarship application; one per candidate and session. ``province`` is the candidate's directorate code
+    when the application was created (the officers' scope)."""
+
+    __tablename__ = "exam_scholarship"
+    __table_args__ = (
+        UniqueConstraint("session", "candidate_id", name="uq_exam_scholarship_session_candidate"),
+        Index("ix_exam_scholarship_queue", "session", "province", "state", "id"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BIG_ID, primary_key=True, autoincrement=True))
+    session: str = Field(max_length=32)
+    candidate_id: int = Field(sa_column=Column(BigInteger(), nullable=False))
+    province: str = Field(max_length=32)
+    family_situation: str | None = Field(default=None, max_length=40)
+    income_bracket: str | None = Field(default=None, max_length=40)
+    siblings: int | None = Field(default=None, sa_column=Column(Integer(), nullable=True))
+    establishment: str | None = Field(default=None, max_length=40)
+    state: str = Field(max_length=16)
+    eligible: bool | None = Field(default=None)
+    #: The eligibility reasons' codes found at submission, space-separated.
+    reasons: str | None = Field(default=None, max_length=200)
+    decision_reason: str | None = Field(default=None, sa_column=Column(Text(), nullable=True))
+    officer: str | None = Field(default=None, max_length=200)
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
+    submitted_at: datetime | None = _when(nullable=True)
+    review_started_at: datetime | None = _when(nullable=True)
+    decided_at: datetime | None = _when(nullable=True)
+
+
 metadata: Final = exams_registry.metadata
 
 

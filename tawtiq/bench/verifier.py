@@ -7,8 +7,8 @@ httptools and uvloop, logging at ``TAWTIQ_VERIFIER_LOG_LEVEL``, INFO unless the 
 process of its own; the load comes from this process over loopback HTTP with a fixed number of requests in flight.
 The verified credential is a full ``vc+sd-jwt`` diploma (fifteen disclosures, two status entries, schema
 validation); the presentation is such a diploma with every disclosure and a key-binding JWT (SD-JWT+KB) for a
-challenge and a domain. Every request carries a credential of its own (its own id, salts, status indices and,
-for presentations, key-binding JWT), so no cache keyed on the credential can answer for the verification.
+challenge and a domain. Every request carries a credential of its own (its own id, salts, status indices, holder
+key and, for presentations, key-binding JWT), so no cache keyed on the credential can answer for the verification.
 Issuer keys and status lists are already in the verifier's cache (seeded into its database, as after the first
 verification), so what is measured is the steady state that results-day load would see, not an issuer's
 network. Not a test: it never fails a build; ``make bench`` prints the figures.
@@ -66,10 +66,9 @@ def _prepare(directory: Path, *, port: int, count: int) -> _Fixture:
     keys = InMemoryKeyStore()
     keys.create(not_before=now - timedelta(days=1))
     key = keys.signing_key(at=now)
-    holder = SigningKey.generate()
     lists = {purpose: f"{ISSUER}/status/bitstring/{purpose}" for purpose in ("revocation", "suspension")}
 
-    def diploma() -> str:
+    def diploma(holder: SigningKey) -> str:
         credential = schemas.w3c_credential(
             schemas.sample_subject(),
             issuer=ISSUER,
@@ -88,10 +87,13 @@ def _prepare(directory: Path, *, port: int, count: int) -> _Fixture:
             holder=holder.public,
         )
 
-    tokens = [diploma() for _ in range(count)]
+    tokens = [diploma(SigningKey.generate()) for _ in range(count)]
+    holders = [SigningKey.generate() for _ in range(count)]  # each graduate's wallet has a key of its own
     presentations = [
-        present(diploma(), disclose=schemas.W3C_DISCLOSABLE, key=holder, audience=AUDIENCE, nonce=CHALLENGE, now=now)
-        for _ in range(count)
+        present(
+            diploma(holder), disclose=schemas.W3C_DISCLOSABLE, key=holder, audience=AUDIENCE, nonce=CHALLENGE, now=now
+        )
+        for holder in holders
     ]
     trust = {
         "version": "bench-1",

@@ -310,6 +310,21 @@ def complaints_of(engine: Engine, *, session: str, cnie: str) -> list[Complaint]
         return [_view(row, candidate.academy_code, candidate.exam_centre_code) for row in rows]
 
 
+def complaint_by_id(engine: Engine, *, complaint_id: int) -> tuple[Complaint, Candidate]:
+    """One complaint, decided or not, with its candidate (a reviewer's pages check the academy before acting).
+
+    Raises :class:`NotFoundError` ``complaint.unknown``.
+    """
+    with reading(engine) as db:
+        row = db.get(ComplaintRow, complaint_id)
+        if row is None:
+            raise NotFoundError("no such complaint", code="complaint.unknown", found=complaint_id)
+        candidate_row = db.get(CandidateRow, row.candidate_id)
+        assert candidate_row is not None
+        candidate = Candidate.of_row(candidate_row)
+        return _view(row, candidate.academy_code, candidate.exam_centre_code), candidate
+
+
 def queue_for(
     engine: Engine,
     *,

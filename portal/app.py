@@ -26,10 +26,11 @@ from common.identity import IdentityPort
 from common.service import Clock, service_app
 from common.service.database import ping
 from common.service.problems import database_unavailable, status_of
+from issuer.settings import Settings as IssuerSettings
 from portal import pages
 from portal.deps import LANGUAGE_COOKIE, SESSION_COOKIE, viewer_of
 from portal.messages import Locale, as_locale
-from portal.routes import auth, candidate, staff, welcome
+from portal.routes import auth, candidate, complaints, staff, welcome
 from portal.routes.common import NO_STORE
 from portal.services import Services
 from portal.settings import Settings
@@ -118,10 +119,15 @@ def _readiness(request: Request) -> dict[str, Callable[[], object]]:
 
 
 def create_app(
-    settings: Settings | None = None, *, clock: Clock | None = None, identity: IdentityPort | None = None
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    identity: IdentityPort | None = None,
+    issuer: IssuerSettings | None = None,
 ) -> FastAPI:
-    """The application. ``settings`` default to the environment; ``clock`` and ``identity`` are for tests."""
-    services = Services.build(settings or Settings(), clock=clock, identity=identity)
+    """The application. ``settings`` (and ``issuer``, the issuer's) default to the environment; ``clock`` and
+    ``identity`` are for tests."""
+    services = Services.build(settings or Settings(), clock=clock, identity=identity, issuer=issuer)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -136,7 +142,7 @@ def create_app(
         title="Tawtiq candidate portal",
         summary="The candidates' e-services behind the eID login: personal data, convocation, results; staff pages.",
         lifespan=lifespan,
-        routers=[welcome.router, auth.router, candidate.router, staff.router],
+        routers=[welcome.router, auth.router, candidate.router, complaints.router, staff.router],
         readiness=_readiness,
         max_body_bytes=services.settings.max_body_bytes,
         content_security_policy=CONTENT_SECURITY_POLICY,

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final, Literal, TypeAlias
 
+from portal.complaint_messages import COMPLAINT_ERRORS
+
 Locale: TypeAlias = Literal["ar", "fr"]
 LOCALES: Final[tuple[Locale, ...]] = ("ar", "fr")
 DEFAULT_LOCALE: Final[Locale] = "ar"
@@ -129,6 +131,7 @@ UI: Final[Mapping[str, T]] = {
     "staff_accept": _t("قبول", "Accepter"),
     "staff_refuse": _t("رفض", "Refuser"),
     "staff_decided": _t("تم تسجيل القرار.", "Décision enregistrée."),
+    "staff_complaints_link": _t("التظلمات بشأن النقط", "Réclamations sur les notes"),
     "error_heading": _t("تعذّر إتمام الطلب", "La demande n'a pas abouti"),
     "back": _t("العودة إلى الصفحة الرئيسية", "Retour à l'accueil"),
     "login_again": _t("الدخول من جديد", "Se reconnecter"),
@@ -230,6 +233,7 @@ ERRORS: Final[Mapping[str, T]] = {
     "correction.decided": _t("تم البت في هذا الطلب من قبل.", "Cette demande a déjà été traitée."),
     "staff.decision": _t("اختر القبول أو الرفض.", "Choisissez d'accepter ou de refuser."),
     "database.": _t("الخدمة مشغولة. أعد المحاولة بعد قليل.", "Le service est occupé. Réessayez dans un instant."),
+    **COMPLAINT_ERRORS,
 }
 _FALLBACK: Final = _t("تعذّر إتمام الطلب.", "La demande n'a pas pu aboutir.")
 

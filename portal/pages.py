@@ -403,8 +403,9 @@ def results_pending_page(*, locale: Locale, viewer: Viewer, announced_at: dateti
     return layout(locale=locale, title=title, body=body, path="/results", viewer=viewer)
 
 
-def result_page(*, locale: Locale, viewer: Viewer, result: ResultView | None) -> str:
-    """From the announced instant: the decision, average, mention and marks per subject."""
+def result_page(*, locale: Locale, viewer: Viewer, result: ResultView | None, complaints: Markup | None = None) -> str:
+    """From the announced instant: the decision, average, mention and marks per subject; then ``complaints``, the
+    complaint section (:mod:`portal.complaint_pages`)."""
     title = _ui("results_heading", locale)
     if result is None:
         body = join(tag("h1", title), tag("p", _ui("results_none", locale), id="announcement", role="status"))
@@ -465,6 +466,7 @@ def result_page(*, locale: Locale, viewer: Viewer, result: ResultView | None) ->
             ),
             class_="card",
         ),
+        complaints,
     )
     return layout(locale=locale, title=title, body=body, path="/results", viewer=viewer)
 
@@ -515,6 +517,7 @@ def staff_page(
         tag("h1", title),
         _notice(notice),
         tag("p", _ui("staff_scope", locale), ": ", tag("bdi", ", ".join(scopes)), class_="hint"),
+        tag("p", tag("a", _ui("staff_complaints_link", locale), href=f"/staff/complaints?lang={locale}")),
         tag("ul", items, class_="plain queue") if items else tag("p", _ui("staff_empty", locale), id="queue-empty"),
     )
     return layout(locale=locale, title=title, body=body, path="/staff", viewer=viewer)

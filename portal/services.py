@@ -1,5 +1,7 @@
 """The portal's parts wired together once per process, from its settings: the database engine, the sessions,
-and the identity port that logs people in."""
+the identity port that logs people in, and the issuer's settings (a decided complaint changes diploma records and
+their status lists, and a corrected diploma is offered to the wallet, as the issuer would: its ``TAWTIQ_*``
+variables)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from common.service.database import create_database_engine
 from exams import db as exams_db
 from issuer import db as issuer_db
 from issuer.audit import audit_key_from_passphrase, audit_key_of, with_audit_key
+from issuer.settings import Settings as IssuerSettings
+from issuer.settings import load_settings as load_issuer_settings
 from portal.db import MIGRATIONS
 from portal.sessions import Sessions
 from portal.settings import Settings
@@ -25,10 +29,20 @@ class Services:
     engine: Engine
     sessions: Sessions
     identity: IdentityPort
+    #: The issuer's settings: its URL names the status lists of a corrected record and its offers.
+    issuer: IssuerSettings
 
     @classmethod
-    def build(cls, settings: Settings, *, clock: Clock | None = None, identity: IdentityPort | None = None) -> Services:
-        """Wire the parts (no I/O yet: :meth:`start` checks and migrates). Raises :class:`vc.ConfigurationError`
+    def build(
+        cls,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        identity: IdentityPort | None = None,
+        issuer: IssuerSettings | None = None,
+    ) -> Services:
+        """Wire the parts (no I/O yet: :meth:`start` checks and migrates); ``issuer`` defaults to the issuer's
+        settings from the environment. Raises :class:`vc.ConfigurationError`
         without a secret key (``portal.secret_key``) or when the eID client secret cannot be read
         (``portal.client_secret``). The engine carries the audit key (derived when first needed)."""
         clock = clock or SystemClock()
@@ -54,7 +68,14 @@ class Services:
             absolute_seconds=settings.session_absolute_seconds,
             login_seconds=settings.login_seconds,
         )
-        return cls(settings=settings, clock=clock, engine=engine, sessions=sessions, identity=port)
+        return cls(
+            settings=settings,
+            clock=clock,
+            engine=engine,
+            sessions=sessions,
+            identity=port,
+            issuer=issuer or load_issuer_settings(),
+        )
 
     def start(self) -> None:
         """Check the audit key, the issuer's and the exam year's schemas (their own commands migrate them), and

@@ -20,6 +20,7 @@ from portal import pages, views
 from portal.deps import FormDep, LocaleDep, ServicesDep, SessionDep, viewer_of
 from portal.errors import ConvocationUnprintableError
 from portal.messages import UI
+from portal.routes import complaints
 from portal.routes.common import NO_STORE, html
 
 router = APIRouter(include_in_schema=False)
@@ -111,7 +112,13 @@ def convocation_pdf(services: ServicesDep, session: SessionDep) -> Response:
 
 
 @router.get("/results")
-def results_page(request: Request, services: ServicesDep, session: SessionDep, locale: LocaleDep) -> HTMLResponse:
+def results_page(
+    request: Request,
+    services: ServicesDep,
+    session: SessionDep,
+    locale: LocaleDep,
+    done: Annotated[Literal["complaint"] | None, Query()] = None,
+) -> HTMLResponse:
     name = services.settings.exam_session
     now = services.clock.now()
     announced_at = results.publication_of(services.engine, session=name)
@@ -120,5 +127,14 @@ def results_page(request: Request, services: ServicesDep, session: SessionDep, l
         page = pages.results_pending_page(locale=locale, viewer=viewer, announced_at=announced_at)
         return html(page, request=request, locale=locale)
     result = results.result_of(services.engine, session=name, cnie=session.cnie, now=now)
-    page = pages.result_page(locale=locale, viewer=viewer, result=views.result_view(result, locale) if result else None)
+    section = (
+        complaints.results_section(
+            services, session=session, viewer=viewer, locale=locale, result=result, done=done is not None
+        )
+        if result is not None
+        else None
+    )
+    page = pages.result_page(
+        locale=locale, viewer=viewer, result=views.result_view(result, locale) if result else None, complaints=section
+    )
     return html(page, request=request, locale=locale)

@@ -116,6 +116,7 @@ def portal(tmp_path: Path, exam_year: ExamYear, clock: FixedClock) -> Iterator[R
         database_url=exam_year.database_url,
         cards=exam_year.cards,
         clock=clock,
+        issuer=exam_year.settings,
         audit_passphrase_file=exam_year.passphrase_file,
     ) as running:
         yield running

@@ -33,6 +33,7 @@ from common.identity import OidcIdentityPort, OidcSettings
 from common.service.clock import FixedClock
 from eid.app import create_app as create_eid
 from eid.settings import Settings as EidSettings
+from issuer.settings import Settings as IssuerSettings
 from portal.app import create_app as create_portal
 from portal.settings import Settings
 from tests.common.test_identity import TamperingFetcher
@@ -117,9 +118,11 @@ def running_portal(
     database_url: str,
     cards: Sequence[Card],
     clock: FixedClock,
+    issuer: IssuerSettings | None = None,
     **overrides: Any,
 ) -> Iterator[RunningPortal]:
-    """The eID (with ``cards``) and the portal (on ``database_url``), both on ``clock`` (see the module docstring)."""
+    """The eID (with ``cards``) and the portal (on ``database_url``, with the issuer's settings ``issuer``), both on
+    ``clock`` (see the module docstring)."""
     portal_sock, eid_sock = _bound(), _bound()
     base = f"http://127.0.0.1:{portal_sock.getsockname()[1]}"
     eid_base = f"http://127.0.0.1:{eid_sock.getsockname()[1]}"
@@ -169,7 +172,7 @@ def running_portal(
         fetcher=fetcher,
         clock=port_clock,
     )
-    app = create_portal(settings, clock=clock, identity=port)
+    app = create_portal(settings, clock=clock, identity=port, issuer=issuer)
     try:
         with served(eid_app, eid_sock), served(app, portal_sock):
             yield RunningPortal(

@@ -27,7 +27,7 @@ from common.fetch import UrlRefusedError
 from common.identity import IdentityPort, OidcSettings, http_identity_port
 from common.service import Clock, SystemClock, service_app
 from common.service.database import ping
-from issuer import audit
+from issuer import audit, consent_page
 from issuer.api import admin, oid4vci, status, vcalm, wellknown
 from issuer.api.deps import IssuerServices
 from issuer.db import MIGRATIONS, create_database_engine, reading
@@ -123,6 +123,8 @@ def create_app(
         routers=[wellknown.router, status.router, oid4vci.router, vcalm.router, admin.router],
         readiness=_readiness,
         max_body_bytes=settings.max_body_bytes,
+        # The API's policy, plus the consent page's own style sheet; never framed either way.
+        content_security_policy=consent_page.CONTENT_SECURITY_POLICY,
         middleware=[
             Middleware(
                 CORSMiddleware,

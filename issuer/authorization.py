@@ -15,16 +15,26 @@ The wire protocol (every URL relative to the issuer identifier ``ISS``):
 2. **The eID's callback** ``GET ISS/authorize/callback?code&state``: the login is finished through the identity
    port (state, code, ID token, level of assurance), the graduate is identified by the CNIE, and their current
    active diploma record is found (with ``issuer_state``: the offer's record, which must be theirs). The browser
-   goes back to the wallet: ``<redirect_uri>?code=<code>&state=<wallet state>&iss=ISS`` (RFC 9207), or with
-   ``error=access_denied`` (a refused login, no diploma record, another graduate's offer) or
-   ``error=temporarily_unavailable`` (the eID cannot be reached).
-3. **Token.** ``POST ISS/token`` with ``grant_type=authorization_code&code&redirect_uri&code_verifier&client_id``
+   goes back to the wallet with ``error=access_denied`` (a refused login, no diploma record, another graduate's
+   offer) or ``error=temporarily_unavailable`` (the eID cannot be reached); otherwise on to step 3.
+3. **Consent** ``GET ISS/authorize/consent?request=<reference>``: the issuer's page shows the graduate which diploma
+   (their name, session, mention) is about to go to which wallet (the ``client_id`` and the redirect URI's host: "a
+   wallet on this device" for a loopback one, a plain warning for a remote one, since wallets are not
+   authenticated). ``POST ISS/authorize/consent`` (``request``, ``csrf_token``, ``decision=confirm|refuse``) from
+   that page, in the browser that started the request (its cookie) and with the page's token (an HMAC of the
+   cookie and the request: cross-site, other-browser and other-request posts are refused). Confirm: the browser
+   goes back to the wallet with ``<redirect_uri>?code=<code>&state=<wallet state>&iss=ISS`` (RFC 9207); refuse:
+   with ``error=access_denied`` and nothing is issued (RFC 6749 §4.1.2.1). One decision per request; the page
+   expires with the request (``TAWTIQ_AUTHORIZATION_LOGIN_SECONDS`` from step 1). Without this step a graduate
+   tricked into opening an attacker's authorization link would bind the diploma to the attacker's wallet unseen.
+4. **Token.** ``POST ISS/token`` with ``grant_type=authorization_code&code&redirect_uri&code_verifier&client_id``
    (a public client: no secret). The code is single use, valid ``TAWTIQ_AUTHORIZATION_CODE_SECONDS``, bound to
    the client, the redirect URI and the PKCE challenge; the answer is the pre-authorized flow's (an access token
    for the record), and the nonce and credential steps are the same (:mod:`issuer.oid4vci`): each copy is bound
    to the wallet's key.
 
 Nothing personal is stored or audited: the record's id, digests of the states and codes, the level of assurance.
+The consent page shows the graduate's own name, after their login, and is never cached (``no-store``).
 """
 
 from __future__ import annotations
@@ -35,7 +45,7 @@ import hmac
 import json
 import secrets as random
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
 from urllib.parse import urlencode, urlsplit
@@ -215,21 +225,14 @@ def pending(engine: Engine, *, state: str, browser_secret: str | None, now: date
     reference = _login_reference(state)
     with reading(engine) as db:
         row = db.get(WalletAuthorization, reference)
-    if row is None or row.code_hash is not None or now >= row.expires_at:
+    if row is None or row.logged_in_at is not None or now >= row.expires_at:
         raise AuthorizationRequestError(
             "this login is unknown, expired or already used; start again from the wallet",
             code="authorize.login_unknown",
-            found="unknown" if row is None else ("used" if row.code_hash else "expired"),
+            found="unknown" if row is None else ("used" if row.logged_in_at else "expired"),
             expected="the callback of a login started in the last minutes",
         )
-    if browser_secret is None or not hmac.compare_digest(sha256_hex(browser_secret), row.browser_hash):
-        raise AuthorizationRequestError(
-            "this login was started in another browser",
-            code="authorize.other_browser",
-            status_code=403,
-            found="no cookie" if browser_secret is None else "another browser's cookie",
-            expected="the browser the wallet sent to the login",
-        )
+    _check_browser(row, browser_secret)
     request = AuthorizationRequest(
         client_id=row.client_id,
         redirect_uri=row.redirect_uri,
@@ -241,18 +244,25 @@ def pending(engine: Engine, *, state: str, browser_secret: str | None, now: date
     return PendingLogin(reference=reference, login=LoginStart(**json.loads(row.login)), request=request)
 
 
+@dataclass(frozen=True)
+class ConsentNeeded:
+    """The graduate has logged in and their record is found: the browser goes to the consent page of ``reference``."""
+
+    reference: str
+
+
 def complete(
-    engine: Engine, *, login: PendingLogin, identity: Identity, settings: Settings, now: datetime
-) -> WalletRedirect:
-    """The graduate logged in: the code for their current diploma record, or ``access_denied`` (no record,
-    another graduate's offer). The code is recorded and audited before the browser goes back to the wallet."""
+    engine: Engine, *, login: PendingLogin, identity: Identity, now: datetime
+) -> ConsentNeeded | WalletRedirect:
+    """The graduate logged in: their current diploma record is kept for the consent page, or ``access_denied``
+    (no record, another graduate's offer) goes back to the wallet. No code is made before the graduate confirms
+    (:func:`decide`)."""
     request = login.request
-    code = random.token_urlsafe(32)
     with writing(engine) as db:
         row = db.execute(
             select(WalletAuthorization).where(col(WalletAuthorization.id) == login.reference).with_for_update()
         ).scalar_one_or_none()
-        if row is None or row.code_hash is not None:
+        if row is None or row.logged_in_at is not None:
             return request.error("access_denied", "this login was already used; start again from the wallet")
         diploma = _current_record(db, cnie=identity.cnie)
         if request.offer_id is not None:
@@ -266,8 +276,8 @@ def complete(
                 "access_denied",
                 "no diploma record for this identity: the ministry has no active diploma for this CNIE",
             )
-        row.code_hash = sha256_hex(code)
-        row.code_expires_at = now + timedelta(seconds=settings.authorization_code_seconds)
+        row.logged_in_at = now
+        row.acr = identity.acr[:200]
         row.diploma_id = diploma.id
         db.add(row)
         db.flush()
@@ -279,7 +289,161 @@ def complete(
             at=now,
             details={"authorization": login.reference[:16], "acr": identity.acr},
         )
-    return _back(request.redirect_uri, {"code": code, "iss": settings.issuer_url}, state=request.state)
+    return ConsentNeeded(reference=login.reference)
+
+
+# ----------------------------------------------------------------------------------------------- consent
+
+
+@dataclass(frozen=True)
+class ConsentRequest:
+    """What the consent page shows: the graduate's own diploma (they have logged in) and the wallet asking for it.
+
+    ``on_this_device`` when the redirect URI is a loopback one (a native wallet on the graduate's device), else
+    ``redirect_host`` is a remote host the issuer cannot vouch for. Its ``repr`` shows no personal data.
+    """
+
+    reference: str
+    csrf_token: str = field(repr=False)
+    client_id: str
+    redirect_host: str
+    on_this_device: bool
+    family_name: schemas.BilingualName = field(repr=False)
+    given_name: schemas.BilingualName = field(repr=False)
+    session: schemas.ExamSession
+    mention: str
+    expires_at: datetime
+
+
+def consent_token(*, browser_secret: str, reference: str) -> str:
+    """The consent form's CSRF token: an HMAC of the browser's cookie and the request, so a page's token is good
+    only in that browser and for that request, and a reload shows the same token (nothing more is stored)."""
+    digest = hmac.new(browser_secret.encode(), b"consent\x00" + reference.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def awaiting_consent(engine: Engine, *, reference: str, browser_secret: str | None, now: datetime) -> ConsentRequest:
+    """The request whose consent page ``reference`` names. Raises :class:`AuthorizationRequestError`
+    ``authorize.consent_unknown`` (unknown, not logged in, already decided, expired) or ``authorize.other_browser``."""
+    with reading(engine) as db:
+        row = _awaiting(db.get(WalletAuthorization, reference) if _is_reference(reference) else None, now=now)
+        _check_browser(row, browser_secret)
+        diploma = db.get(Diploma, row.diploma_id)
+        if diploma is None:  # pragma: no cover - records are never deleted
+            raise _consent_unknown("unknown")
+        claims = json.loads(diploma.claims)
+    parts = urlsplit(row.redirect_uri)
+    return ConsentRequest(
+        reference=reference,
+        csrf_token=consent_token(browser_secret=str(browser_secret), reference=reference),
+        client_id=row.client_id,
+        redirect_host=parts.hostname or "",
+        on_this_device=is_loopback_host(parts.hostname),
+        family_name=schemas.BilingualName(**claims["familyName"]),
+        given_name=schemas.BilingualName(**claims["givenName"]),
+        session=schemas.ExamSession(claims["session"]["year"], claims["session"]["type"]),
+        mention=str(claims["mention"]),
+        expires_at=row.expires_at,
+    )
+
+
+def decide(
+    engine: Engine,
+    *,
+    reference: str,
+    browser_secret: str | None,
+    csrf_token: str,
+    confirm: bool,
+    settings: Settings,
+    now: datetime,
+) -> WalletRedirect:
+    """The graduate's answer on the consent page: with ``confirm``, the code for the record goes back to the wallet;
+    without, ``access_denied`` and nothing is issued. Either way the request is spent.
+
+    Raises :class:`AuthorizationRequestError` (no redirect: the post cannot be trusted to name a wallet)
+    ``authorize.consent_unknown`` (unknown, not logged in, already decided, expired), ``authorize.other_browser``
+    or ``authorize.csrf`` (a token missing or not this page's).
+    """
+    code = random.token_urlsafe(32)
+    with writing(engine) as db:
+        found = (
+            db.execute(
+                select(WalletAuthorization).where(col(WalletAuthorization.id) == reference).with_for_update()
+            ).scalar_one_or_none()
+            if _is_reference(reference)
+            else None
+        )
+        row = _awaiting(found, now=now)
+        _check_browser(row, browser_secret)
+        expected = consent_token(browser_secret=str(browser_secret), reference=reference)
+        if not hmac.compare_digest(csrf_token.encode(), expected.encode()):
+            raise AuthorizationRequestError(
+                "the answer was not sent from this request's consent page",
+                code="authorize.csrf",
+                status_code=403,
+                found="no csrf_token" if not csrf_token else "another page's csrf_token",
+                expected="the csrf_token of the consent page shown in this browser",
+            )
+        if confirm:
+            row.code_hash = sha256_hex(code)
+            row.code_expires_at = now + timedelta(seconds=settings.authorization_code_seconds)
+        else:
+            row.refused_at = now
+        db.add(row)
+        db.flush()
+        audit.append(
+            db,
+            actor="wallet",
+            action="authorization.consent" if confirm else "authorization.refused",
+            target=str(row.diploma_id),
+            at=now,
+            details={"authorization": reference[:16]},
+        )
+        redirect_uri, state = row.redirect_uri, row.wallet_state
+    if not confirm:
+        return _back(
+            redirect_uri,
+            {"error": "access_denied", "error_description": "the graduate refused to add the diploma to this wallet"},
+            state=state,
+        )
+    return _back(redirect_uri, {"code": code, "iss": settings.issuer_url}, state=state)
+
+
+def _is_reference(value: str) -> bool:
+    return len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+
+
+def _consent_unknown(found: str) -> AuthorizationRequestError:
+    return AuthorizationRequestError(
+        "this request is unknown, expired or already answered; start again from the wallet",
+        code="authorize.consent_unknown",
+        found=found,
+        expected="a request whose eID login has just ended, answered once, before it expires",
+    )
+
+
+def _awaiting(row: WalletAuthorization | None, *, now: datetime) -> WalletAuthorization:
+    """``row`` if it waits for the graduate's answer, else the error saying why not."""
+    if row is None:
+        raise _consent_unknown("unknown")
+    if row.logged_in_at is None or row.diploma_id is None:
+        raise _consent_unknown("not logged in")
+    if row.code_hash is not None or row.refused_at is not None:
+        raise _consent_unknown("already answered")
+    if now >= row.expires_at:
+        raise _consent_unknown("expired")
+    return row
+
+
+def _check_browser(row: WalletAuthorization, browser_secret: str | None) -> None:
+    if browser_secret is None or not hmac.compare_digest(sha256_hex(browser_secret), row.browser_hash):
+        raise AuthorizationRequestError(
+            "this request was started in another browser",
+            code="authorize.other_browser",
+            status_code=403,
+            found="no cookie" if browser_secret is None else "another browser's cookie",
+            expected="the browser the wallet sent to the login",
+        )
 
 
 def refused_login(login: PendingLogin, *, error: str, description: str) -> WalletRedirect:

@@ -20,7 +20,8 @@ Concepts, and the table of each:
   secrets are stored as hashes only.
 * ``wallet_authorization`` — the OpenID4VCI authorization code flow: a wallet's authorization request while the
   graduate logs in with the eID (the login's state and PKCE verifier, the wallet's redirect URI and challenge),
-  then the code given to the wallet (as a hash) and the record it opens; single use.
+  then the record it would open while the graduate is asked to consent, then the code given to the wallet (as a
+  hash) once they confirm, or their refusal; single use.
 * ``api_token`` — back-office API tokens (hashed) and their roles.
 * ``audit_event`` / ``audit_head`` — the keyed hash-chained audit log and its head.
 
@@ -295,10 +296,15 @@ class WalletAuthorization(IssuerTable, table=True):
     offer_id: str | None = Field(default=None, max_length=64)
     created_at: datetime = _when()
     expires_at: datetime = _when()
-    #: Set once the graduate has logged in: the code's digest, its expiry, and the record it opens.
+    #: Set once the graduate has logged in: when, at which level of assurance, and the record it would open.
+    logged_in_at: datetime | None = _when(nullable=True)
+    acr: str | None = Field(default=None, max_length=200)
+    diploma_id: str | None = Field(default=None, max_length=64)
+    #: Set once the graduate has confirmed on the consent page: the code's digest and its expiry.
     code_hash: str | None = Field(default=None, max_length=64, unique=True)
     code_expires_at: datetime | None = _when(nullable=True)
-    diploma_id: str | None = Field(default=None, max_length=64)
+    #: Set when the graduate refused on the consent page: nothing is issued.
+    refused_at: datetime | None = _when(nullable=True)
     redeemed_at: datetime | None = _when(nullable=True)
 
 

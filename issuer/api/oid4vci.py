@@ -1,20 +1,23 @@
 """OpenID4VCI routes: offer, token, nonce, credential (:mod:`issuer.oid4vci`), and the authorization code flow's
-authorization request and eID callback (:mod:`issuer.authorization`)."""
+authorization request, eID callback and the graduate's consent page (:mod:`issuer.authorization`,
+:mod:`issuer.consent_page`)."""
 
 from __future__ import annotations
 
 import secrets
-from typing import Any, Final
+from typing import Annotated, Any, Final
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from common.fetch import origin_of, same_origin
 from common.identity import IdentityError, IdentityPort, IdentityProviderUnavailableError
 from common.service.database import retry_on_disconnect
-from issuer import authorization, oid4vci
+from issuer import authorization, consent_page, oid4vci
 from issuer.api.deps import AccessToken, CredentialRequestBody, IssuerServices, Now, Services, TokenForm
-from issuer.errors import NotFoundError, OAuthError
+from issuer.errors import ForbiddenError, NotFoundError, OAuthError
 
 router = APIRouter(tags=["openid4vci"])
 _NO_STORE: Final = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -148,7 +151,8 @@ async def authorize(request: Request, services: Services, now: Now) -> Response:
 
 @router.get("/authorize/callback")
 async def authorize_callback(request: Request, services: Services, now: Now) -> Response:
-    """The eID login's end: the graduate is identified, the wallet gets a code for their diploma record."""
+    """The eID login's end: the graduate is identified and goes on to the consent page (or back to the wallet with
+    the error)."""
     identity = _identity(services)
     params = dict(request.query_params)
     pending = await run_in_threadpool(
@@ -159,6 +163,7 @@ async def authorize_callback(request: Request, services: Services, now: Now) -> 
             now=now,
         )
     )
+    outcome: authorization.ConsentNeeded | authorization.WalletRedirect
     try:
         who = await identity.finish(start=pending.login, params=params)
     except IdentityError as exc:
@@ -171,13 +176,96 @@ async def authorize_callback(request: Request, services: Services, now: Now) -> 
         )
     else:
         outcome = await run_in_threadpool(
-            lambda: authorization.complete(
-                services.engine, login=pending, identity=who, settings=services.settings, now=now
-            )
+            lambda: authorization.complete(services.engine, login=pending, identity=who, now=now)
         )
+    if isinstance(outcome, authorization.ConsentNeeded):
+        # The cookie stays: the consent page and its answer must come from this browser.
+        consent_url = services.settings.url(f"/authorize/consent?{urlencode({'request': outcome.reference})}")
+        return RedirectResponse(consent_url, status_code=303, headers=_NO_STORE)
     response = _redirect(outcome.url)
     response.delete_cookie(authorization.BROWSER_COOKIE, path="/authorize")
     return response
+
+
+@router.get(consent_page.STYLE_SHEET_PATH)
+async def consent_style_sheet() -> Response:
+    return Response(consent_page.STYLE_SHEET, media_type="text/css", headers={"Cache-Control": "max-age=3600"})
+
+
+@router.get("/authorize/consent")
+async def consent(
+    request: Request,
+    services: Services,
+    now: Now,
+    reference: Annotated[str, Query(alias="request", max_length=100)] = "",
+    lang: Annotated[str, Query(max_length=10)] = "ar",
+) -> Response:
+    """The graduate's consent page: which diploma goes to which wallet, confirm or refuse."""
+    _identity(services)
+    shown = await run_in_threadpool(
+        lambda: authorization.awaiting_consent(
+            services.engine,
+            reference=reference,
+            browser_secret=request.cookies.get(authorization.BROWSER_COOKIE),
+            now=now,
+        )
+    )
+    page = consent_page.consent_page(shown, locale=consent_page.locale_of(lang))
+    return HTMLResponse(page, headers=_NO_STORE)
+
+
+@router.post("/authorize/consent")
+async def consent_answer(
+    request: Request,
+    services: Services,
+    now: Now,
+    reference: Annotated[str, Form(alias="request", max_length=100)] = "",
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+    decision: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """The graduate's answer: confirm (the wallet gets a code) or refuse (``access_denied``, nothing issued)."""
+    _identity(services)
+    _check_same_site(request, public_url=services.settings.issuer_url)
+    if decision not in ("confirm", "refuse"):
+        raise authorization.AuthorizationRequestError(
+            "the consent form's answer is neither confirm nor refuse",
+            code="authorize.consent_decision",
+            found=decision[:20] or "no decision",
+            expected="decision=confirm or decision=refuse",
+        )
+    outcome = await run_in_threadpool(
+        lambda: authorization.decide(
+            services.engine,
+            reference=reference,
+            browser_secret=request.cookies.get(authorization.BROWSER_COOKIE),
+            csrf_token=csrf_token,
+            confirm=decision == "confirm",
+            settings=services.settings,
+            now=now,
+        )
+    )
+    response = RedirectResponse(outcome.url, status_code=303, headers=_NO_STORE)
+    response.delete_cookie(authorization.BROWSER_COOKIE, path="/authorize")
+    return response
+
+
+def _check_same_site(request: Request, *, public_url: str) -> None:
+    """Refuse an answer a browser says came from another site (Fetch Metadata, else ``Origin``): the cookie's
+    ``SameSite=Lax`` already keeps it off a cross-site post; this says so clearly, and covers a same-site sibling."""
+    site = request.headers.get("sec-fetch-site")
+    origin = request.headers.get("origin")
+    if site is not None and site.strip().lower() not in ("same-origin", "none"):
+        found = f"Sec-Fetch-Site: {site[:40]}"
+    elif site is None and origin is not None and not same_origin(origin, public_url):
+        found = f"Origin: {origin[:100]}"
+    else:
+        return
+    raise ForbiddenError(
+        "the consent form was sent from another site",
+        code="authorize.cross_site",
+        found=found,
+        expected=f"a post from {origin_of(public_url)}",
+    )
 
 
 def _redirect(url: str) -> RedirectResponse:

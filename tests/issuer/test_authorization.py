@@ -1,7 +1,8 @@
 """The authorization code flow's storage and rules on both databases, and the issuer without an eID login.
 
 The whole flow over HTTP, with the real eID stand-in and wallet, is in ``tests/wallet_cli/test_login.py``; here the
-domain functions run on SQLite and PostgreSQL with an :class:`Identity` as the identity port would return it.
+domain functions run on SQLite and PostgreSQL with an :class:`Identity` as the identity port would return it, and
+the graduate's answer on the consent page as :func:`issuer.authorization.decide` receives it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from common.identity import Identity, LoginStart
 from issuer import authorization
@@ -82,16 +84,43 @@ def code_of(redirect: authorization.WalletRedirect) -> dict[str, str]:
     return dict(parse_qsl(urlsplit(redirect.url).query))
 
 
+def logged_in(
+    engine: Engine, settings: Settings, clock: Clock, pending: authorization.PendingLogin, cnie: str
+) -> authorization.ConsentNeeded | authorization.WalletRedirect:
+    return authorization.complete(engine, login=pending, identity=identity(cnie), now=clock())
+
+
+def answered(
+    engine: Engine,
+    settings: Settings,
+    clock: Clock,
+    pending: authorization.PendingLogin,
+    cnie: str,
+    *,
+    confirm: bool = True,
+) -> authorization.WalletRedirect:
+    """The login ends for ``cnie`` and the graduate answers the consent page (or the login's error)."""
+    outcome = logged_in(engine, settings, clock, pending, cnie)
+    if isinstance(outcome, authorization.WalletRedirect):
+        return outcome
+    page = authorization.awaiting_consent(engine, reference=outcome.reference, browser_secret="browser", now=clock())
+    return authorization.decide(
+        engine,
+        reference=outcome.reference,
+        browser_secret="browser",
+        csrf_token=page.csrf_token,
+        confirm=confirm,
+        settings=settings,
+        now=clock(),
+    )
+
+
 def test_a_login_gives_a_single_use_code_for_the_graduates_record(
     engine: Engine, settings: Settings, clock: Clock, cohort: Cohort
 ) -> None:
     verifier, challenge = pkce()
     pending = started(engine, settings, clock, challenge=challenge)
-    params = code_of(
-        authorization.complete(
-            engine, login=pending, identity=identity(cohort.cnies[0]), settings=settings, now=clock()
-        )
-    )
+    params = code_of(answered(engine, settings, clock, pending, cohort.cnies[0]))
     assert params["state"] == "w"
     assert params["iss"] == settings.issuer_url
     request = authorization.CodeTokenRequest(
@@ -102,9 +131,10 @@ def test_a_login_gives_a_single_use_code_for_the_graduates_record(
     with pytest.raises(OAuthError, match="already used"):
         authorization.redeem_code(engine, request=request, settings=settings, now=clock())
     with reading(engine) as db:
-        events = db.execute(select(AuditEvent.action, AuditEvent.details)).all()
+        events = db.execute(select(col(AuditEvent.action), col(AuditEvent.details))).all()
     actions = [action for action, _ in events]
     assert "authorization.login" in actions
+    assert "authorization.consent" in actions
     assert "authorization.redeem" in actions
     for _action, details in events:
         assert cohort.cnies[0] not in str(details)
@@ -119,7 +149,7 @@ def test_the_login_callback_is_spent_and_bound_to_its_browser(
     with pytest.raises(authorization.AuthorizationRequestError) as caught:
         authorization.pending(engine, state=state, browser_secret="another", now=clock())
     assert caught.value.code == "authorize.other_browser"
-    authorization.complete(engine, login=pending, identity=identity(cohort.cnies[1]), settings=settings, now=clock())
+    answered(engine, settings, clock, pending, cohort.cnies[1])
     with pytest.raises(authorization.AuthorizationRequestError) as caught:
         authorization.pending(engine, state=state, browser_secret="browser", now=clock())
     assert caught.value.code == "authorize.login_unknown"
@@ -136,14 +166,62 @@ def test_a_login_page_left_too_long_is_refused(
     assert caught.value.found == "expired"
 
 
+def test_the_consent_page_shows_the_graduates_own_record_and_expires_with_the_request(
+    engine: Engine, settings: Settings, clock: Clock, cohort: Cohort
+) -> None:
+    _, challenge = pkce()
+    pending = started(engine, settings, clock, challenge=challenge, redirect_uri="https://wallet.example/cb")
+    outcome = logged_in(engine, settings, clock, pending, cohort.cnies[5])
+    assert isinstance(outcome, authorization.ConsentNeeded)
+    page = authorization.awaiting_consent(engine, reference=outcome.reference, browser_secret="browser", now=clock())
+    assert (page.client_id, page.redirect_host, page.on_this_device) == ("wallet", "wallet.example", False)
+    with reading(engine) as db:
+        row = db.get(WalletAuthorization, outcome.reference)
+        assert row is not None
+        assert row.code_hash is None  # nothing for the wallet before the graduate confirms
+    assert cohort.cnies[5] not in repr(page)
+    assert page.family_name.lat not in repr(page)
+    clock.advance(seconds=settings.authorization_login_seconds + 1)
+    with pytest.raises(authorization.AuthorizationRequestError) as caught:
+        authorization.awaiting_consent(engine, reference=outcome.reference, browser_secret="browser", now=clock())
+    assert (caught.value.code, caught.value.found) == ("authorize.consent_unknown", "expired")
+    with pytest.raises(authorization.AuthorizationRequestError) as caught:
+        authorization.decide(
+            engine,
+            reference=outcome.reference,
+            browser_secret="browser",
+            csrf_token=page.csrf_token,
+            confirm=True,
+            settings=settings,
+            now=clock(),
+        )
+    assert caught.value.found == "expired"
+
+
+def test_a_consent_token_is_good_for_one_browser_and_one_request() -> None:
+    token = authorization.consent_token(browser_secret="browser", reference="a" * 64)
+    assert token == authorization.consent_token(browser_secret="browser", reference="a" * 64)
+    assert token != authorization.consent_token(browser_secret="another", reference="a" * 64)
+    assert token != authorization.consent_token(browser_secret="browser", reference="b" * 64)
+
+
+def test_a_refusal_issues_nothing(engine: Engine, settings: Settings, clock: Clock, cohort: Cohort) -> None:
+    _, challenge = pkce()
+    pending = started(engine, settings, clock, challenge=challenge)
+    params = code_of(answered(engine, settings, clock, pending, cohort.cnies[6], confirm=False))
+    assert params["error"] == "access_denied"
+    assert params["state"] == "w"
+    assert "code" not in params
+    with reading(engine) as db:
+        rows = db.execute(select(WalletAuthorization)).scalars().all()
+        assert [row.code_hash for row in rows] == [None]
+        assert "authorization.refused" in db.execute(select(col(AuditEvent.action))).scalars().all()
+
+
 def test_an_expired_code_is_refused(engine: Engine, settings: Settings, clock: Clock, cohort: Cohort) -> None:
     verifier, challenge = pkce()
     pending = started(engine, settings, clock, challenge=challenge)
-    params = code_of(
-        authorization.complete(
-            engine, login=pending, identity=identity(cohort.cnies[2]), settings=settings, now=clock()
-        )
-    )
+    params = code_of(answered(engine, settings, clock, pending, cohort.cnies[2]))
     clock.advance(seconds=61)
     request = authorization.CodeTokenRequest(
         code=params["code"], redirect_uri=CALLBACK, code_verifier=verifier, client_id="wallet"
@@ -155,9 +233,7 @@ def test_an_expired_code_is_refused(engine: Engine, settings: Settings, clock: C
 def test_no_record_means_access_denied(engine: Engine, settings: Settings, clock: Clock, cohort: Cohort) -> None:
     _, challenge = pkce()
     pending = started(engine, settings, clock, challenge=challenge)
-    params = code_of(
-        authorization.complete(engine, login=pending, identity=identity("ZZ999999"), settings=settings, now=clock())
-    )
+    params = code_of(answered(engine, settings, clock, pending, "ZZ999999"))
     assert params["error"] == "access_denied"
     assert "no diploma record for this identity" in params["error_description"]
     assert "code" not in params
@@ -169,18 +245,10 @@ def test_an_offer_is_only_for_its_graduate(
     offer = make_offer(cohort.cnies[3])
     _, challenge = pkce()
     pending = started(engine, settings, clock, challenge=challenge, issuer_state=offer.reference)
-    other = code_of(
-        authorization.complete(
-            engine, login=pending, identity=identity(cohort.cnies[4]), settings=settings, now=clock()
-        )
-    )
+    other = code_of(answered(engine, settings, clock, pending, cohort.cnies[4]))
     assert other["error"] == "access_denied"
     pending = started(engine, settings, clock, challenge=challenge, issuer_state=offer.reference)
-    own = code_of(
-        authorization.complete(
-            engine, login=pending, identity=identity(cohort.cnies[3]), settings=settings, now=clock()
-        )
-    )
+    own = code_of(answered(engine, settings, clock, pending, cohort.cnies[3]))
     assert "code" in own
 
 

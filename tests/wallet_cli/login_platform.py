@@ -5,7 +5,8 @@ cohort; the eID stand-in's card holders are made from the issuer's own cohort fi
 reader (so their CNIE numbers are the graduates'), plus one card holder with no diploma. The issuer is the eID's
 client ``issuer``; its settings come from ``TAWTIQ_IDENTITY_*`` as in production. :func:`log_in_with_browser`
 plays the graduate's browser with ``httpx``: it opens the authorization URL, follows the issuer to the eID
-login page, types the card number and PIN, and follows the redirects back to the wallet.
+login page, types the card number and PIN, confirms (or refuses) on the issuer's consent page, and follows the
+redirects back to the wallet.
 """
 
 from __future__ import annotations
@@ -181,11 +182,44 @@ def start_login_platform(directory: Path) -> Iterator[LoginPlatform]:
             engine.dispose()
 
 
-def log_in_with_browser(browser: httpx.Client, url: str, *, cnie: str, pin: str) -> httpx.Response:
-    """Open ``url``, follow it to the eID login page, log in, and follow the redirects to their end."""
+HIDDEN = re.compile(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"')
+
+
+def log_in_with_browser(
+    browser: httpx.Client, url: str, *, cnie: str, pin: str, decision: str = "confirm"
+) -> httpx.Response:
+    """Open ``url``, follow it to the eID login page, log in, answer the issuer's consent page with ``decision``
+    (the form's hidden fields kept, its CSRF token among them), and follow the redirects to their end. A login the
+    issuer refuses (no record, another graduate's offer) goes back to the wallet without a consent page."""
+    after_login = _log_in(browser, url, cnie=cnie, pin=pin)
+    if 'name="decision"' not in after_login.text:
+        return after_login
+    return answer_consent(browser, after_login, decision=decision, follow_redirects=True)
+
+
+def open_consent_page(browser: httpx.Client, url: str, *, cnie: str, pin: str) -> httpx.Response:
+    """Open ``url``, log in on the eID's page, and follow the redirects to the issuer's consent page."""
+    consent = _log_in(browser, url, cnie=cnie, pin=pin)
+    assert 'name="decision"' in consent.text, consent.text
+    return consent
+
+
+def _log_in(browser: httpx.Client, url: str, *, cnie: str, pin: str) -> httpx.Response:
     page = browser.get(url, follow_redirects=True)
     assert page.status_code == 200, page.text
     assert 'name="cnie"' in page.text, page.text
-    fields = dict(re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"', page.text))
+    fields = dict(HIDDEN.findall(page.text))
     login_url = str(page.url).split("?")[0]
-    return browser.post(login_url, data={**fields, "cnie": cnie, "pin": pin}, follow_redirects=True)
+    answer = browser.post(login_url, data={**fields, "cnie": cnie, "pin": pin}, follow_redirects=True)
+    assert answer.status_code == 200, answer.text
+    return answer
+
+
+def answer_consent(
+    browser: httpx.Client, consent: httpx.Response, *, decision: str, follow_redirects: bool = False, **changes: str
+) -> httpx.Response:
+    """Post the consent page's form with ``decision``; ``changes`` replace (or, empty, drop) its hidden fields."""
+    fields = {**dict(HIDDEN.findall(consent.text)), **changes, "decision": decision}
+    form = {name: value for name, value in fields.items() if value}
+    action = str(consent.url).split("?")[0]
+    return browser.post(action, data=form, follow_redirects=follow_redirects)

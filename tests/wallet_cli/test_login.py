@@ -1,8 +1,10 @@
 """Adding the diploma to a wallet through the eID login (OpenID4VCI authorization code flow), end to end over
 real HTTP: the development eID provider, the issuer with the eID login, and the wallet — as a command (a real
 process listening on a loopback port) and as its flow, each driven by a browser stand-in that logs in on the eID's
-page. Then each refusal: no diploma record, a revoked one, another graduate's offer, a redirect URI that cannot be
-used, no PKCE, a callback in another browser, a replayed, misdirected or badly verified code, a forged state.
+page and confirms on the issuer's consent page. Then each refusal: the graduate refusing on the consent page, no
+diploma record, a revoked one, another graduate's offer, a redirect URI that cannot be used, no PKCE, a callback in
+another browser, a consent answer replayed, from another browser or request, without its CSRF token or from
+another site, a replayed, misdirected or badly verified code, a forged state.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import base64
 import hashlib
 import json
 import os
-import re
 import secrets
 import subprocess
 import sys
@@ -22,16 +23,26 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 import pytest
+from sqlalchemy import select
+from sqlmodel import col
 
+from issuer.db import reading
+from issuer.models import AuditEvent, WalletAuthorization
 from tests.wallet_cli.conftest import make_wallet
-from tests.wallet_cli.login_platform import STRANGER, LoginPlatform, log_in_with_browser, start_login_platform
+from tests.wallet_cli.login_platform import (
+    HIDDEN,
+    STRANGER,
+    LoginPlatform,
+    answer_consent,
+    log_in_with_browser,
+    open_consent_page,
+    start_login_platform,
+)
 from wallet_cli import authorization
 from wallet_cli.checking import read_copy
 from wallet_cli.errors import RefusedError
 from wallet_cli.net import Http
 from wallet_cli.oid4vci import Received
-
-HIDDEN = re.compile(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"')
 
 
 @pytest.fixture(scope="module")
@@ -39,13 +50,15 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoginPlatform
     yield from start_login_platform(tmp_path_factory.mktemp("login-platform"))
 
 
-def receive_by_login(platform: LoginPlatform, *, cnie: str, pin: str, offer: str | None = None) -> Received:
-    """The wallet's flow in this process; its ``open_url`` is the graduate logging in."""
+def receive_by_login(
+    platform: LoginPlatform, *, cnie: str, pin: str, offer: str | None = None, decision: str = "confirm"
+) -> Received:
+    """The wallet's flow in this process; its ``open_url`` is the graduate logging in and answering ``decision``."""
     logged_in: list[httpx.Response] = []
 
     def graduate_logs_in(url: str) -> None:
         with platform.browser() as browser:
-            logged_in.append(log_in_with_browser(browser, url, cnie=cnie, pin=pin))
+            logged_in.append(log_in_with_browser(browser, url, cnie=cnie, pin=pin, decision=decision))
 
     with Http(ca_file=platform.certificate) as http:
         received = authorization.receive_with_login(
@@ -88,13 +101,9 @@ def wallet_answer(response: httpx.Response) -> dict[str, str]:
 
 
 def code_for(platform: LoginPlatform, browser: httpx.Client, url: str, *, cnie: str, pin: str) -> dict[str, str]:
-    """Log in through ``url`` and stop at the redirect to the wallet (which is not listening)."""
-    page = browser.get(url, follow_redirects=True)
-    fields = dict(HIDDEN.findall(page.text))
-    answer = browser.post(str(page.url).split("?")[0], data={**fields, "cnie": cnie, "pin": pin})
-    assert answer.status_code == 303, answer.text
-    back = browser.get(answer.headers["location"])  # the issuer's callback
-    assert back.status_code == 302, back.text
+    """Log in through ``url``, confirm, and stop at the redirect to the wallet (which is not listening)."""
+    back = answer_consent(browser, open_consent_page(browser, url, cnie=cnie, pin=pin), decision="confirm")
+    assert back.status_code == 303, back.text
     return wallet_answer(back)
 
 
@@ -221,6 +230,147 @@ def test_a_revoked_diploma_is_not_given(platform: LoginPlatform) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- refusals
+
+
+def test_the_consent_page_shows_the_graduates_diploma_and_a_wallet_on_this_device(platform: LoginPlatform) -> None:
+    graduate = platform.graduate()
+    with platform.browser() as browser:
+        page = open_consent_page(browser, authorize_url(platform), cnie=graduate["cnie"], pin=graduate["pin"])
+        french = browser.get(f"{page.url}&lang=fr")
+    assert page.headers["cache-control"] == "no-store"
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert page.headers["x-frame-options"] == "DENY"
+    assert "style-src 'self'" in page.headers["content-security-policy"]
+    assert '<html lang="ar" dir="rtl">' in page.text
+    assert graduate["family_name#ar"] in page.text
+    assert "some-wallet" in page.text
+    assert "محفظة على هذا الجهاز" in page.text
+    assert 'role="alert"' not in page.text  # no warning for a loopback wallet
+    assert '<html lang="fr" dir="ltr">' in french.text
+    assert graduate["family_name"] in french.text
+    assert "2024" in french.text
+    assert "Un portefeuille sur cet appareil." in french.text
+
+
+def test_a_remote_wallet_is_named_by_its_host_with_a_warning(platform: LoginPlatform) -> None:
+    graduate = platform.graduate()
+    with platform.browser() as browser:
+        page = open_consent_page(
+            browser,
+            authorize_url(platform, client_id="attacker-wallet", redirect_uri="https://wallet.attacker.example/cb"),
+            cnie=graduate["cnie"],
+            pin=graduate["pin"],
+        )
+    assert "attacker-wallet" in page.text
+    assert "wallet.attacker.example" in page.text
+    assert 'role="alert"' in page.text
+    assert "فارفض" in page.text  # "if someone sent you this link, refuse"
+
+
+def test_a_graduate_who_refuses_gets_nothing_and_the_wallet_hears_access_denied(platform: LoginPlatform) -> None:
+    graduate = platform.graduate()
+    with pytest.raises(RefusedError) as caught:
+        receive_by_login(platform, cnie=graduate["cnie"], pin=graduate["pin"], decision="refuse")
+    assert caught.value.code == "login.refused"
+    assert caught.value.found == "access_denied"
+    assert "refused to add the diploma" in str(caught.value)
+    with platform.browser() as browser:
+        consent = open_consent_page(browser, authorize_url(platform), cnie=graduate["cnie"], pin=graduate["pin"])
+        refused = answer_consent(browser, consent, decision="refuse")
+        assert refused.status_code == 303
+        params = wallet_answer(refused)
+        assert params == {
+            "error": "access_denied",
+            "error_description": "the graduate refused to add the diploma to this wallet",
+            "state": "wallet-state",
+        }
+        # The request is spent: a confirmation after the refusal gives nothing.
+        late = answer_consent(browser, consent, decision="confirm")
+    assert late.status_code == 400
+    assert late.json()["code"] == "authorize.consent_unknown"
+    reference = dict(HIDDEN.findall(consent.text))["request"]
+    with reading(platform.engine) as db:
+        row = db.get(WalletAuthorization, reference)
+        assert row is not None
+        assert row.refused_at is not None
+        assert row.code_hash is None
+        actions = db.execute(select(col(AuditEvent.action)).where(col(AuditEvent.target) == row.diploma_id)).scalars()
+        assert "authorization.refused" in list(actions)
+
+
+def test_a_confirmation_is_answered_once(platform: LoginPlatform) -> None:
+    graduate = platform.graduate()
+    with platform.browser() as browser:
+        consent = open_consent_page(browser, authorize_url(platform), cnie=graduate["cnie"], pin=graduate["pin"])
+        first = answer_consent(browser, consent, decision="confirm")
+        assert first.status_code == 303
+        assert "code" in wallet_answer(first)
+        replayed = answer_consent(browser, consent, decision="confirm")
+        again = browser.get(str(consent.url))
+    assert replayed.status_code == 400
+    assert "location" not in replayed.headers
+    assert replayed.json()["code"] == "authorize.consent_unknown"
+    assert replayed.json()["found"] == "already answered"
+    assert again.status_code == 400
+
+
+def test_a_consent_answer_from_another_browser_or_for_another_request_is_refused(platform: LoginPlatform) -> None:
+    graduate, attacker = platform.graduate(), platform.graduate()
+    with platform.browser() as victim, platform.browser() as other:
+        victims = open_consent_page(victim, authorize_url(platform), cnie=graduate["cnie"], pin=graduate["pin"])
+        others = open_consent_page(other, authorize_url(platform), cnie=attacker["cnie"], pin=attacker["pin"])
+        # The victim's page and form, from a browser without the victim's cookie.
+        seen = other.get(str(victims.url))
+        assert seen.status_code == 403
+        assert seen.json()["code"] == "authorize.other_browser"
+        posted = answer_consent(other, victims, decision="confirm")
+        assert posted.status_code == 403
+        assert posted.json()["code"] == "authorize.other_browser"
+        # The victim's request with the token of another request's page (another session's).
+        token = dict(HIDDEN.findall(others.text))["csrf_token"]
+        crossed = answer_consent(victim, victims, decision="confirm", csrf_token=token)
+        assert crossed.status_code == 403
+        assert crossed.json()["code"] == "authorize.csrf"
+        assert crossed.json()["found"] == "another page's csrf_token"
+        # Neither refusal spent the request: the victim's own answer still counts.
+        own = answer_consent(victim, victims, decision="refuse")
+    assert wallet_answer(own)["error"] == "access_denied"
+
+
+def test_a_consent_answer_without_its_csrf_token_or_from_another_site_is_refused(platform: LoginPlatform) -> None:
+    graduate = platform.graduate()
+    with platform.browser() as browser:
+        consent = open_consent_page(browser, authorize_url(platform), cnie=graduate["cnie"], pin=graduate["pin"])
+        missing = answer_consent(browser, consent, decision="confirm", csrf_token="")
+        assert missing.status_code == 403
+        assert missing.json()["code"] == "authorize.csrf"
+        assert missing.json()["found"] == "no csrf_token"
+        fields = {**dict(HIDDEN.findall(consent.text)), "decision": "confirm"}
+        action = str(consent.url).split("?")[0]
+        for headers, found in (
+            ({"Sec-Fetch-Site": "cross-site"}, "Sec-Fetch-Site: cross-site"),
+            ({"Origin": "https://attacker.example"}, "Origin: https://attacker.example"),
+        ):
+            cross = browser.post(action, data=fields, headers=headers)
+            assert cross.status_code == 403
+            assert cross.json()["code"] == "authorize.cross_site"
+            assert cross.json()["found"] == found
+        undecided = answer_consent(browser, consent, decision="maybe")
+        assert undecided.status_code == 400
+        assert undecided.json()["code"] == "authorize.consent_decision"
+        accepted = browser.post(action, data=fields, headers={"Sec-Fetch-Site": "same-origin"})
+    assert accepted.status_code == 303
+    assert "code" in wallet_answer(accepted)
+
+
+def test_an_unknown_consent_request_is_refused(platform: LoginPlatform) -> None:
+    with platform.browser() as browser:
+        answer = browser.get(f"{platform.issuer_url}/authorize/consent", params={"request": "0" * 64})
+        malformed = browser.get(f"{platform.issuer_url}/authorize/consent", params={"request": "<script>"})
+    assert answer.status_code == 400
+    assert answer.json()["code"] == "authorize.consent_unknown"
+    assert answer.json()["found"] == "unknown"
+    assert malformed.json()["code"] == "authorize.consent_unknown"
 
 
 @pytest.mark.parametrize(

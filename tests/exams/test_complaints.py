@@ -373,3 +373,33 @@ def test_a_correction_killed_midway_leaves_the_old_diploma_valid(
     done = _uphold(engine, settings, filed, "20", clock())
     old, new = _records(engine, candidate.cnie)[::-1]
     assert (old.status, new.status, done.new_record) == ("revoked", "active", new.id)
+
+
+def test_a_correction_that_would_move_the_diploma_between_sessions_is_refused(
+    tmp_path: Path, engine: Engine, settings: Settings, clock: Clock, year: Year
+) -> None:
+    candidate = year.by_role["first_diploma"]  # 9.50: the catch-up band
+    subject = _top_national(candidate)
+    rows = [{"cnie": candidate.cnie, "exam": "catch_up", "subject": subject, "mark": "20"}]
+    import_marks(
+        engine,
+        path=write_csv(tmp_path / "catch-up.csv", rows, columns=MARK_COLUMNS),
+        session=SESSION,
+        actor="t",
+        now=clock(),
+    )
+    deliberate_session(engine, settings=settings, session=SESSION, actor="t", clock=clock, catch_up=True)
+    (record,) = _records(engine, candidate.cnie)
+    assert record.session == "2025-rattrapage"
+    filed = _file(engine, candidate, clock())
+    with pytest.raises(ConflictError) as moved:
+        _uphold(engine, settings, filed, "20", clock())
+    assert moved.value.code == "complaint.session_change"
+    assert "2025-rattrapage to 2025-normale" in str(moved.value.found)
+    assert _records(engine, candidate.cnie) == [record]
+    assert complaints.complaints_of(engine, session=SESSION, cnie=candidate.cnie)[0].state == "received"
+    # A correction within the catch-up outcome's session goes through: a regional mark raised keeps it in the band.
+    regional = min(load_rules().stream(candidate.stream_code).of_exam("regional"), key=lambda r: r.coefficient).code
+    kept = _uphold(engine, settings, _file(engine, candidate, clock(), subject=regional), "10", clock())
+    assert kept.outcome == "superseded"
+    assert _records(engine, candidate.cnie)[0].session == "2025-rattrapage"

@@ -193,7 +193,11 @@ def _import(
         run.source = SourceLines(handle)
         try:
             header = read_header(run.source, check_header)
-            seen: dict[tuple[int, str, str], int] = {}
+            # A mark's key packed in one int (candidate id × the number of exam-and-subject pairs + its pair's number):
+            # a file of five million marks is checked for repeats in a few hundred megabytes, not gigabytes of tuples.
+            seen: dict[int, int] = {}
+            slots: dict[tuple[str, str], int] = {}
+            pairs = len(EXAMS) * (len(rules.subject_labels) + 1)
             for row_number, cells in data_rows(run.source, header):
                 run.rows += 1
                 if isinstance(cells, RowProblem):
@@ -203,7 +207,8 @@ def _import(
                 for problem in problems:
                     run.add(problem)
                 if checked is not None:
-                    key = checked[:3]
+                    candidate_id, exam, subject, _ = checked
+                    key = candidate_id * pairs + slots.setdefault((exam, subject), len(slots))
                     if key in seen:
                         run.add(
                             RowProblem(
@@ -211,7 +216,7 @@ def _import(
                                 "subject",
                                 f"the mark of row {seen[key]} again",
                                 "one mark per candidate, exam and subject",
-                                f"subject: found the {key[1]} {key[2]} mark of row {seen[key]} again, expected one "
+                                f"subject: found the {exam} {subject} mark of row {seen[key]} again, expected one "
                                 "mark per candidate, exam and subject",
                             )
                         )

@@ -19,6 +19,7 @@ goes to stderr.
 
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
 import time
@@ -56,10 +57,13 @@ def run(*, quick: bool = False, count: int | None = None) -> dict[str, Any]:
             database = _database(engine)
         finally:
             engine.dispose()
+    _log(f"exams: deliberation_database {json.dumps(database)}")
+    core = _core(plan, rules)
+    _log(f"exams: deliberation_core {json.dumps(core)}")
     return {
         "candidates": total,
         "marks": marks,
-        "deliberation_core": _core(plan, rules),
+        "deliberation_core": core,
         "deliberation_database": database,
         "complaints": run_complaints(quick=quick, count=count, decisions=None if count is None else 10),
     }
@@ -300,7 +304,7 @@ def run_complaints(*, quick: bool = False, count: int | None = None, decisions: 
                     complaint_id=complaint.id,
                     academy=complaint.academy_code,
                     uphold=True,
-                    new_mark="20",
+                    new_mark="19" if complaint.original_mark == Decimal(20) else "20",
                     reason="the parts were added up wrongly",
                     reviewer="bench",
                     at=_NOW,

@@ -546,6 +546,21 @@ def start_review(engine: Engine, *, application_id: int, province: str, officer:
         return _application(row, _candidates(db, {row.candidate_id})[row.candidate_id])
 
 
+def refusal_reason(text: str) -> str:
+    """A refusal's reason, stripped. Raises :class:`InputError` ``scholarship.reason_required`` when it is empty,
+    too long, or not plain text (the refused characters named by code point, never the text)."""
+    note = text.strip()
+    problem = schemas.text_problem(note.replace("\n", " "), path="reason")
+    if not note or len(note) > MAX_REASON_CHARS or problem is not None:
+        raise InputError(
+            "a refusal must give its reason, in plain text",
+            code="scholarship.reason_required",
+            found=problem.found if problem is not None else f"{len(note)} characters",
+            expected=f"1 to {MAX_REASON_CHARS} characters of plain text",
+        )
+    return schemas.checked_text(note, path="reason")
+
+
 def decide(
     engine: Engine,
     *,
@@ -563,16 +578,7 @@ def decide(
     :class:`InputError` ``scholarship.reason_required`` (a refusal without a reason or with one that is not plain
     text).
     """
-    note = (reason or "").strip()
-    if not grant:
-        problem = schemas.text_problem(note.replace("\n", " "), path="reason")
-        if not note or len(note) > MAX_REASON_CHARS or problem is not None:
-            raise InputError(
-                "a refusal must give its reason, in plain text",
-                code="scholarship.reason_required",
-                found=problem.found if problem is not None else f"{len(note)} characters",
-                expected=f"1 to {MAX_REASON_CHARS} characters of plain text",
-            )
+    note = refusal_reason(reason or "") if not grant else ""
     with writing(engine) as db:
         row = _for_officer(db, application_id=application_id, province=province, lock=True)
         if row.state != ScholarshipState.UNDER_REVIEW:

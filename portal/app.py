@@ -30,7 +30,7 @@ from issuer.settings import Settings as IssuerSettings
 from portal import pages
 from portal.deps import LANGUAGE_COOKIE, SESSION_COOKIE, viewer_of
 from portal.messages import Locale, as_locale
-from portal.routes import auth, candidate, complaints, staff, welcome
+from portal.routes import auth, candidate, complaints, scholarship, staff, welcome
 from portal.routes.common import NO_STORE
 from portal.services import Services
 from portal.settings import Settings
@@ -142,7 +142,7 @@ def create_app(
         title="Tawtiq candidate portal",
         summary="The candidates' e-services behind the eID login: personal data, convocation, results; staff pages.",
         lifespan=lifespan,
-        routers=[welcome.router, auth.router, candidate.router, complaints.router, staff.router],
+        routers=[welcome.router, auth.router, candidate.router, complaints.router, staff.router, scholarship.router],
         readiness=_readiness,
         max_body_bytes=services.settings.max_body_bytes,
         content_security_policy=CONTENT_SECURITY_POLICY,

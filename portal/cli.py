@@ -2,8 +2,9 @@
 
 * ``tawtiq serve portal [--host 127.0.0.1] [--port 8400] [--workers N] [--forwarded-allow-ips …]`` — run it;
 * ``tawtiq portal db-upgrade`` — apply the portal's migrations (start-up does it too);
-* ``tawtiq portal staff add --cnie … --role school-reviewer|academy-reviewer|exam-administrator
-  [--school CODE | --academy CODE]``, ``staff list``, ``staff remove`` (same options) — staff roles;
+* ``tawtiq portal staff add --cnie … --role school-reviewer|academy-reviewer|exam-administrator|scholarship-officer
+  [--school CODE | --academy CODE | --province CODE]``, ``staff list``, ``staff remove`` (same options) — staff
+  roles (a scholarship officer's province is the registry's directorate code);
 * ``tawtiq portal purge`` — delete ended sessions and logins that can no longer finish.
 
 Settings come from ``TAWTIQ_PORTAL_*``; an unusable configuration exits with code 2 and the reason, a refused
@@ -31,9 +32,16 @@ EXIT_ERROR = 2
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
 CnieOption = Annotated[str, typer.Option("--cnie", help="The staff member's CNIE number (their eID login).")]
-RoleOption = Annotated[str, typer.Option("--role", help="school-reviewer, academy-reviewer or exam-administrator.")]
+RoleOption = Annotated[
+    str,
+    typer.Option("--role", help="school-reviewer, academy-reviewer, exam-administrator or scholarship-officer."),
+]
 SchoolOption = Annotated[str | None, typer.Option("--school", help="The school a school reviewer reviews (code).")]
 AcademyOption = Annotated[str | None, typer.Option("--academy", help="The academy an academy reviewer reviews (code).")]
+ProvinceOption = Annotated[
+    str | None,
+    typer.Option("--province", help="The province a scholarship officer decides for (its directorate code)."),
+]
 
 
 def _settings() -> Settings:
@@ -82,7 +90,9 @@ def _role_json(role: StaffRole) -> dict[str, Any]:
     }
 
 
-def _parsed(cnie: str, role: str, school: str | None, academy: str | None) -> tuple[str, Any, str]:
+def _parsed(
+    cnie: str, role: str, school: str | None, academy: str | None, province: str | None
+) -> tuple[str, Any, str]:
     """The CNIE, role and scope asked for; a refused input exits 1 with the reason."""
     from portal.staff import Role, StaffInputError, cnie_of, scope_of
 
@@ -92,7 +102,7 @@ def _parsed(cnie: str, role: str, school: str | None, academy: str | None) -> tu
         typer.echo(f"error: [staff.role] unknown role {role[:40]!r}; expected one of {', '.join(Role)}", err=True)
         raise typer.Exit(EXIT_REFUSED) from None
     try:
-        return cnie_of(cnie), chosen, scope_of(chosen, school=school, academy=academy)
+        return cnie_of(cnie), chosen, scope_of(chosen, school=school, academy=academy, province=province)
     except StaffInputError as exc:
         typer.echo(f"error: {exc.diagnostics()}", err=True)
         raise typer.Exit(EXIT_REFUSED) from None
@@ -170,13 +180,14 @@ def register(app: typer.Typer, serve: typer.Typer) -> None:
         role: RoleOption,
         school: SchoolOption = None,
         academy: AcademyOption = None,
+        province: ProvinceOption = None,
         as_json: JsonOption = False,
     ) -> None:
         """Give a staff role to the person with this CNIE (they log in with their eID)."""
         from portal import staff
         from portal.staff import StaffInputError
 
-        number, chosen, scope = _parsed(cnie, role, school, academy)
+        number, chosen, scope = _parsed(cnie, role, school, academy, province)
         with _migrated_engine() as engine:
             try:
                 added = staff.add(engine, cnie=number, role=chosen, scope=scope, at=datetime.now(UTC))
@@ -205,13 +216,14 @@ def register(app: typer.Typer, serve: typer.Typer) -> None:
         role: RoleOption,
         school: SchoolOption = None,
         academy: AcademyOption = None,
+        province: ProvinceOption = None,
         as_json: JsonOption = False,
     ) -> None:
         """Take a staff role back (effective at the person's next request)."""
         from portal import staff
         from portal.staff import StaffInputError
 
-        number, chosen, scope = _parsed(cnie, role, school, academy)
+        number, chosen, scope = _parsed(cnie, role, school, academy, province)
         with _migrated_engine() as engine:
             try:
                 staff.remove(engine, cnie=number, role=chosen, scope=scope)

@@ -56,6 +56,7 @@ UI: Final[Mapping[str, T]] = {
     "nav_convocation": _t("الاستدعاء", "Convocation"),
     "nav_results": _t("النتيجة", "Résultat"),
     "nav_staff": _t("طلبات التصحيح", "Demandes de correction"),
+    "nav_scholarship": _t("منحة التعليم العالي", "Bourse d'études"),
     "data_heading": _t("معطياتي الشخصية", "Mes données personnelles"),
     "data_lead": _t(
         "تحقق من هذه المعطيات كما هي مسجلة في ملف الامتحان، ثم أكدها أو اطلب تصحيح ما هو خاطئ.",
@@ -232,6 +233,48 @@ ERRORS: Final[Mapping[str, T]] = {
     "correction.reason_required": _t("يجب ذكر سبب الرفض.", "Le motif du refus est obligatoire."),
     "correction.decided": _t("تم البت في هذا الطلب من قبل.", "Cette demande a déjà été traitée."),
     "staff.decision": _t("اختر القبول أو الرفض.", "Choisissez d'accepter ou de refuser."),
+    "scholarship.not_admitted": _t(
+        "طلب المنحة مخصص للمترشحين الناجحين في هذه الدورة بعد الإعلان عن النتائج.",
+        "La bourse est réservée aux candidats admis à cette session, une fois le résultat proclamé.",
+    ),
+    "scholarship.no_cnie": _t(
+        "يتطلب طلب المنحة الدخول بالبطاقة الوطنية الإلكترونية.",
+        "La demande de bourse exige la connexion avec la CNIE électronique.",
+    ),
+    "scholarship.submitted": _t(
+        "تم إرسال طلبك من قبل: لا يمكن تعديله أو إرساله مرة ثانية.",
+        "Votre demande est déjà déposée : elle ne peut plus être modifiée ni déposée une seconde fois.",
+    ),
+    "scholarship.incomplete": _t(
+        "يجب ملء جميع الخانات قبل إرسال الطلب.", "Tous les champs sont nécessaires pour déposer la demande."
+    ),
+    "scholarship.family_situation": _t(
+        "اختر وضعية عائلية من القائمة.", "Choisissez une situation familiale de la liste."
+    ),
+    "scholarship.income_bracket": _t("اختر شريحة دخل من القائمة.", "Choisissez une tranche de revenu de la liste."),
+    "scholarship.siblings": _t(
+        "أدخل عددًا صحيحًا (بالأرقام 0-9) في حدود المسموح به.",
+        "Indiquez un nombre entier (chiffres 0-9) dans les limites permises.",
+    ),
+    "scholarship.establishment": _t("اختر مؤسسة من القائمة.", "Choisissez un établissement de la liste."),
+    "scholarship.action": _t("اختر الحفظ أو الإرسال.", "Choisissez d'enregistrer ou de déposer."),
+    "scholarship.decision": _t("اختر المنح أو الرفض.", "Choisissez d'accorder ou de refuser."),
+    "scholarship.reason_required": _t(
+        "يجب ذكر سبب الرفض بنص عادي.", "Le motif du refus est obligatoire, en texte simple."
+    ),
+    "scholarship.not_eligible": _t(
+        "المعايير لا تخول هذا الطلب المنحة: لا يمكن إلا رفضه.",
+        "Les critères ne rendent pas cette demande éligible : elle ne peut qu'être refusée.",
+    ),
+    "scholarship.state": _t(
+        "لا يمكن القيام بهذا الإجراء في المرحلة الحالية للطلب (ربما تم البت فيه).",
+        "Cette action n'est pas possible à l'étape actuelle de la demande (peut-être déjà décidée).",
+    ),
+    "scholarship.other_province": _t(
+        "هذا الطلب تابع لإقليم آخر غير الذي تتولاه.", "Cette demande relève d'une autre province que la vôtre."
+    ),
+    "scholarship.unknown": _t("لا يوجد طلب مُرسَل بهذا الرقم.", "Aucune demande déposée sous ce numéro."),
+    "scholarship.": _t("تعذّر إتمام طلب المنحة.", "La demande de bourse n'a pas pu aboutir."),
     "database.": _t("الخدمة مشغولة. أعد المحاولة بعد قليل.", "Le service est occupé. Réessayez dans un instant."),
     **COMPLAINT_ERRORS,
 }

@@ -129,6 +129,7 @@ def _account(viewer: Viewer | None, locale: Locale, path: str) -> Markup | None:
         ("/me", "nav_data"),
         ("/convocation", "nav_convocation"),
         ("/results", "nav_results"),
+        ("/scholarship", "nav_scholarship"),
     ]
     if viewer.is_staff:
         links.append(("/staff", "nav_staff"))

@@ -1,9 +1,10 @@
-"""Staff roles: who may review corrections for which school or academy, and who administers the exam.
+"""Staff roles: who may review corrections for which school or academy, who administers the exam, and who decides
+scholarships for which province.
 
 Staff log in with the same eID as candidates; a role is held by a CNIE and given by ``tawtiq portal staff add``.
 A school reviewer's scope is a school code, an academy reviewer's an academy code, an exam administrator's is
-the whole session (an empty scope). The portal reads a person's roles at each staff request, so removing a role
-takes effect at once.
+the whole session (an empty scope), a scholarship officer's a province — the registry's directorate code. The
+portal reads a person's roles at each staff request, so removing a role takes effect at once.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ class Role(StrEnum):
     SCHOOL_REVIEWER = "school-reviewer"
     ACADEMY_REVIEWER = "academy-reviewer"
     EXAM_ADMINISTRATOR = "exam-administrator"
+    #: Decides the post-baccalaureate scholarship applications of one province (a directorate code).
+    SCHOLARSHIP_OFFICER = "scholarship-officer"
 
 
 class StaffInputError(CredentialError):
@@ -47,7 +50,8 @@ class StaffRole:
     id: int
     cnie: str
     role: Role
-    #: The school code (school reviewer), the academy code (academy reviewer), or "" (exam administrator).
+    #: The school code (school reviewer), the academy code (academy reviewer), the province's directorate code
+    #: (scholarship officer), or "" (exam administrator).
     scope: str
     created_at: datetime
 
@@ -62,25 +66,34 @@ def cnie_of(text: str) -> str:
     return cnie
 
 
-def scope_of(role: Role, *, school: str | None, academy: str | None) -> str:
-    """The scope a role needs: a school for a school reviewer, an academy for an academy reviewer, none otherwise.
+def scope_of(role: Role, *, school: str | None, academy: str | None, province: str | None = None) -> str:
+    """The scope a role needs: a school for a school reviewer, an academy for an academy reviewer, a province (its
+    directorate code) for a scholarship officer, none for an administrator.
 
     Raises :class:`StaffInputError` ``staff.scope`` when the wrong one, or none, is given.
     """
-    wanted = {Role.SCHOOL_REVIEWER: "school", Role.ACADEMY_REVIEWER: "academy"}.get(role)
-    given = {name: value for name, value in (("school", school), ("academy", academy)) if value is not None}
+    wanted = {
+        Role.SCHOOL_REVIEWER: "school",
+        Role.ACADEMY_REVIEWER: "academy",
+        Role.SCHOLARSHIP_OFFICER: "province",
+    }.get(role)
+    given = {
+        name: value
+        for name, value in (("school", school), ("academy", academy), ("province", province))
+        if value is not None
+    }
     if wanted is None:
         if given:
             raise StaffInputError(
                 f"an {role.value} covers the whole session",
                 code="staff.scope",
                 found=f"--{next(iter(given))}",
-                expected="neither --school nor --academy",
+                expected="none of --school, --academy, --province",
             )
         return ""
     if set(given) != {wanted}:
         raise StaffInputError(
-            f"a {role.value} needs the {wanted} they review",
+            f"a {role.value} needs the {wanted} they {'decide for' if wanted == 'province' else 'review'}",
             code="staff.scope",
             found=", ".join(f"--{name}" for name in given) or "no scope",
             expected=f"--{wanted} CODE only",

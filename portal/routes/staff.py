@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlmodel import col
 
@@ -48,6 +48,8 @@ def _queue(services: Services, roles: list[StaffRole]) -> dict[int, tuple[Correc
     name = services.settings.exam_session
     found: dict[int, tuple[Correction, StaffRole]] = {}
     for role in roles:
+        if role.role is Role.SCHOLARSHIP_OFFICER:
+            continue  # scholarships only: their pages are in portal/routes/scholarship.py
         if role.role is Role.SCHOOL_REVIEWER:
             items = personal_data.queue_for(services.engine, session=name, school=role.scope)
         elif role.role is Role.ACADEMY_REVIEWER:
@@ -71,8 +73,10 @@ def _candidates(services: Services, ids: set[int]) -> dict[int, Candidate]:
 @router.get("/staff")
 def queue_page(
     request: Request, services: ServicesDep, session: SessionDep, locale: LocaleDep, done: bool = False
-) -> HTMLResponse:
+) -> Response:
     roles = _reviewer_roles(services, session)
+    if all(role.role is Role.SCHOLARSHIP_OFFICER for role in roles):
+        return RedirectResponse(f"/staff/scholarships?lang={locale}", status_code=303, headers=NO_STORE)
     queue = _queue(services, roles)
     candidates = _candidates(services, {item.candidate_id for item, _role in queue.values()})
     shown = [

@@ -135,11 +135,15 @@ def test_staff_roles_are_added_listed_and_removed(database_url):
     assert added["cnie"] == "BE****56", "CNIE numbers are printed masked"
     assert (added["role"], added["scope"]) == ("school-reviewer", "SCH-0001")
     assert _run(database_url, "staff", "add", "--cnie", "BE123456", "--role", "exam-administrator")[0] == 0
+    officer = ("--role", "scholarship-officer", "--province", "0604")
+    assert _run(database_url, "staff", "add", "--cnie", "BE123456", *officer)[0] == 0
     code, out, _ = _run(database_url, "staff", "list", "--json")
     assert [(r["role"], r["scope"]) for r in json.loads(out)["staff"]] == [
         ("school-reviewer", "SCH-0001"),
         ("exam-administrator", ""),
+        ("scholarship-officer", "0604"),
     ]
+    assert _run(database_url, "staff", "remove", "--cnie", "BE123456", *officer)[0] == 0
     again = _run(
         database_url, "staff", "add", "--cnie", "BE123456", "--role", "school-reviewer", "--school", "SCH-0001"
     )
@@ -161,6 +165,10 @@ def test_staff_roles_are_added_listed_and_removed(database_url):
         (["--role", "academy-reviewer", "--school", "SCH-0001"], "needs the academy they review"),
         (["--role", "exam-administrator", "--school", "SCH-0001"], "covers the whole session"),
         (["--role", "school-reviewer", "--school", "<b>"], "not a school code"),
+        (["--role", "scholarship-officer"], "needs the province they decide for"),
+        (["--role", "scholarship-officer", "--academy", "ACA-01"], "needs the province they decide for"),
+        (["--role", "exam-administrator", "--province", "0604"], "covers the whole session"),
+        (["--role", "scholarship-officer", "--province", "06 04"], "not a province code"),
         (["--role", "principal"], "unknown role"),
     ],
 )

@@ -3,7 +3,8 @@
 After the eID login the graduate sees what is about to happen before any code leaves the issuer: their diploma
 (name, session, mention) and the wallet it goes to (the ``client_id`` and the host of its redirect URI; "a wallet on
 this device" for a loopback one, a warning for a remote one, since no wallet is authenticated), and confirms or
-refuses (:func:`issuer.authorization.decide`). Phone-first (one column, full-width buttons), the two choices as
+refuses (:func:`issuer.authorization.decide`). A browser refused on these routes gets :func:`refusal_page` (a
+script gets the problem details). Phone-first (one column, full-width buttons), the two choices as
 real buttons of one form, the warning announced (``role="alert"``). Built with :mod:`common.html`, which escapes
 every value; the style sheet is served from ``/authorize/consent.css`` (no inline style: the
 Content-Security-Policy forbids it).
@@ -68,6 +69,13 @@ _TEXT: Final[dict[Locale, dict[str, str]]] = {
         "refuse": "رفض: لا تعط شيئا",
         "expiry": "تنتهي صلاحية هذه الصفحة على الساعة {time} (بالتوقيت العالمي).",
         "other": "Français",
+        "refused_title": "تعذرت متابعة هذا الطلب",
+        "authorize.consent_unknown": "انتهت صلاحية هذا الطلب أو سبقت الإجابة عنه. عد إلى محفظتك وابدأ من جديد.",
+        "authorize.other_browser": "بدأ هذا الطلب في متصفح آخر. افتح رابط المحفظة من جديد في هذا المتصفح.",
+        "authorize.csrf": "لم ترسل هذه الإجابة من صفحة الموافقة هذه. لم يتم إعطاء أي شيء.",
+        "authorize.cross_site": "أرسلت هذه الإجابة من موقع آخر. لم يتم إعطاء أي شيء.",
+        "authorize.consent_decision": "اختر التأكيد أو الرفض.",
+        "request.invalid": "الطلب غير صالح.",
     },
     "fr": {
         "title": "Ajouter le diplôme à un portefeuille",
@@ -88,6 +96,15 @@ _TEXT: Final[dict[Locale, dict[str, str]]] = {
         "refuse": "Refuser : ne rien donner",
         "expiry": "Cette page expire à {time} (UTC).",
         "other": "العربية",
+        "refused_title": "Cette demande ne peut pas continuer",
+        "authorize.consent_unknown": "Cette demande a expiré ou a déjà reçu une réponse. Retournez à votre "
+        "portefeuille et recommencez.",
+        "authorize.other_browser": "Cette demande a été commencée dans un autre navigateur. Rouvrez le lien du "
+        "portefeuille dans ce navigateur.",
+        "authorize.csrf": "Cette réponse n'a pas été envoyée depuis cette page de consentement. Rien n'a été donné.",
+        "authorize.cross_site": "Cette réponse a été envoyée depuis un autre site. Rien n'a été donné.",
+        "authorize.consent_decision": "Choisissez Confirmer ou Refuser.",
+        "request.invalid": "La demande n'est pas valide.",
     },
 }
 
@@ -167,6 +184,17 @@ def consent_page(consent: ConsentRequest, *, locale: Locale) -> str:
         tag("p", text["expiry"].format(time=consent.expires_at.strftime("%H:%M")), class_="expiry"),
     ]
     return _document(locale, text["title"], body)
+
+
+def refusal_page(*, locale: Locale, code: str, status: int) -> str:
+    """The page a browser gets for a refused consent page or answer (expired, answered, another browser...)."""
+    text = _TEXT[locale]
+    body = [
+        tag("h1", text["refused_title"]),
+        tag("p", text.get(code, text["request.invalid"]), role="alert"),
+        tag("p", tag("code", code), f" · HTTP {status}", class_="expiry"),
+    ]
+    return _document(locale, text["refused_title"], body)
 
 
 def _document(locale: Locale, title: str, body: list[Markup]) -> str:

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from common.fetch import origin_of, same_origin
 from common.identity import IdentityError, IdentityPort, IdentityProviderUnavailableError
 from common.service.database import retry_on_disconnect
+from common.service.problems import RequestError, status_of
 from issuer import authorization, consent_page, oid4vci
 from issuer.api.deps import AccessToken, CredentialRequestBody, IssuerServices, Now, Services, TokenForm
 from issuer.errors import ForbiddenError, NotFoundError, OAuthError
@@ -202,16 +203,19 @@ async def consent(
 ) -> Response:
     """The graduate's consent page: which diploma goes to which wallet, confirm or refuse."""
     _identity(services)
-    shown = await run_in_threadpool(
-        lambda: authorization.awaiting_consent(
-            services.engine,
-            reference=reference,
-            browser_secret=request.cookies.get(authorization.BROWSER_COOKIE),
-            now=now,
+    locale = consent_page.locale_of(lang)
+    try:
+        shown = await run_in_threadpool(
+            lambda: authorization.awaiting_consent(
+                services.engine,
+                reference=reference,
+                browser_secret=request.cookies.get(authorization.BROWSER_COOKIE),
+                now=now,
+            )
         )
-    )
-    page = consent_page.consent_page(shown, locale=consent_page.locale_of(lang))
-    return HTMLResponse(page, headers=_NO_STORE)
+    except RequestError as exc:
+        return _refusal_page(request, exc, locale)
+    return HTMLResponse(consent_page.consent_page(shown, locale=locale), headers=_NO_STORE)
 
 
 @router.post("/authorize/consent")
@@ -222,31 +226,45 @@ async def consent_answer(
     reference: Annotated[str, Form(alias="request", max_length=100)] = "",
     csrf_token: Annotated[str, Form(max_length=100)] = "",
     decision: Annotated[str, Form(max_length=20)] = "",
+    lang: Annotated[str, Form(max_length=10)] = "ar",
 ) -> Response:
     """The graduate's answer: confirm (the wallet gets a code) or refuse (``access_denied``, nothing issued)."""
     _identity(services)
-    _check_same_site(request, public_url=services.settings.issuer_url)
-    if decision not in ("confirm", "refuse"):
-        raise authorization.AuthorizationRequestError(
-            "the consent form's answer is neither confirm nor refuse",
-            code="authorize.consent_decision",
-            found=decision[:20] or "no decision",
-            expected="decision=confirm or decision=refuse",
+    try:
+        _check_same_site(request, public_url=services.settings.issuer_url)
+        if decision not in ("confirm", "refuse"):
+            raise authorization.AuthorizationRequestError(
+                "the consent form's answer is neither confirm nor refuse",
+                code="authorize.consent_decision",
+                found=decision[:20] or "no decision",
+                expected="decision=confirm or decision=refuse",
+            )
+        outcome = await run_in_threadpool(
+            lambda: authorization.decide(
+                services.engine,
+                reference=reference,
+                browser_secret=request.cookies.get(authorization.BROWSER_COOKIE),
+                csrf_token=csrf_token,
+                confirm=decision == "confirm",
+                settings=services.settings,
+                now=now,
+            )
         )
-    outcome = await run_in_threadpool(
-        lambda: authorization.decide(
-            services.engine,
-            reference=reference,
-            browser_secret=request.cookies.get(authorization.BROWSER_COOKIE),
-            csrf_token=csrf_token,
-            confirm=decision == "confirm",
-            settings=services.settings,
-            now=now,
-        )
-    )
+    except RequestError as exc:
+        return _refusal_page(request, exc, consent_page.locale_of(lang))
     response = RedirectResponse(outcome.url, status_code=303, headers=_NO_STORE)
     response.delete_cookie(authorization.BROWSER_COOKIE, path="/authorize")
     return response
+
+
+def _refusal_page(request: Request, error: RequestError, locale: consent_page.Locale) -> HTMLResponse:
+    """A person's browser (it asks for ``text/html``) refused on the consent routes gets a page in their language;
+    anything else gets the problem details (``error`` raised again)."""
+    if "text/html" not in request.headers.get("accept", ""):
+        raise error
+    status = status_of(error)
+    page = consent_page.refusal_page(locale=locale, code=error.code, status=status)
+    return HTMLResponse(page, status_code=status, headers=_NO_STORE)
 
 
 def _check_same_site(request: Request, *, public_url: str) -> None:

@@ -1,7 +1,7 @@
 """The issuer's consent page in a real headless Chromium at phone size, between the eID login and the wallet: Arabic
 by default, French on request, the graduate's diploma and the wallet named, a warning for a remote wallet, nothing
-wider than the screen, and each button's effect at the wallet's redirect. Screenshots go to ``TAWTIQ_SCREENSHOTS``
-(a directory) when it is set, else to the test's temporary directory."""
+wider than the screen, each button's effect at the wallet's redirect, and the page a spent request shows.
+Screenshots go to ``TAWTIQ_SCREENSHOTS`` (a directory) when it is set, else to the test's temporary directory."""
 
 from __future__ import annotations
 
@@ -119,6 +119,15 @@ def test_a_graduate_confirms_on_a_phone(platform: LoginPlatform, phone: Any, sho
     assert arrived[0]["code"]
     assert arrived[0]["state"] == "wallet-state"
     assert arrived[0]["iss"] == platform.issuer_url
+    # Back to the page after answering: the request is spent, and the page says so in the graduate's language.
+    phone.go_back()
+    assert phone.get_attribute("html", "lang") == "fr"
+    refusal = phone.get_by_role("alert")
+    assert "déjà reçu une réponse" in refusal.inner_text()
+    assert "authorize.consent_unknown" in phone.locator("main").inner_text()
+    assert phone.get_by_role("button").count() == 0
+    no_horizontal_scroll(phone)
+    phone.screenshot(path=str(shots / "consent-04-fr-already-answered.png"), full_page=True)
 
 
 def test_a_graduate_refuses_a_remote_wallet_on_a_phone(platform: LoginPlatform, phone: Any, shots: Path) -> None:

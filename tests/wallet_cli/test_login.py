@@ -373,6 +373,27 @@ def test_an_unknown_consent_request_is_refused(platform: LoginPlatform) -> None:
     assert malformed.json()["code"] == "authorize.consent_unknown"
 
 
+def test_a_browser_refused_on_the_consent_routes_gets_a_page_in_its_language(platform: LoginPlatform) -> None:
+    with platform.browser() as browser:
+        page = browser.get(
+            f"{platform.issuer_url}/authorize/consent",
+            params={"request": "0" * 64, "lang": "fr"},
+            headers={"Accept": "text/html,application/xhtml+xml"},
+        )
+        posted = browser.post(
+            f"{platform.issuer_url}/authorize/consent",
+            data={"request": "0" * 64, "decision": "confirm"},
+            headers={"Accept": "text/html"},
+        )
+    assert page.status_code == 400
+    assert page.headers["content-type"].startswith("text/html")
+    assert '<html lang="fr" dir="ltr">' in page.text
+    assert 'role="alert"' in page.text
+    assert "authorize.consent_unknown" in page.text
+    assert posted.status_code == 400
+    assert '<html lang="ar" dir="rtl">' in posted.text
+
+
 @pytest.mark.parametrize(
     "redirect_uri",
     ["http://wallet.example/callback", "https://wallet.example/cb#fragment", "javascript:alert(1)", None],

@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope
 
+from common.fetch import Fetcher
 from common.identity import IdentityPort
 from common.service import Clock, service_app
 from common.service.database import ping
@@ -30,7 +31,7 @@ from issuer.settings import Settings as IssuerSettings
 from portal import pages
 from portal.deps import LANGUAGE_COOKIE, SESSION_COOKIE, viewer_of
 from portal.messages import Locale, as_locale
-from portal.routes import auth, candidate, complaints, scholarship, staff, welcome
+from portal.routes import auth, candidate, complaints, diploma, scholarship, staff, welcome
 from portal.routes.common import NO_STORE
 from portal.services import Services
 from portal.settings import Settings
@@ -124,10 +125,11 @@ def create_app(
     clock: Clock | None = None,
     identity: IdentityPort | None = None,
     issuer: IssuerSettings | None = None,
+    fetcher: Fetcher | None = None,
 ) -> FastAPI:
-    """The application. ``settings`` (and ``issuer``, the issuer's) default to the environment; ``clock`` and
-    ``identity`` are for tests."""
-    services = Services.build(settings or Settings(), clock=clock, identity=identity, issuer=issuer)
+    """The application. ``settings`` default to the environment (``issuer`` to the issuer's, ``TAWTIQ_*``);
+    ``clock``, ``identity`` and ``fetcher`` are for tests."""
+    services = Services.build(settings or Settings(), clock=clock, identity=identity, issuer=issuer, fetcher=fetcher)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -142,7 +144,15 @@ def create_app(
         title="Tawtiq candidate portal",
         summary="The candidates' e-services behind the eID login: personal data, convocation, results; staff pages.",
         lifespan=lifespan,
-        routers=[welcome.router, auth.router, candidate.router, complaints.router, staff.router, scholarship.router],
+        routers=[
+            welcome.router,
+            auth.router,
+            candidate.router,
+            complaints.router,
+            diploma.router,
+            staff.router,
+            scholarship.router,
+        ],
         readiness=_readiness,
         max_body_bytes=services.settings.max_body_bytes,
         content_security_policy=CONTENT_SECURITY_POLICY,

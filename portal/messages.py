@@ -55,6 +55,7 @@ UI: Final[Mapping[str, T]] = {
     "nav_data": _t("معطياتي الشخصية", "Mes données"),
     "nav_convocation": _t("الاستدعاء", "Convocation"),
     "nav_results": _t("النتيجة", "Résultat"),
+    "nav_diploma": _t("شهادتي", "Mon diplôme"),
     "nav_staff": _t("طلبات التصحيح", "Demandes de correction"),
     "nav_scholarship": _t("منحة التعليم العالي", "Bourse d'études"),
     "data_heading": _t("معطياتي الشخصية", "Mes données personnelles"),
@@ -275,6 +276,33 @@ ERRORS: Final[Mapping[str, T]] = {
     ),
     "scholarship.unknown": _t("لا يوجد طلب مُرسَل بهذا الرقم.", "Aucune demande déposée sous ce numéro."),
     "scholarship.": _t("تعذّر إتمام طلب المنحة.", "La demande de bourse n'a pas pu aboutir."),
+    "diploma.unknown": _t("لا توجد شهادة لك بهذا الرقم.", "Aucun diplôme à votre nom ne porte ce numéro."),
+    "diploma.superseded": _t(
+        "عُوّضت هذه النسخة بنسخة مصححة؛ حمّل النسخة الحالية.",
+        "Cette version a été remplacée par une version corrigée ; téléchargez la version en vigueur.",
+    ),
+    "diploma.not_active": _t(
+        "شهادتك مسحوبة أو موقوفة: لا يمكن طباعتها.", "Votre diplôme est retiré ou suspendu : il ne peut être imprimé."
+    ),
+    "share.diploma_not_active": _t(
+        "شهادتك مسحوبة أو موقوفة: لا يمكن مشاركتها. السبب مذكور في صفحة شهادتك.",
+        "Votre diplôme est retiré ou suspendu : il ne peut pas être partagé. Le motif figure sur la page du diplôme.",
+    ),
+    "share.diploma_superseded": _t(
+        "عُوّضت هذه النسخة بنسخة مصححة؛ شارك النسخة الحالية.",
+        "Cette version a été remplacée par une version corrigée ; partagez la version en vigueur.",
+    ),
+    "share.unknown": _t("لا يوجد لديك رابط مشاركة بهذا الرقم.", "Aucun de vos liens de partage ne porte ce numéro."),
+    "share.claims": _t("اختر ما يظهر في الرابط من معطيات الشهادة.", "Choisissez ce que le lien montre du diplôme."),
+    "share.lifetime": _t("اختر مدة الرابط من المدد المقترحة.", "Choisissez la durée du lien parmi celles proposées."),
+    "share.refused": _t("رفضت جهة التحقق إنشاء الرابط.", "Le service de vérification a refusé de créer le lien."),
+    "share.verifier_unavailable": _t(
+        "خدمة التحقق غير متاحة حاليًا. أعد المحاولة بعد قليل.",
+        "Le service de vérification est injoignable. Réessayez dans un instant.",
+    ),
+    "portal.holder_key_secret": _t(
+        "المشاركة من البوابة غير مفعلة حاليًا.", "Le partage depuis le portail n'est pas activé pour l'instant."
+    ),
     "database.": _t("الخدمة مشغولة. أعد المحاولة بعد قليل.", "Le service est occupé. Réessayez dans un instant."),
     **COMPLAINT_ERRORS,
 }

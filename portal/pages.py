@@ -130,6 +130,7 @@ def _account(viewer: Viewer | None, locale: Locale, path: str) -> Markup | None:
         ("/convocation", "nav_convocation"),
         ("/results", "nav_results"),
         ("/scholarship", "nav_scholarship"),
+        ("/diploma", "nav_diploma"),
     ]
     if viewer.is_staff:
         links.append(("/staff", "nav_staff"))

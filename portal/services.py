@@ -1,7 +1,8 @@
 """The portal's parts wired together once per process, from its settings: the database engine, the sessions,
-the identity port that logs people in, and the issuer's settings (a decided complaint changes diploma records and
+the identity port that logs people in, the issuer's settings (a decided complaint changes diploma records and
 their status lists, and a corrected diploma is offered to the wallet, as the issuer would: its ``TAWTIQ_*``
-variables)."""
+variables), and the diploma desk (the printed diploma and the held copies with those settings; the fetcher that
+reaches the verifier)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from common.fetch import Fetcher, HttpFetcher, Timeouts, http_client
 from common.identity import IdentityPort, OidcSettings, http_identity_port
 from common.service.clock import Clock, SystemClock
 from common.service.database import create_database_engine
@@ -18,6 +20,7 @@ from issuer.audit import audit_key_from_passphrase, audit_key_of, with_audit_key
 from issuer.settings import Settings as IssuerSettings
 from issuer.settings import load_settings as load_issuer_settings
 from portal.db import MIGRATIONS
+from portal.diploma import DiplomaDesk
 from portal.sessions import Sessions
 from portal.settings import Settings
 
@@ -31,6 +34,7 @@ class Services:
     identity: IdentityPort
     #: The issuer's settings: its URL names the status lists of a corrected record and its offers.
     issuer: IssuerSettings
+    diploma: DiplomaDesk
 
     @classmethod
     def build(
@@ -40,11 +44,12 @@ class Services:
         clock: Clock | None = None,
         identity: IdentityPort | None = None,
         issuer: IssuerSettings | None = None,
+        fetcher: Fetcher | None = None,
     ) -> Services:
-        """Wire the parts (no I/O yet: :meth:`start` checks and migrates); ``issuer`` defaults to the issuer's
-        settings from the environment. Raises :class:`vc.ConfigurationError`
+        """Wire the parts (no I/O yet: :meth:`start` checks and migrates). Raises :class:`vc.ConfigurationError`
         without a secret key (``portal.secret_key``) or when the eID client secret cannot be read
-        (``portal.client_secret``). The engine carries the audit key (derived when first needed)."""
+        (``portal.client_secret``). The engine carries the audit key (derived when first needed). ``issuer``
+        defaults to the issuer's settings from the environment, ``fetcher`` to the bounded HTTP one."""
         clock = clock or SystemClock()
         key = settings.secret_bytes()
         engine = with_audit_key(
@@ -68,13 +73,19 @@ class Services:
             absolute_seconds=settings.session_absolute_seconds,
             login_seconds=settings.login_seconds,
         )
+        issuer = issuer or load_issuer_settings()
+        if fetcher is None:
+            timeouts = Timeouts(connect_seconds=3, read_seconds=10, total_seconds=15)
+            fetcher = HttpFetcher(http_client(timeouts=timeouts, user_agent="tawtiq-portal"), total_timeout_seconds=15)
+        desk = DiplomaDesk(engine=engine, settings=settings, issuer=issuer, fetcher=fetcher)
         return cls(
             settings=settings,
             clock=clock,
             engine=engine,
             sessions=sessions,
             identity=port,
-            issuer=issuer or load_issuer_settings(),
+            issuer=issuer,
+            diploma=desk,
         )
 
     def start(self) -> None:
@@ -87,4 +98,6 @@ class Services:
         MIGRATIONS.prepare(self.engine, auto_migrate=self.settings.auto_migrate)
 
     def close(self) -> None:
+        if isinstance(self.diploma.fetcher, HttpFetcher):
+            self.diploma.fetcher.close()
         self.engine.dispose()

@@ -62,6 +62,12 @@ class Settings(ServiceSettings):
     session_absolute_seconds: int = Field(default=8 * 3600, ge=300, le=7 * 24 * 3600)
     #: How long a login may take between leaving for the eID and coming back.
     login_seconds: int = Field(default=600, ge=60, le=3600)
+    #: The verifier the diploma page makes share links at (its ``/shares`` API), reached with the bounded fetcher.
+    verifier_url: str = "http://127.0.0.1:8200"
+    #: Encrypts, at rest, the holder keys the ministry keeps for graduates who share from the portal (and the
+    #: copies and revoke tokens that go with them). No default: sharing from the portal is refused without one
+    #: (:meth:`holder_key_bytes`); the rest of the portal works. Changing it makes the kept keys unreadable.
+    holder_key_secret: SecretStr | None = None
     #: Largest form body accepted (a correction request is a few hundred bytes).
     max_body_bytes: int = Field(default=16 * 1024, ge=1024, le=1024 * 1024)
 
@@ -100,6 +106,19 @@ class Settings(ServiceSettings):
             )
         return value.strip()
 
+    @field_validator("verifier_url")
+    @classmethod
+    def _verifier_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("https", "http") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(f"TAWTIQ_PORTAL_VERIFIER_URL must be an absolute http(s) URL; found {value!r}")
+        if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+            raise ValueError(
+                f"TAWTIQ_PORTAL_VERIFIER_URL must use https off loopback (presentations would travel in clear); "
+                f"found {value!r}"
+            )
+        return value.strip().rstrip("/")
+
     @model_validator(mode="after")
     def _secret(self) -> Self:
         if self.secret_key is not None:
@@ -112,6 +131,18 @@ class Settings(ServiceSettings):
             problem = guessable_secret_problem(secret, variable="TAWTIQ_PORTAL_SECRET_KEY", bound=HMAC_KEY)
             if problem is not None:
                 raise ValueError(problem)
+        if self.holder_key_secret is not None:
+            held = self.holder_key_secret.get_secret_value()
+            if len(held) < _MIN_SECRET_CHARS or held.lower() in _PLACEHOLDER_SECRETS:
+                raise ValueError(
+                    f"TAWTIQ_PORTAL_HOLDER_KEY_SECRET must be a random string of at least {_MIN_SECRET_CHARS} "
+                    f"characters; found {len(held)} characters"
+                )
+            problem = guessable_secret_problem(held, variable="TAWTIQ_PORTAL_HOLDER_KEY_SECRET", bound=HMAC_KEY)
+            if problem is not None:
+                raise ValueError(problem)
+            if self.secret_key is not None and held == self.secret_key.get_secret_value():
+                raise ValueError("TAWTIQ_PORTAL_HOLDER_KEY_SECRET must differ from TAWTIQ_PORTAL_SECRET_KEY")
         if self.session_idle_seconds > self.session_absolute_seconds:
             raise ValueError(
                 "TAWTIQ_PORTAL_SESSION_IDLE_SECONDS must not exceed TAWTIQ_PORTAL_SESSION_ABSOLUTE_SECONDS"
@@ -148,6 +179,18 @@ class Settings(ServiceSettings):
                 "print(secrets.token_urlsafe(32))'`",
             )
         return self.secret_key.get_secret_value().encode("utf-8")
+
+    def holder_key_bytes(self) -> bytes:
+        """The secret the held holder keys are encrypted with. Raises :class:`ConfigurationError`
+        ``portal.holder_key_secret`` when it is not set (sharing from the portal is then refused)."""
+        if self.holder_key_secret is None:
+            raise ConfigurationError(
+                "sharing from the portal is not configured: no secret to encrypt the held holder keys with",
+                code="portal.holder_key_secret",
+                found="TAWTIQ_PORTAL_HOLDER_KEY_SECRET unset",
+                expected="at least 32 random characters, distinct from TAWTIQ_PORTAL_SECRET_KEY",
+            )
+        return self.holder_key_secret.get_secret_value().encode("utf-8")
 
     def audit_passphrase(self) -> bytes:
         """The passphrase the audit key derives from, read from its file and checked for strength. Raises

@@ -1,0 +1,299 @@
+"""The diploma page with every party really running on free ports: the portal and the eID stand-in, the issuer
+(https, its development certificate) serving the keys and status lists of the copies the portal signs, and the
+verifier where the share links are made and opened.
+
+The exam year's deliberation made the records; the portal's clock is the real time (the verifier judges the
+holder's key-binding JWT against its own clock).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from common.service.clock import FixedClock
+from common.service.database import reading, writing
+from issuer.app import create_app as create_issuer_app
+from issuer.devtls import ensure_self_signed
+from issuer.keyring import Keyring
+from issuer.printing import DocumentSigner
+from issuer.records import records_of
+from issuer.settings import Settings as IssuerSettings
+from issuer.settings import load_settings
+from issuer.status import StatusAction, change_status
+from portal.diploma import Sealer, custody
+from tests.issuer.conftest import PASSPHRASE, environment
+from tests.portal.conftest import ExamYear, make_exam_year
+from tests.portal.live import Browser, RunningPortal, browser_of, error_code, running_portal
+from tests.wallet_cli.platform import Server, free_port
+from verifier.app import create_app as create_verifier_app
+from verifier.settings import Settings as VerifierSettings
+
+HOLDER_SECRET = "held-keys-" + secrets.token_urlsafe(32)
+
+
+@dataclass
+class Ministry:
+    """The running parties around the portal."""
+
+    year: ExamYear
+    issuer: IssuerSettings
+    verifier_url: str
+    portal: RunningPortal
+    admitted: list[int]  # indexes of the admitted candidates (with a record)
+
+
+def _admitted(year: ExamYear) -> list[int]:
+    found = []
+    with reading(year.engine) as db:
+        for index, card in enumerate(year.cards):
+            if records_of(db, cnie=card.cnie):
+                found.append(index)
+    return found
+
+
+@pytest.fixture
+def ministry(tmp_path: Path) -> Iterator[Ministry]:
+    now = datetime.now(UTC)
+    year = make_exam_year(tmp_path, f"sqlite:///{tmp_path / 'ministry.sqlite3'}")
+    issuer_port, verifier_port = free_port(), free_port()
+    issuer_url = f"https://127.0.0.1:{issuer_port}"
+    verifier_url = f"http://127.0.0.1:{verifier_port}"
+    issuer = load_settings(
+        environment(
+            tmp_path,
+            year.database_url,
+            TAWTIQ_ISSUER_URL=issuer_url,
+            TAWTIQ_PRINT_VERIFIER_URL=verifier_url,
+            TAWTIQ_STATUS_TTL_SECONDS="1",
+        )
+    )
+    keyring = Keyring.from_settings(issuer)
+    keyring.store.create(not_before=now - timedelta(days=1))
+    DocumentSigner.create_development(
+        issuer.resolved_document_signer_dir, passphrase=PASSPHRASE.encode(), now=now - timedelta(days=1)
+    )
+    certificate, private_key = ensure_self_signed(tmp_path / "tls")
+    issuer_server = Server(
+        create_issuer_app(issuer, engine=year.engine, keyring=keyring),
+        port=issuer_port,
+        certfile=certificate,
+        keyfile=private_key,
+    )
+    trust_list = tmp_path / "trust-list.json"
+    trust_list.write_text(
+        json.dumps(
+            {
+                "version": "test-1",
+                "issuers": [
+                    {
+                        "id": issuer_url,
+                        "name": {"ar": "وزارة التربية الوطنية", "fr": "Ministère de l'Éducation nationale"},
+                        "credential_types": ["BaccalaureateDiplomaCredential", "urn:ma:men:credential:baccalaureate:1"],
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    verifier_server = Server(
+        create_verifier_app(
+            VerifierSettings(
+                environment="development",
+                public_url=verifier_url,
+                database_url=f"sqlite:///{tmp_path / 'verifier.sqlite3'}",
+                trust_list=str(trust_list),
+                ca_file=certificate,
+                secret_key=SecretStr(secrets.token_urlsafe(32)),
+                status_min_ttl_seconds=0,
+                status_default_ttl_seconds=1,
+                share_rate_limit=10_000,
+            )
+        ),
+        port=verifier_port,
+    )
+    issuer_server.start()
+    verifier_server.start()
+    try:
+        with running_portal(
+            tmp_path,
+            database_url=year.database_url,
+            cards=year.cards,
+            clock=FixedClock(now),
+            issuer=issuer,
+            audit_passphrase_file=year.passphrase_file,
+            verifier_url=verifier_url,
+            holder_key_secret=HOLDER_SECRET,
+        ) as portal:
+            yield Ministry(year=year, issuer=issuer, verifier_url=verifier_url, portal=portal, admitted=_admitted(year))
+    finally:
+        verifier_server.stop()
+        issuer_server.stop()
+        year.engine.dispose()
+
+
+@pytest.fixture
+def graduate(ministry: Ministry) -> Iterator[Browser]:
+    with browser_of(ministry.portal) as browser:
+        browser.log_in(ministry.year.cards[ministry.admitted[0]], path="/login?next=/diploma")
+        yield browser
+
+
+def _share_form(browser: Browser, **extra: str) -> dict[str, str]:
+    return {
+        "csrf_token": browser.csrf_token("/diploma"),
+        "lang": "fr",
+        "claim_familyName": "on",
+        "claim_givenName": "on",
+        "claim_mention": "on",
+        "lifetime": str(7 * 86400),
+        **extra,
+    }
+
+
+def _share_links(page: str) -> list[str]:
+    return re.findall(r'class="share-url" dir="ltr" href="([^"]+)"', page) or re.findall(
+        r'href="([^"]+/s/[^"]+)" class="share-url"', page
+    )
+
+
+def _record_ids(year: ExamYear, index: int) -> list[str]:
+    with reading(year.engine) as db:
+        return [record.id for record in records_of(db, cnie=year.cards[index].cnie)]
+
+
+def test_the_graduate_sees_the_diploma_as_the_ministrys_document(ministry: Ministry, graduate: Browser) -> None:
+    page = graduate.get("/diploma?lang=fr")
+    assert page.status_code == 200, page.text
+    row = ministry.year.rows[ministry.admitted[0]]
+    for value in (row["familyName.ar"], row["familyName.lat"], row["cnie"], row["birthDate"], row["birthPlace.ar"]):
+        assert value in page.text
+    assert 'data-state="valid"' in page.text
+    assert "Historique du diplôme" in page.text
+    assert 'data-version="1"' in page.text
+    assert "openid-credential-offer://?credential_offer=" in page.text
+    offer = re.search(r'href="(openid-credential-offer://[^"]+)"', page.text)
+    assert offer is not None
+    qr = graduate.get("/diploma/wallet.svg")
+    assert qr.status_code == 200
+    assert qr.headers["content-type"].startswith("image/svg+xml")
+
+
+def test_the_printed_diploma_downloads_signed(ministry: Ministry, graduate: Browser) -> None:
+    (record_id,) = _record_ids(ministry.year, ministry.admitted[0])
+    answer = graduate.get(f"/diploma/{record_id}/diploma.pdf")
+    assert answer.status_code == 200, answer.text
+    assert answer.content.startswith(b"%PDF")
+    assert b"/ByteRange" in answer.content
+
+
+def test_a_share_link_is_made_verified_listed_and_withdrawn(ministry: Ministry, graduate: Browser) -> None:
+    made = graduate.post("/diploma/shares", _share_form(graduate))
+    assert made.status_code == 303, made.text
+    page = graduate.get("/diploma?lang=fr&done=shared")
+    links = re.findall(r'href="(http://127\.0\.0\.1:\d+/s/[A-Za-z0-9_-]+)"', page.text)
+    assert len(links) == 1, page.text
+    opened = httpx.get(links[0], headers={"Accept": "application/json"}, timeout=20)
+    assert opened.status_code == 200, opened.text
+    assert opened.json()["verdict"] == "valid", opened.text
+    share_id = re.search(r'data-share="(\d+)"', page.text)
+    assert share_id is not None
+    assert graduate.get(f"/diploma/shares/{share_id.group(1)}/qr.svg").status_code == 200
+    # The held key and copy are sealed at rest: nothing in the row reads as a key or a credential.
+    with reading(ministry.year.engine) as db:
+        row = db.execute(custody.select()).one()._mapping
+    assert b"eyJ" not in row["copy_sealed"]
+    assert b"PRIVATE" not in row["key_sealed"]
+    assert Sealer(HOLDER_SECRET.encode()).open(row["copy_sealed"], graduate_id=row["graduate_id"]).startswith(b"eyJ")
+    withdrawn = graduate.post(
+        f"/diploma/shares/{share_id.group(1)}/withdraw", {"csrf_token": graduate.csrf_token("/diploma"), "lang": "fr"}
+    )
+    assert withdrawn.status_code == 303, withdrawn.text
+    assert httpx.get(links[0], headers={"Accept": "application/json"}, timeout=20).status_code == 410
+    assert 'data-state="withdrawn"' in graduate.get("/diploma").text
+
+
+def test_another_graduates_diploma_by_tampered_id_is_refused(ministry: Ministry, graduate: Browser) -> None:
+    (other,) = _record_ids(ministry.year, ministry.admitted[1])
+    for path in (f"/diploma/{other}", f"/diploma/{other}/diploma.pdf", "/diploma/urn:uuid:not-a-record"):
+        answer = graduate.get(path)
+        assert answer.status_code == 404, path
+        assert error_code(answer) == "diploma.unknown"
+        assert ministry.year.rows[ministry.admitted[1]]["familyName.lat"] not in answer.text
+
+
+def test_sharing_a_revoked_diploma_is_refused_with_the_reason(ministry: Ministry, graduate: Browser) -> None:
+    (record_id,) = _record_ids(ministry.year, ministry.admitted[0])
+    with writing(ministry.year.engine) as db:
+        change_status(
+            db,
+            diploma_id=record_id,
+            action=StatusAction.REVOKE,
+            reason="fraude constatée",
+            actor="test",
+            now=datetime.now(UTC),
+        )
+    form = _share_form(graduate)
+    answer = graduate.post("/diploma/shares", form)
+    assert answer.status_code == 409, answer.text
+    assert error_code(answer) == "share.diploma_not_active"
+    assert "ne peut pas être partagé" in answer.text or "لا يمكن مشاركتها" in answer.text
+    page = graduate.get("/diploma?lang=fr").text
+    assert 'data-state="revoked"' in page
+    assert "fraude constatée" in page
+    assert 'action="/diploma/shares"' not in page
+
+
+def test_withdrawing_someone_elses_share_is_refused(ministry: Ministry, graduate: Browser) -> None:
+    assert graduate.post("/diploma/shares", _share_form(graduate)).status_code == 303
+    share_id = re.search(r'data-share="(\d+)"', graduate.get("/diploma").text)
+    assert share_id is not None
+    with browser_of(ministry.portal) as other:
+        other.log_in(ministry.year.cards[ministry.admitted[1]])
+        token = other.csrf_token("/diploma")
+        answer = other.post(f"/diploma/shares/{share_id.group(1)}/withdraw", {"csrf_token": token})
+        assert answer.status_code == 404
+        assert error_code(answer) == "share.unknown"
+        assert other.get(f"/diploma/shares/{share_id.group(1)}/qr.svg").status_code == 404
+    assert 'data-state="active"' in graduate.get("/diploma").text
+
+
+@pytest.mark.parametrize("token", ["", "tampered-" + "0" * 55, "expired"])
+def test_a_share_without_this_sessions_csrf_token_is_refused(ministry: Ministry, graduate: Browser, token: str) -> None:
+    if token == "expired":
+        # A token from an ended session: log out, log in again, post the old page's token.
+        token = graduate.csrf_token("/diploma")
+        graduate.post("/logout", {"csrf_token": token})
+        graduate.log_in(ministry.year.cards[ministry.admitted[0]])
+    answer = graduate.post("/diploma/shares", _share_form(graduate, csrf_token=token))
+    assert answer.status_code == 403
+    assert error_code(answer) == "request.csrf"
+    with reading(ministry.year.engine) as db:
+        assert db.execute(custody.select()).first() is None
+
+
+def test_a_share_with_a_choice_outside_the_offered_ones_is_refused(graduate: Browser) -> None:
+    answer = graduate.post("/diploma/shares", _share_form(graduate, lifetime="999"))
+    assert answer.status_code == 400
+    assert error_code(answer) == "share.lifetime"
+    answer = graduate.post("/diploma/shares", {**_share_form(graduate), "claim_password": "on"})
+    assert answer.status_code == 400
+    assert error_code(answer) == "share.claims"
+
+
+def test_a_graduate_without_a_diploma_reads_so(ministry: Ministry) -> None:
+    without = next(index for index in range(len(ministry.year.cards)) if index not in ministry.admitted)
+    with browser_of(ministry.portal) as browser:
+        browser.log_in(ministry.year.cards[without])
+        page = browser.get("/diploma")
+        assert page.status_code == 200
+        assert 'id="diploma-none"' in page.text

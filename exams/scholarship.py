@@ -446,13 +446,27 @@ def _write(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def _parsed(
+    engine: Engine, *, session: str, cnie: str, fields: Mapping[str, str], now: datetime, complete: bool
+) -> ApplicationForm:
+    """The form, or its refusal; a stale form (another tab) of a submitted application is refused as a second
+    submission, whatever its fields hold, so the applicant reads why nothing can change any more."""
+    try:
+        return parse_form(fields, rules=load_rules(), complete=complete)
+    except InputError:
+        current = application_of(engine, session=session, cnie=cnie, now=now)
+        if current is not None and current.state is not ScholarshipState.DRAFT:
+            raise _submitted(current.state.value) from None
+        raise
+
+
 def save_draft(engine: Engine, *, session: str, cnie: str, fields: Mapping[str, str], now: datetime) -> Application:
     """Save the form as the draft (created at the first save; fields may be missing, what is given is checked).
 
     Raises as :func:`applicant_of` and :func:`parse_form`; :class:`ConflictError` ``scholarship.submitted`` once
     the application is submitted (nothing written).
     """
-    form = parse_form(fields, rules=load_rules(), complete=False)
+    form = _parsed(engine, session=session, cnie=cnie, fields=fields, now=now, complete=False)
     return _write(engine, session=session, cnie=cnie, form=form, now=now, submit=False)
 
 
@@ -462,7 +476,7 @@ def submit(engine: Engine, *, session: str, cnie: str, fields: Mapping[str, str]
     Raises as :func:`save_draft` (``scholarship.incomplete`` for a missing field); a second submission is
     ``scholarship.submitted`` and writes nothing.
     """
-    form = parse_form(fields, rules=load_rules(), complete=True)
+    form = _parsed(engine, session=session, cnie=cnie, fields=fields, now=now, complete=True)
     return _write(engine, session=session, cnie=cnie, form=form, now=now, submit=True)
 
 

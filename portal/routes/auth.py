@@ -23,7 +23,18 @@ router = APIRouter(include_in_schema=False)
 logger = logging.getLogger("tawtiq.portal")
 
 #: Where a login may lead back to (anything else leads to the personal data page).
-_NEXT_PATHS: Final = frozenset({"/me", "/convocation", "/results", "/diploma", "/staff", "/staff/complaints"})
+_NEXT_PATHS: Final = frozenset(
+    {
+        "/me",
+        "/convocation",
+        "/results",
+        "/diploma",
+        "/scholarship",
+        "/staff",
+        "/staff/complaints",
+        "/staff/scholarships",
+    }
+)
 
 
 @router.get("/login")

@@ -231,9 +231,10 @@ def test_draft_then_submit_once(engine: Engine, year: Year) -> None:
 
     # A second submission (a replayed POST, another tab), or a draft saved from an old tab: nothing written.
     for write in (scholarship.submit, scholarship.save_draft):
-        with pytest.raises(ConflictError) as refused:
-            write(engine, session=SESSION, cnie=cnie, fields=INELIGIBLE, now=now + timedelta(minutes=1))
-        assert (refused.value.code, refused.value.found) == ("scholarship.submitted", "submitted")
+        for fields in (INELIGIBLE, {"siblings": "99"}, {}):
+            with pytest.raises(ConflictError) as refused:
+                write(engine, session=SESSION, cnie=cnie, fields=fields, now=now + timedelta(minutes=1))
+            assert (refused.value.code, refused.value.found) == ("scholarship.submitted", "submitted")
     shown = scholarship.application_of(engine, session=SESSION, cnie=cnie, now=now)
     assert shown is not None
     assert (shown.form.income_bracket, shown.submitted_at, shown.eligible) == ("under_30k", now, True)

@@ -77,7 +77,8 @@ WORDS: Final[Mapping[str, T]] = {
     "share_state_expired": _t("انتهت صلاحيته في", "Expiré le"),
     "share_state_withdrawn": _t("مسحوب", "Retiré"),
     "withdraw": _t("سحب الرابط", "Retirer le lien"),
-    "days": _t("{n} يوم", "{n} jours"),
+    "days": _t("{n} أيام", "{n} jours"),
+    "many_days": _t("{n} يومًا", "{n} jours"),
     "day": _t("يوم واحد", "1 jour"),
     "number": _t("رقم الشهادة", "Numéro du diplôme"),
 }
@@ -145,14 +146,10 @@ def _document(shown: DiplomaView, locale: Locale) -> Markup:
             tag("span", word("kingdom", "fr"), lang="fr"),
             class_="kingdom",
         ),
-        tag(
-            "p",
-            tag("span", word("heading", "ar"), lang="ar", dir="rtl"),
-            " · ",
-            tag("span", word("heading", "fr"), lang="fr", dir="ltr"),
-            class_="document-title",
-        ),
-        tag("div", tag("table", tag("tbody", rows), class_="document"), class_="scroll"),
+        tag("p", word("heading", "ar"), lang="ar", dir="rtl", class_="document-title"),
+        tag("p", word("heading", "fr"), lang="fr", dir="ltr", class_="document-title"),
+        # The ministry's layout whatever the page's direction: French on the left, Arabic on the right.
+        tag("div", tag("table", tag("tbody", rows), class_="document", dir="ltr"), class_="scroll"),
         class_="card diploma",
         id="document",
         aria_label=word("heading", locale),
@@ -225,7 +222,10 @@ def _hidden(viewer: Viewer, locale: Locale) -> list[Markup]:
 
 def _days(seconds: int, locale: Locale) -> str:
     days = seconds // 86400
-    return word("day", locale) if days == 1 else word("days", locale).format(n=days)
+    if days == 1:
+        return word("day", locale)
+    # Arabic counts 3 to 10 with the plural, 11 and more with the singular accusative.
+    return word("days" if days <= 10 else "many_days", locale).format(n=days)
 
 
 def _share_form(

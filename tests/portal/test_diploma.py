@@ -9,12 +9,14 @@ holder's key-binding JWT against its own clock).
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -297,3 +299,70 @@ def test_a_graduate_without_a_diploma_reads_so(ministry: Ministry) -> None:
         page = browser.get("/diploma")
         assert page.status_code == 200
         assert 'id="diploma-none"' in page.text
+
+
+def test_on_a_phone_a_graduate_shares_the_diploma_and_the_verifier_says_valid(
+    ministry: Ministry, tmp_path: Path
+) -> None:
+    """The done-when walk, in Chromium at phone size: the eID login, the diploma, a share link made with the
+    claims chosen, its QR code, and the verifier's page opened from the link saying valid."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    chromium = os.environ.get("TAWTIQ_CHROMIUM", "/usr/bin/chromium")
+    if not Path(chromium).exists():
+        pytest.fail(f"Chromium is not installed at {chromium} (set TAWTIQ_CHROMIUM)")
+    shots = Path(os.environ.get("TAWTIQ_SCREENSHOTS", tmp_path / "screenshots"))
+    shots.mkdir(parents=True, exist_ok=True)
+    card, row = ministry.year.cards[ministry.admitted[0]], ministry.year.rows[ministry.admitted[0]]
+    base = ministry.portal.base
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=args)
+        try:
+            context = browser.new_context(viewport={"width": 390, "height": 844}, locale="ar-MA")
+            page = context.new_page()
+            page.goto(f"{base}/diploma")
+            assert page.url.startswith(f"{ministry.portal.eid_base}/authorize"), "the diploma page asks for the login"
+            page.fill("input[name=cnie]", card.cnie)
+            page.fill("input[name=pin]", card.pin)
+            page.click("button[type=submit]")
+            page.wait_for_url(f"{base}/diploma?lang=ar")
+
+            assert page.inner_text("h1") == "شهادة البكالوريا"
+            assert page.get_attribute("section.verdict", "data-state") == "valid"
+            document = page.inner_text("#document")
+            for value in (row["familyName.ar"], row["familyName.lat"], row["cnie"], row["birthDate"]):
+                assert value in document
+            assert page.locator("#history li").count() == 1
+            _fits(page)
+            page.screenshot(path=str(shots / "diploma-01-page.png"), full_page=True)
+
+            page.uncheck("#claim-mention")
+            page.check("#claim-school")
+            page.select_option("#lifetime", str(86400))
+            page.get_by_role("button", name="إنشاء رابط المشاركة").click()
+            page.wait_for_url(re.compile(r".*/diploma\?lang=ar&done=shared.*"))
+            assert "تم إنشاء الرابط" in page.inner_text("#notice")
+            share = page.locator("li.share").first
+            assert share.get_attribute("data-state") == "active"
+            link = share.locator("a.share-url").get_attribute("href")
+            assert link is not None
+            assert link.startswith(f"{ministry.verifier_url}/s/")
+            qr = share.locator("img.qr")
+            assert qr.evaluate("image => image.complete && image.naturalWidth > 0"), "the QR code is drawn"
+            _fits(page)
+            share.scroll_into_view_if_needed()
+            page.screenshot(path=str(shots / "diploma-02-shared.png"), full_page=True)
+
+            page.goto(link)
+            assert page.get_attribute("[data-verdict]", "data-verdict") == "valid"
+            shown = page.inner_text("main")
+            assert row["familyName.ar"] in shown or row["familyName.lat"] in shown
+            page.screenshot(path=str(shots / "diploma-03-verifier.png"), full_page=True)
+            context.close()
+        finally:
+            browser.close()
+
+
+def _fits(page: Any) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page is {width}px wide on a 390px screen"

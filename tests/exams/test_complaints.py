@@ -403,3 +403,56 @@ def test_a_correction_that_would_move_the_diploma_between_sessions_is_refused(
     kept = _uphold(engine, settings, _file(engine, candidate, clock(), subject=regional), "10", clock())
     assert kept.outcome == "superseded"
     assert _records(engine, candidate.cnie)[0].session == "2025-rattrapage"
+
+
+def test_every_copy_of_a_corrected_diploma_is_revoked_in_both_list_formats(
+    engine: Engine, settings: Settings, clock: Clock, year: Year
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from issuer.app import create_app
+    from issuer.db import writing
+    from issuer.keyring import Keyring
+    from issuer.oid4vci import create_offer
+    from issuer.records import resolve
+    from issuer.secrets import load_secrets
+    from keys import InMemoryKeyStore
+    from tests.issuer.conftest import ISSUER
+    from tests.issuer.test_status import _indexes, _issue
+    from tests.issuer.verifying import fetch_list, key_resolver, verify_copy
+    from vc import Verdict
+
+    store = InMemoryKeyStore()
+    store.create(not_before=clock() - timedelta(days=30))
+    app = create_app(settings, engine=engine, keyring=Keyring(store), clock=clock)
+    candidate = year.by_role["superseded"]
+
+    def make_offer(cnie: str) -> object:
+        with writing(engine) as db:
+            return create_offer(
+                db, diploma=resolve(db, cnie), settings=settings, secrets=load_secrets(db), actor="test", now=clock()
+            )
+
+    with TestClient(app, base_url=ISSUER) as client:
+        wallet, credentials = _issue(client, make_offer, candidate.cnie, clock)  # type: ignore[arg-type]
+        decided = _uphold(engine, settings, _file(engine, candidate, clock()), "20", clock())
+        assert decided.outcome == "superseded"
+        keys = key_resolver(client, ISSUER, relative_to=ISSUER)
+        revoked = {
+            name: set(
+                dict(
+                    fetch_list(
+                        client, f"{ISSUER}/status/{path}", keys=keys, now=clock(), relative_to=ISSUER
+                    ).status_list.nonzero()
+                )
+            )
+            for name, path in (("bitstring", "bitstring/revocation-1"), ("tsl", "tsl/1"))
+        }
+        copies = [_indexes(credential) for credential in credentials]
+        assert {kind for kind, _ in copies} == {"w3c", "tsl"}
+        for _, index in copies:
+            assert index in revoked["bitstring"]
+            assert index in revoked["tsl"]
+        for credential, key in zip(credentials, wallet.keys, strict=True):
+            report = verify_copy(client, credential, holder=key, issuer=ISSUER, now=clock(), relative_to=ISSUER)
+            assert report.verdict is Verdict.INVALID

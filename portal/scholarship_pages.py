@@ -341,7 +341,13 @@ def queue_page(
     items = [
         tag(
             "li",
-            tag("h2", tag("bdi", view.applicant), " ", tag("bdi", f"({view.massar_code})", dir="ltr")),
+            tag(
+                "h2",
+                tag("bdi", view.applicant),
+                " ",
+                tag("bdi", f"({view.massar_code})", dir="ltr"),
+                id=f"applicant-{view.id}",
+            ),
             tag("p", word(f"state_{view.state}", locale), data_state=view.state),
             tag(
                 "p",
@@ -349,7 +355,13 @@ def queue_page(
                 " — ",
                 "; ".join(word(reason, locale) for reason in view.reasons),
             ),
-            tag("a", word("open", locale), href=f"/staff/scholarships/{view.id}?lang={locale}", class_="button"),
+            tag(
+                "a",
+                word("open", locale),
+                href=f"/staff/scholarships/{view.id}?lang={locale}",
+                class_="button",
+                aria_describedby=f"applicant-{view.id}",
+            ),
             class_="card",
             data_application=str(view.id),
         )

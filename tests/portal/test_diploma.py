@@ -20,23 +20,27 @@ from typing import Any
 
 import httpx
 import pytest
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from common.service.clock import FixedClock
 from common.service.database import reading, writing
 from issuer.app import create_app as create_issuer_app
 from issuer.devtls import ensure_self_signed
 from issuer.keyring import Keyring
+from issuer.models import Diploma as DiplomaRecord
 from issuer.printing import DocumentSigner
-from issuer.records import records_of
+from issuer.records import records_of, supersede
 from issuer.settings import Settings as IssuerSettings
 from issuer.settings import load_settings
 from issuer.status import StatusAction, change_status
-from portal.diploma import Sealer, custody
+from portal.diploma import DiplomaDesk, Sealer, ShareRefusedError, VerifierUnavailableError, custody
+from portal.settings import Settings as PortalSettings
+from tests.common.fake_fetcher import FakeFetcher
 from tests.issuer.conftest import PASSPHRASE, environment
 from tests.portal.conftest import ExamYear, make_exam_year
 from tests.portal.live import Browser, RunningPortal, browser_of, error_code, running_portal
 from tests.wallet_cli.platform import Server, free_port
+from vc.errors import ConfigurationError
 from verifier.app import create_app as create_verifier_app
 from verifier.settings import Settings as VerifierSettings
 
@@ -366,3 +370,108 @@ def test_on_a_phone_a_graduate_shares_the_diploma_and_the_verifier_says_valid(
 def _fits(page: Any) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page is {width}px wide on a 390px screen"
+
+
+def test_a_corrected_diploma_shows_its_history_and_shares_the_corrected_version(
+    ministry: Ministry, graduate: Browser
+) -> None:
+    (old,) = _record_ids(ministry.year, ministry.admitted[0])
+    assert graduate.post("/diploma/shares", _share_form(graduate)).status_code == 303
+    with reading(ministry.year.engine) as db:
+        record = db.get(DiplomaRecord, old)
+        assert record is not None
+        claims = json.loads(record.claims)
+    claims["birthPlace"] = {**claims["birthPlace"], "lat": "Tetouan Medina"}
+    _, new = supersede(
+        ministry.year.engine,
+        settings=ministry.issuer,
+        identifier=old,
+        subject=claims,
+        reason="lieu de naissance corrigé",
+        actor="test",
+        now=datetime.now(UTC),
+    )
+    page = graduate.get("/diploma?lang=fr").text
+    assert 'data-state="valid"' in page
+    assert "Tetouan Medina" in page
+    assert 'data-version="2"' in page
+    assert 'data-version="1" data-state="superseded"' in page
+    old_page = graduate.get(f"/diploma/{old}?lang=fr")
+    assert old_page.status_code == 200
+    assert 'data-state="superseded"' in old_page.text
+    assert "Voir la version en vigueur" in old_page.text
+    assert 'action="/diploma/shares"' not in old_page.text
+    refused = graduate.get(f"/diploma/{old}/diploma.pdf")
+    assert refused.status_code == 409
+    assert error_code(refused) == "diploma.superseded"
+    # The held copy is signed anew from the corrected record, and the link made from it verifies.
+    assert graduate.post("/diploma/shares", _share_form(graduate)).status_code == 303
+    with reading(ministry.year.engine) as db:
+        assert db.execute(custody.select()).one()._mapping["diploma_id"] == new
+    links = re.findall(r'href="(http://127\.0\.0\.1:\d+/s/[A-Za-z0-9_-]+)"', graduate.get("/diploma").text)
+    assert len(links) == 2
+    newest = httpx.get(links[0], headers={"Accept": "application/json"}, timeout=20)
+    assert newest.json()["verdict"] == "valid", newest.text
+
+
+def _desk(ministry: Ministry, fetcher: Any, **settings: Any) -> DiplomaDesk:
+    return DiplomaDesk(
+        engine=ministry.year.engine,
+        settings=ministry.portal.settings.model_copy(update=settings),
+        issuer=ministry.issuer,
+        fetcher=fetcher,
+    )
+
+
+def _current(ministry: Ministry, index: int) -> DiplomaRecord:
+    with reading(ministry.year.engine) as db:
+        return records_of(db, cnie=ministry.year.cards[ministry.admitted[index]].cnie)[0]
+
+
+def test_what_the_verifier_answers_is_checked_before_anything_is_kept(ministry: Ministry) -> None:
+    fetcher = FakeFetcher()
+    desk = _desk(ministry, fetcher, verifier_url="http://127.0.0.1:9")
+    record, now = _current(ministry, 0), datetime.now(UTC)
+    with pytest.raises(VerifierUnavailableError) as unreachable:
+        desk.share(record, claims=["familyName"], lifetime_seconds=86400, now=now)
+    assert unreachable.value.code == "share.verifier_unavailable"
+    fetcher.json("http://127.0.0.1:9/shares/nonce", {"nonce": "n" * 22, "audience": "https://elsewhere.example/shares"})
+    with pytest.raises(VerifierUnavailableError) as foreign:
+        desk.share(record, claims=["familyName"], lifetime_seconds=86400, now=now)
+    assert "another site" in foreign.value.found or "another site" in str(foreign.value)
+    fetcher.json("http://127.0.0.1:9/shares/nonce", {"nonce": "n" * 22, "audience": "http://127.0.0.1:9/shares"})
+    fetcher.json("http://127.0.0.1:9/shares", {"code": "holder_binding.nonce", "detail": "no"}, status=400)
+    with pytest.raises(ShareRefusedError) as refused:
+        desk.share(record, claims=["familyName"], lifetime_seconds=86400, now=now)
+    assert refused.value.code == "share.refused"
+    assert desk.shares_of(record.graduate_id) == []
+
+
+def test_sharing_needs_the_holder_key_secret_and_sealed_values_stay_with_their_graduate(ministry: Ministry) -> None:
+    record, now = _current(ministry, 0), datetime.now(UTC)
+    without = _desk(ministry, FakeFetcher(), holder_key_secret=None)
+    with pytest.raises(ConfigurationError) as missing:
+        without.held_copy(record, now=now)
+    assert missing.value.code == "portal.holder_key_secret"
+    sealer = Sealer(HOLDER_SECRET.encode())
+    sealed = sealer.seal(b"a held key", graduate_id=1)
+    assert sealer.open(sealed, graduate_id=1) == b"a held key"
+    with pytest.raises(ConfigurationError) as moved:
+        sealer.open(sealed, graduate_id=2)
+    assert moved.value.code == "portal.holder_key_unreadable"
+    with pytest.raises(ConfigurationError):
+        Sealer(b"another secret of the portal, 32+ chars").open(sealed, graduate_id=1)
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"holder_key_secret": "short"}, "TAWTIQ_PORTAL_HOLDER_KEY_SECRET must be a random string"),
+        ({"holder_key_secret": HOLDER_SECRET, "secret_key": HOLDER_SECRET}, "must differ"),
+        ({"verifier_url": "http://verifier.example.ma"}, "must use https off loopback"),
+        ({"verifier_url": "ftp://127.0.0.1/"}, "must be an absolute http(s) URL"),
+    ],
+)
+def test_the_diploma_pages_settings_refuse_unsafe_values(values: dict[str, str], message: str) -> None:
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        PortalSettings(**values)

@@ -5,20 +5,22 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, insert, select, text
 
 from exams import scholarship
 from exams.deliberation import deliberate_session
 from exams.errors import ConfigurationError, ConflictError, ForbiddenError, InputError, NotFoundError
 from exams.generate import MARK_COLUMNS
 from exams.marks import import_marks
-from exams.models import ScholarshipRow
+from exams.models import ScholarshipRow, table
 from exams.registry import Candidate, candidate_of
 from exams.results import publish
 from exams.scholarship import ApplicationForm, ScholarshipState, evaluate, load_rules, parse_form
@@ -344,3 +346,50 @@ def test_an_officer_reviews_and_decides_in_their_province_only(engine: Engine, y
         assert not any(c.cnie in text or c.family_name_lat in text for c in people)
         assert "under_30k" not in text
         assert "income" not in text
+
+
+def test_two_first_drafts_at_once_make_one_application(engine: Engine, year: Year, database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite serialises writers: two first drafts cannot interleave")
+    candidate, now = year.admitted[0], year.published
+    # Another tab's first draft, inserted and not yet committed: the save below sees no row, and its insert waits
+    # on the unique key until that tab commits, then fails; the save is written again over the other tab's row.
+    other_tab = engine.connect()
+    transaction = other_tab.begin()
+    other_tab.execute(
+        insert(table(ScholarshipRow)).values(
+            session=SESSION,
+            candidate_id=candidate.id,
+            province=candidate.directorate_code,
+            state="draft",
+            income_bracket="under_30k",
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    saved: list[scholarship.Application] = []
+    thread = threading.Thread(
+        target=lambda: saved.append(
+            scholarship.save_draft(engine, session=SESSION, cnie=candidate.cnie, fields={"siblings": "2"}, now=now)
+        )
+    )
+    thread.start()
+    deadline = time.monotonic() + 30
+    while True:
+        with engine.connect() as probe:
+            waiting = probe.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            ).scalar_one()
+        if waiting:
+            break
+        assert time.monotonic() < deadline, "the second save never waited on the first one's row"
+        time.sleep(0.05)
+    transaction.commit()
+    other_tab.close()
+    thread.join(timeout=30)
+    (application,) = saved
+    assert (application.form.siblings, application.form.income_bracket) == (2, None)
+    assert _count(engine) == 1

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from exams.db import MIGRATIONS
 from tawtiq.cli import app
 from tests.issuer.conftest import environment
 
@@ -31,7 +32,7 @@ def test_the_exam_year_from_the_command_line(run: Any, tmp_path: Path) -> None:
     run("db", "upgrade")
     refused = run("exam", "candidates", "import", str(tmp_path / "x.csv"), "--session", "2025-normale", code=2)
     assert "tawtiq exam db-upgrade" in refused.stderr
-    assert json.loads(run("exam", "db-upgrade", "--json").stdout) == {"revision": "0002"}
+    assert json.loads(run("exam", "db-upgrade", "--json").stdout) == {"revision": MIGRATIONS.head()}
     candidates, marks = tmp_path / "candidates.csv", tmp_path / "marks.csv"
     session = ("--session", "2025-normale")
     run("exam", "candidates", "generate", "--count", "25", "--seed", "4", *session, "--out", str(candidates))

@@ -108,7 +108,8 @@ UI: Final[Mapping[str, T]] = {
     ),
     "results_heading": _t("نتيجة الامتحان", "Résultat de l'examen"),
     "results_announced_on": _t(
-        "يُعلن عن النتائج يوم {date} على الساعة {time}.", "Les résultats sont proclamés le {date} à {time}."
+        "يُعلن عن النتائج يوم {date} على الساعة {time} بتوقيت المغرب.",
+        "Les résultats sont proclamés le {date} à {time}, heure du Maroc.",
     ),
     "results_not_scheduled": _t(
         "لم يُحدَّد بعد موعد الإعلان عن النتائج.", "La date de proclamation des résultats n'est pas encore fixée."

@@ -10,6 +10,7 @@ exam year's records, so this module knows nothing of the database.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -156,9 +157,15 @@ def _account(viewer: Viewer | None, locale: Locale, path: str) -> Markup | None:
     )
 
 
-def layout(*, locale: Locale, title: str, body: Markup, path: str, viewer: Viewer | None) -> str:
-    """The whole document around ``body``; ``path`` is the page's own (for the language links and the menu)."""
-    return "<!doctype html>\n" + tag(
+_MARK: Final = "\x00"
+
+
+@functools.lru_cache(maxsize=256)
+def _frame(locale: Locale, title: str, path: str) -> tuple[str, str, str]:
+    """The document around a page's account block and body, which are the only parts that change per request:
+    (up to the account block, from it to the body, after the body). Built with :func:`tag` like the rest, once
+    per language, title and path."""
+    document = "<!doctype html>\n" + tag(
         "html",
         tag(
             "head",
@@ -181,15 +188,23 @@ def layout(*, locale: Locale, title: str, body: Markup, path: str, viewer: Viewe
                     class_="brand",
                 ),
                 _language_links(locale, path),
-                _account(viewer, locale, path),
+                Markup(_MARK),
                 class_="site",
             ),
-            tag("main", body, id="main"),
+            tag("main", Markup(_MARK), id="main"),
             tag("footer", tag("p", _ui("footer", locale)), class_="site"),
         ),
         lang=locale,
         dir=DIRECTION[locale],
     )
+    before, between, after = document.split(_MARK)
+    return before, between, after
+
+
+def layout(*, locale: Locale, title: str, body: Markup, path: str, viewer: Viewer | None) -> str:
+    """The whole document around ``body``; ``path`` is the page's own (for the language links and the menu)."""
+    before, between, after = _frame(locale, title, path)
+    return f"{before}{_account(viewer, locale, path) or ''}{between}{body}{after}"
 
 
 def welcome_page(*, locale: Locale, viewer: Viewer | None) -> str:
@@ -415,9 +430,10 @@ def result_page(*, locale: Locale, viewer: Viewer, result: ResultView | None, co
     marks = [
         tag(
             "tr",
-            tag("th", _value(mark.subject), tag("span", _value(mark.component), class_="component"), scope="row"),
-            tag("td", _value(mark.coefficient, direction="ltr")),
-            tag("td", _value(mark.mark, direction="ltr")),
+            # Labels from the rules file and numbers: nothing a person typed, so no <bdi> is needed.
+            tag("th", mark.subject, tag("span", mark.component, class_="component"), scope="row"),
+            tag("td", mark.coefficient, dir="ltr"),
+            tag("td", mark.mark, dir="ltr"),
         )
         for mark in result.marks
     ]

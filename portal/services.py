@@ -1,8 +1,8 @@
-"""The portal's parts wired together once per process, from its settings: the database engine, the sessions,
-the identity port that logs people in, the issuer's settings (a decided complaint changes diploma records and
-their status lists, and a corrected diploma is offered to the wallet, as the issuer would: its ``TAWTIQ_*``
-variables), and the diploma desk (the printed diploma and the held copies with those settings; the fetcher that
-reaches the verifier)."""
+"""The portal's parts wired together once per process, from its settings: the database engine (with the audit
+key), the sessions, the identity port that logs people in, the results' announcement instant, the issuer's settings
+(a decided complaint changes diploma records and their status lists, and a corrected diploma is offered to the
+wallet, as the issuer would: its ``TAWTIQ_*`` variables), and the diploma desk (the printed diploma and the held
+copies with those settings; the fetcher that reaches the verifier)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from issuer import db as issuer_db
 from issuer.audit import audit_key_from_passphrase, audit_key_of, with_audit_key
 from issuer.settings import Settings as IssuerSettings
 from issuer.settings import load_settings as load_issuer_settings
+from portal.announcement import Announcement
 from portal.db import MIGRATIONS
 from portal.diploma import DiplomaDesk
 from portal.sessions import Sessions
@@ -35,6 +36,7 @@ class Services:
     #: The issuer's settings: its URL names the status lists of a corrected record and its offers.
     issuer: IssuerSettings
     diploma: DiplomaDesk
+    announcement: Announcement
 
     @classmethod
     def build(
@@ -86,6 +88,7 @@ class Services:
             identity=port,
             issuer=issuer,
             diploma=desk,
+            announcement=Announcement(engine, session=settings.exam_session, clock=clock),
         )
 
     def start(self) -> None:

@@ -21,11 +21,11 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, bindparam, delete, insert, select, update
 
 from common.identity import Identity, LoginStart
 from common.service.clock import Clock
-from common.service.database import reading, writing
+from common.service.database import writing
 from portal.errors import LoginError, SessionError
 from portal.models import logins, sessions
 
@@ -35,6 +35,7 @@ TOUCH_SECONDS: Final = 60
 _ID_BYTES: Final = 32
 #: The longest identifier a cookie may carry (longer values are refused unread).
 _MAX_ID_CHARS: Final = 100
+_SESSION_BY_DIGEST: Final = select(sessions).where(sessions.c.id_hash == bindparam("digest"))
 
 
 @dataclass(frozen=True)
@@ -163,8 +164,9 @@ class Sessions:
                 expected=f"at most {_MAX_ID_CHARS}",
             )
         digest = self._digest(b"session", session_id)
-        with reading(self._engine) as session:
-            row = session.execute(select(sessions).where(sessions.c.id_hash == digest)).first()
+        # A Core read on a plain connection: this runs before every page, and an ORM session costs more than it.
+        with self._engine.connect() as connection:
+            row = connection.execute(_SESSION_BY_DIGEST, {"digest": digest}).first()
         if row is None:
             raise SessionError(
                 "the session cookie names no session",

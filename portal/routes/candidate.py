@@ -15,12 +15,13 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from common.pdf.text import PdfTextError
-from exams import convocation, personal_data, registry, results
+from exams import convocation, personal_data, registry
 from portal import pages, views
 from portal.deps import FormDep, LocaleDep, ServicesDep, SessionDep, viewer_of
 from portal.errors import ConvocationUnprintableError
 from portal.messages import UI
 from portal.routes import complaints
+from portal.results import published_result
 from portal.routes.common import NO_STORE, html
 
 router = APIRouter(include_in_schema=False)
@@ -121,12 +122,12 @@ def results_page(
 ) -> HTMLResponse:
     name = services.settings.exam_session
     now = services.clock.now()
-    announced_at = results.publication_of(services.engine, session=name)
+    announced_at = services.announcement.instant()
     viewer = viewer_of(session)
     if announced_at is None or now < announced_at:
         page = pages.results_pending_page(locale=locale, viewer=viewer, announced_at=announced_at)
         return html(page, request=request, locale=locale)
-    result = results.result_of(services.engine, session=name, cnie=session.cnie, now=now)
+    result = published_result(services.engine, session=name, cnie=session.cnie, now=now)
     section = (
         complaints.results_section(
             services, session=session, viewer=viewer, locale=locale, result=result, done=done is not None

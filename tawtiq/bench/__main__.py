@@ -1,5 +1,5 @@
-"""``python -m tawtiq.bench [engine] [serving] [verifier] [revocation] [flow] [printing] [issuer] [exams]``: run the
-parts named."""
+"""``python -m tawtiq.bench [engine] [serving] [verifier] [revocation] [flow] [printing] [issuer] [exams] [portal]``:
+run the parts named."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from tawtiq.bench import engine, exams, flow, issuer, printing, revocation, serving, verifier
+from tawtiq.bench import engine, exams, flow, issuer, portal, printing, revocation, serving, verifier
 
 #: The parts in the order they run: seconds for the engine and the serving layer, a minute each for the verifier,
 #: the revocation latency (a real issuer and verifier) and a graduate's flow through the issuer (SQLite and
 #: PostgreSQL), the printed diploma (a minute), then the issuer's 500,000-record runs (many minutes) and the exam
-#: year's 500,000-candidate deliberation and 50,000 complaints (several minutes), so the quick figures are out before
-#: the long ones start.
+#: year's 500,000-candidate deliberation and 50,000 complaints (several minutes), and the portal's result page with
+#: 500,000 candidates in the database (a few minutes), so the quick figures are out before the long ones start.
 PARTS: dict[str, Callable[..., dict[str, Any]]] = {
     "engine": engine.run,
     "serving": serving.run,
@@ -26,6 +26,7 @@ PARTS: dict[str, Callable[..., dict[str, Any]]] = {
     "printing": printing.run,
     "issuer": issuer.run,
     "exams": exams.run,
+    "portal": portal.run,
 }
 
 

@@ -33,6 +33,7 @@ from rich.text import Text
 import schemas
 from common.qr import qr_terminal
 from tawtiq.demo.display import copies_table, verdict_line, verdict_table
+from tawtiq.demo.exam_year import ExamYearResult, walk_exam_year
 from tawtiq.demo.walk import DEMO_STATUS_TTL_SECONDS, DemoError, Walk
 
 #: The university's request: no CNIE number, no birth data, no Massar code.
@@ -55,9 +56,15 @@ class PlatformResult:
     issuer_url: str
     verifier_url: str
     share_url: str
+    exam_year: ExamYearResult | None = None
 
     @property
     def expected(self) -> bool:
+        """Every verdict of the credential loop and every page of the exam year were the expected ones."""
+        return self.verdicts_expected and (self.exam_year is None or self.exam_year.expected)
+
+    @property
+    def verdicts_expected(self) -> bool:
         return (
             self.oid4vp.get("verdict") == "valid"
             and self.share_before.get("verdict") == "valid"
@@ -91,6 +98,7 @@ def run_platform(
     previous = signal.signal(signal.SIGTERM, _interrupt) if in_main_thread else None
     try:
         result = _walk_through(walk)
+        result.exam_year = walk_exam_year(walk, first_step=9)
         _finale(walk, result, wait=wait)
         return result
     finally:
@@ -356,8 +364,15 @@ def _finale(walk: Walk, result: PlatformResult, *, wait: bool) -> None:
     console = walk.console
     console.print()
     console.rule("[bold]done[/]")
-    outcome = "every verdict was the expected one" if result.expected else "[bold red]an unexpected verdict[/]"
+    outcome = "every verdict was the expected one" if result.verdicts_expected else "[bold red]an unexpected verdict[/]"
     console.print(f"Valid before the revocation, invalid after it: {outcome}.")
+    if result.exam_year is not None:
+        year = result.exam_year
+        seen = "the expected pages" if year.expected else "[bold red]an unexpected page[/]"
+        console.print(
+            f"The candidate confirmed their data, got the convocation and read the result ({year.decision}) at the "
+            f"announced second: {seen}."
+        )
     table = Table(show_header=False, box=None)
     table.add_column(style="bold")
     table.add_column(overflow="fold")
@@ -366,6 +381,10 @@ def _finale(walk: Walk, result: PlatformResult, *, wait: bool) -> None:
     table.add_row("issuer metadata", f"{walk.issuer_url}/.well-known/openid-credential-issuer")
     table.add_row("issuer keys", f"{walk.issuer_url}/.well-known/jwt-vc-issuer")
     table.add_row("development certificate", str(walk.certificate))
+    if result.exam_year is not None:
+        table.add_row("candidate portal", f"{result.exam_year.portal_url}/  ({result.exam_year.portal_url}/?lang=fr)")
+        table.add_row("development eID", f"{result.exam_year.eid_url}/.well-known/openid-configuration")
+        table.add_row("candidates' PINs", str(walk.directory / "exam" / "identities.json"))
     table.add_row(
         "the wallet (while this runs)",
         f"TAWTIQ_WALLET_DIR={walk.wallet_dir} TAWTIQ_WALLET_PASSPHRASE_FILE={walk.wallet_passphrase_file} "
@@ -374,7 +393,7 @@ def _finale(walk: Walk, result: PlatformResult, *, wait: bool) -> None:
     console.print(table)
     if not wait:
         return
-    console.print("[bold]The issuer and the verifier keep running; press Ctrl-C to stop them.[/]")
+    console.print("[bold]The services keep running; press Ctrl-C to stop them.[/]")
     try:
         while all(process.poll() is None for _name, process in walk.processes):
             time.sleep(0.5)

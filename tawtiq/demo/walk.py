@@ -50,6 +50,11 @@ def _port(preferred: int) -> int:
     raise DemoError("no free TCP port on 127.0.0.1")
 
 
+def free_port_near(preferred: int) -> int:
+    """``preferred`` if it is free on 127.0.0.1, else any free port (for the services the demo starts later)."""
+    return _port(preferred)
+
+
 class Walk:
     """The running walk-through: its console, directories, environments and child processes."""
 

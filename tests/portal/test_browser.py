@@ -106,7 +106,7 @@ def test_a_candidate_from_login_to_the_result_at_the_announced_second(
 
     publish(exam_year.engine, session=SESSION, at=ANNOUNCED, actor="test", now=portal.clock.now())
     page.get_by_role("link", name="النتيجة").click()
-    assert page.inner_text("#announcement") == "يُعلن عن النتائج يوم 2025-06-14 على الساعة 09:00:00."
+    assert page.inner_text("#announcement") == "يُعلن عن النتائج يوم 2025-06-14 على الساعة 09:00:00 بتوقيت المغرب."
     page.screenshot(path=str(shots / "06-results-announced.png"), full_page=True)
     portal.set_time(ANNOUNCED - timedelta(seconds=1))
     page.reload()

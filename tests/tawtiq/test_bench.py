@@ -46,8 +46,8 @@ def test_an_unknown_part_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
         main(["engine", "database"])
     assert caught.value.code == 2
     assert (
-        "unknown part database; expected any of engine, serving, verifier, revocation, flow, printing, issuer, exams"
-        in capsys.readouterr().err
+        "unknown part database; expected any of engine, serving, verifier, revocation, flow, printing, issuer, exams, "
+        "portal" in capsys.readouterr().err
     )
 
 
@@ -78,3 +78,35 @@ def test_the_exam_year_benchmark_deliberates_what_it_loads() -> None:
     assert figures["marks"] > 60 * 8
     assert sum(figures["deliberation_database"]["totals"].values()) == 60
     assert figures["deliberation_core"]["per_candidate_us"] > 0
+
+
+def test_the_portal_benchmark_fixture_logs_candidates_in_who_have_results(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from portal.results import published_result
+    from portal.services import Services
+    from portal.settings import Settings
+    from tawtiq.bench import portal as portal_bench
+
+    fixture = portal_bench._prepare(tmp_path, port=8999, count=50, sessions=3)
+    environment = fixture.environment
+    services = Services.build(
+        Settings(
+            database_url=environment["TAWTIQ_PORTAL_DATABASE_URL"],
+            secret_key=environment["TAWTIQ_PORTAL_SECRET_KEY"],
+            audit_passphrase_file=Path(environment["TAWTIQ_PORTAL_AUDIT_PASSPHRASE_FILE"]),
+            eid_client_secret_file=Path(environment["TAWTIQ_PORTAL_EID_CLIENT_SECRET_FILE"]),
+        )
+    )
+    services.start()
+    try:
+        assert len(set(fixture.cookies)) == 3
+        for cookie in fixture.cookies:
+            session = services.sessions.current(cookie)
+            result = published_result(
+                services.engine, session=portal_bench.SESSION, cnie=session.cnie, now=datetime.now(UTC)
+            )
+            assert result is not None
+            assert len(result.marks) >= 8
+    finally:
+        services.close()

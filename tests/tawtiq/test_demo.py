@@ -93,12 +93,29 @@ def test_the_platform_walk_through(tmp_path: Path) -> None:
         "every verdict was the expected one",
         "verification page",
         "/.well-known/openid-credential-issuer",
+        "$ tawtiq exam deliberate",
+        "$ tawtiq serve eid",
+        "$ tawtiq serve portal",
+        "cnie=",
+        "pin=******",
+        "unconfirmed → confirmed",
+        "the page says: Les résultats sont proclamés le",
+        "the expected pages",
+        "candidate portal",
     ):
         assert expected in text, expected
+
+    # The candidate logged in with the eID, confirmed, got the convocation and saw the result at the second.
+    year = result.exam_year
+    assert year is not None
+    assert year.expected, text[-3000:]
+    assert (tmp_path / "demo" / "convocation.pdf").read_bytes().startswith(b"%PDF")
 
     # Nothing is left running, and the services got fresh data and generated secrets.
     assert not _listening(result.issuer_url)
     assert not _listening(result.verifier_url)
+    assert not _listening(year.portal_url)
+    assert not _listening(year.eid_url)
     assert (tmp_path / "demo" / "issuer" / "issuer.sqlite3").exists()
     assert (tmp_path / "demo" / "verifier" / "verifier.sqlite3").exists()
     assert (tmp_path / "demo" / "wallet" / "wallet.json").stat().st_mode & 0o077 == 0

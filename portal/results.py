@@ -1,0 +1,108 @@
+"""A candidate's published result, read for the results page with two indexed Core statements built once.
+
+Results day is the portal's peak, and :func:`exams.results.result_of` spends most of a page's time in ORM session
+machinery. This is the same read — the candidate, their result and the session's publication instants by
+``(session, cnie)`` (a unique index), then their marks by primary-key prefix — and the same rules, returning the
+exam year's own :class:`~exams.results.Result`, on a plain connection. ``tests/portal/test_results_read.py`` checks
+that it answers exactly what :func:`exams.results.result_of` answers, before and after each instant.
+
+Before the published instant it returns None, as the exam year's read does; the results page does not even call it
+then (see :mod:`portal.announcement`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Final
+
+from sqlalchemy import Engine, and_, bindparam, select
+
+import schemas
+from exams.models import CandidateRow, ExamSessionRow, MarkRow, ResultRow, table
+from exams.results import CatchUpOutcome, Result, SubjectMark, from_centi
+from exams.subjects import CATCH_UP, CONTINUOUS, load_rules
+
+_CANDIDATES, _RESULTS, _SESSIONS, _MARKS = (
+    table(CandidateRow),
+    table(ResultRow),
+    table(ExamSessionRow),
+    table(MarkRow),
+)
+_FOUND: Final = (
+    select(
+        _CANDIDATES.c.id,
+        _CANDIDATES.c.stream_code,
+        _RESULTS.c.average_centi,
+        _RESULTS.c.decision,
+        _RESULTS.c.mention,
+        _RESULTS.c.catch_up_average_centi,
+        _RESULTS.c.catch_up_decision,
+        _RESULTS.c.catch_up_mention,
+        _SESSIONS.c.published_at,
+        _SESSIONS.c.catch_up_published_at,
+        _SESSIONS.c.deliberated_at,
+        _SESSIONS.c.catch_up_deliberated_at,
+    )
+    .select_from(_CANDIDATES)
+    .outerjoin(_RESULTS, _RESULTS.c.candidate_id == _CANDIDATES.c.id)
+    .outerjoin(_SESSIONS, _SESSIONS.c.name == _CANDIDATES.c.session)
+    .where(and_(_CANDIDATES.c.session == bindparam("session"), _CANDIDATES.c.cnie == bindparam("cnie")))
+)
+_MARKS_OF: Final = (
+    select(_MARKS.c.exam, _MARKS.c.subject, _MARKS.c.mark_centi)
+    .where(_MARKS.c.candidate_id == bindparam("candidate"))
+    .order_by(_MARKS.c.exam, _MARKS.c.subject)
+)
+
+
+def published_result(engine: Engine, *, session: str, cnie: str, now: datetime) -> Result | None:
+    """The candidate's result from the published instant on; None before it, for no such candidate, or until the
+    session's deliberation has finished (the contract of :func:`exams.results.result_of`)."""
+    with engine.connect() as connection:
+        found = connection.execute(
+            _FOUND, {"session": session, "cnie": schemas.normalise_identifier(cnie)}
+        ).one_or_none()
+        if (
+            found is None
+            or found.average_centi is None
+            or found.published_at is None
+            or found.deliberated_at is None
+            or now < found.published_at
+        ):
+            return None
+        rows = connection.execute(_MARKS_OF, {"candidate": found.id}).all()
+    rules = load_rules()
+    stream = rules.stream(found.stream_code)
+    normal: list[SubjectMark] = []
+    retaken: list[SubjectMark] = []
+    for exam, subject, centi in rows:
+        if exam == CONTINUOUS:
+            normal.append(SubjectMark(subject, rules.continuous_ar, rules.continuous_fr, from_centi(centi), 1, exam))
+            continue
+        rule = stream.subject(subject)
+        if rule is None:  # pragma: no cover - the import accepts only the stream's subjects
+            continue
+        entry = SubjectMark(subject, rule.label_ar, rule.label_fr, from_centi(centi), rule.coefficient, exam)
+        (retaken if exam == CATCH_UP else normal).append(entry)
+    catch_up: CatchUpOutcome | None = None
+    catch_up_published = found.catch_up_published_at
+    if (
+        found.catch_up_decision is not None
+        and found.catch_up_deliberated_at is not None
+        and catch_up_published is not None
+        and now >= catch_up_published
+    ):
+        catch_up = CatchUpOutcome(
+            average=from_centi(found.catch_up_average_centi),
+            decision=found.catch_up_decision,
+            mention=found.catch_up_mention,
+            marks=tuple(retaken),
+        )
+    return Result(
+        session=session,
+        decision=found.decision,
+        average=from_centi(found.average_centi),
+        mention=found.mention,
+        marks=tuple(normal),
+        catch_up=catch_up,
+    )

@@ -20,8 +20,8 @@ from portal import pages, views
 from portal.deps import FormDep, LocaleDep, ServicesDep, SessionDep, viewer_of
 from portal.errors import ConvocationUnprintableError
 from portal.messages import UI
-from portal.routes import complaints
 from portal.results import published_result
+from portal.routes import complaints
 from portal.routes.common import NO_STORE, html
 
 router = APIRouter(include_in_schema=False)

@@ -133,7 +133,7 @@ def walk_exam_year(walk: Walk, *, first_step: int) -> ExamYearResult:
         verify=False,
     )  # fmt: skip
     portal_env = {
-        **{name: value for name, value in env.items() if not name.startswith("TAWTIQ_")},
+        **env,  # the issuer's settings too: the portal's diploma and complaint pages act as the issuer would
         "TAWTIQ_PORTAL_PUBLIC_URL": portal_url,
         "TAWTIQ_PORTAL_DATA_DIR": str(walk.issuer_dir),
         "TAWTIQ_PORTAL_EID_DISCOVERY_URL": f"{eid_url}/.well-known/openid-configuration",

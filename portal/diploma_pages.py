@@ -16,6 +16,7 @@ from common.html import Markup, join, tag
 from portal.diploma import DEFAULT_CLAIMS, SHAREABLE_CLAIMS, ShareView
 from portal.messages import Locale, T
 from portal.pages import Viewer, layout, local_time
+from portal.presentation import Answered, PresentationRequest
 
 
 def _t(ar: str, fr: str) -> T:
@@ -81,6 +82,34 @@ WORDS: Final[Mapping[str, T]] = {
     "many_days": _t("{n} يومًا", "{n} jours"),
     "day": _t("يوم واحد", "1 jour"),
     "number": _t("رقم الشهادة", "Numéro du diplôme"),
+    "request": _t("الإجابة عن طلب جهة تحقق", "Répondre à la demande d'un vérificateur"),
+    "request_lead": _t(
+        "إذا عرضت عليك جهة تحقق رابطًا يبدأ بـ openid4vp:// على هذا الهاتف، الصقه هنا لترى ما تطلبه قبل المشاركة.",
+        "Si un vérificateur vous présente sur ce téléphone un lien commençant par openid4vp://, collez-le ici pour "
+        "voir ce qu'il demande avant de partager.",
+    ),
+    "request_link": _t("رابط الطلب", "Lien de la demande"),
+    "request_button": _t("عرض الطلب", "Voir la demande"),
+    "review": _t("طلب مشاركة شهادتك", "Demande de partage de votre diplôme"),
+    "who": _t("من يطلب", "Qui demande"),
+    "certified_by": _t("موثّق من طرف", "Certifié par"),
+    "not_vouched": _t(
+        "لا تضمن أي جهة تسجيل هوية هذا المتحقق: تأكد من أنك تعرفه قبل المشاركة.",
+        "Aucun registre ne garantit l'identité de ce vérificateur : assurez-vous de le connaître avant de partager.",
+    ),
+    "on_behalf_of": _t("لفائدة", "Pour le compte de"),
+    "answer_goes_to": _t("تُرسل الإجابة إلى", "La réponse part vers"),
+    "asked": _t("المعطيات المطلوبة", "Données demandées"),
+    "expires": _t("ينتهي الطلب في", "La demande expire le"),
+    "share_answer": _t("مشاركة هذه المعطيات", "Partager ces données"),
+    "decline": _t("رفض", "Refuser"),
+    "answered": _t("تمت مشاركة شهادتك مع {host}.", "Votre diplôme a été partagé avec {host}."),
+    "declined": _t("أُبلغ {host} برفضك.", "{host} a été informé de votre refus."),
+    "verifier_says": _t("نتيجة التحقق لدى الجهة", "Résultat chez le vérificateur"),
+    "verdict_valid": _t("صالحة", "Valide"),
+    "verdict_invalid": _t("غير صالحة", "Non valide"),
+    "verdict_indeterminate": _t("تعذّر الحسم", "Indéterminé"),
+    "back_to_diploma": _t("العودة إلى شهادتي", "Retour à mon diplôme"),
 }
 
 
@@ -353,6 +382,32 @@ def diploma_page(
             ),
             tag(
                 "section",
+                tag("h2", word("request", locale), id="request-heading"),
+                tag("p", word("request_lead", locale), class_="hint"),
+                tag(
+                    "form",
+                    *_hidden(viewer, locale),
+                    tag("label", word("request_link", locale), for_="request-link"),
+                    tag(
+                        "input",
+                        type="text",
+                        id="request-link",
+                        name="link",
+                        required=True,
+                        maxlength=8192,
+                        dir="ltr",
+                        autocomplete="off",
+                        inputmode="url",
+                    ),
+                    tag("button", word("request_button", locale), type="submit", id="review-request"),
+                    method="post",
+                    action="/diploma/requests",
+                ),
+                class_="card",
+                aria_labelledby="request-heading",
+            ),
+            tag(
+                "section",
                 tag("h2", word("share", locale), id="share-heading"),
                 tag("p", word("share_lead", locale), class_="hint"),
                 _share_form(viewer, locale, labels=claim_labels, lifetimes=lifetimes, default=default_lifetime),
@@ -374,5 +429,111 @@ def diploma_page(
             id="shares",
         ),
         _history(versions, locale, shown.id),
+    )
+    return layout(locale=locale, title=title, body=body, path="/diploma", viewer=viewer)
+
+
+def _back(locale: Locale) -> Markup:
+    return tag("p", tag("a", word("back_to_diploma", locale), href=f"/diploma?lang={locale}"))
+
+
+def request_review_page(
+    *, locale: Locale, viewer: Viewer, request: PresentationRequest, link: str, claim_labels: Mapping[str, str]
+) -> str:
+    """Who asks, on whose behalf, where the answer goes, what is asked; share or decline."""
+    title = word("review", locale)
+    who: list[Markup | None]
+    if request.certified_name is not None:
+        who = [
+            tag("p", tag("strong", tag("bdi", request.certified_name)), id="verifier-name"),
+            tag("p", word("certified_by", locale), " ", tag("bdi", request.registrar or ""), class_="hint"),
+        ]
+    else:
+        who = [
+            tag("p", tag("strong", tag("bdi", request.verifier_host, dir="ltr")), id="verifier-name"),
+            tag("p", word("not_vouched", locale), class_="error", id="not-vouched"),
+        ]
+    body = join(
+        tag("h1", title),
+        tag(
+            "section",
+            tag("h2", word("who", locale)),
+            *who,
+            tag("p", word("on_behalf_of", locale), ": ", tag("bdi", request.relying_party), id="relying-party")
+            if request.relying_party
+            else None,
+            tag(
+                "p",
+                word("answer_goes_to", locale),
+                ": ",
+                tag("bdi", request.verifier_host, dir="ltr"),
+                class_="hint",
+            ),
+            tag(
+                "p",
+                word("expires", locale),
+                " ",
+                tag("bdi", _moment(request.expires_at), dir="ltr"),
+                class_="hint",
+            )
+            if request.expires_at
+            else None,
+            class_="card",
+            data_certified="true" if request.certified_name else "false",
+        ),
+        tag(
+            "section",
+            tag("h2", word("asked", locale)),
+            tag(
+                "ul", [tag("li", claim_labels.get(name, name), data_claim=name) for name in request.claims], id="asked"
+            ),
+            tag(
+                "form",
+                *_hidden(viewer, locale),
+                tag("input", type="hidden", name="link", value=link),
+                tag("button", word("share_answer", locale), type="submit", name="decision", value="share", id="answer"),
+                " ",
+                tag(
+                    "button",
+                    word("decline", locale),
+                    type="submit",
+                    name="decision",
+                    value="decline",
+                    class_="secondary",
+                    id="decline",
+                ),
+                method="post",
+                action="/diploma/requests/answer",
+            ),
+            class_="card",
+        ),
+        _back(locale),
+    )
+    return layout(locale=locale, title=title, body=body, path="/diploma", viewer=viewer)
+
+
+def request_done_page(*, locale: Locale, viewer: Viewer, answered: Answered, shared: bool) -> str:
+    """After the answer: shared or declined, and the verifier's verdict when it shows one."""
+    title = word("review", locale)
+    text = word("answered" if shared else "declined", locale).format(host=answered.verifier_host)
+    verdict = answered.verdict
+    body = join(
+        tag("h1", title),
+        tag("p", text, class_="notice", role="status", id="notice"),
+        tag(
+            "section",
+            tag(
+                "p",
+                word("verifier_says", locale),
+                ": ",
+                tag("strong", word(f"verdict_{verdict}", locale) if f"verdict_{verdict}" in WORDS else verdict),
+                id="verdict",
+            ),
+            class_=f"verdict {verdict if verdict in ('valid', 'invalid') else 'indeterminate'}",
+            data_verdict=verdict,
+        )
+        if shared and verdict
+        else None,
+        _back(locale),
     )
     return layout(locale=locale, title=title, body=body, path="/diploma", viewer=viewer)

@@ -301,6 +301,32 @@ ERRORS: Final[Mapping[str, T]] = {
         "خدمة التحقق غير متاحة حاليًا. أعد المحاولة بعد قليل.",
         "Le service de vérification est injoignable. Réessayez dans un instant.",
     ),
+    "presentation.link": _t(
+        "هذا ليس رابط طلب من جهة تحقق (يبدأ بـ openid4vp://).",
+        "Ce n'est pas le lien d'une demande de vérificateur (il commence par openid4vp://).",
+    ),
+    "presentation.expired": _t(
+        "انتهى هذا الطلب أو سبقت الإجابة عنه. اطلب من الجهة رابطًا جديدًا.",
+        "Cette demande a expiré ou a déjà reçu une réponse. Demandez un nouveau lien au vérificateur.",
+    ),
+    "presentation.unsupported": _t(
+        "لا يمكن للبوابة الإجابة عن هذا الطلب (صيغة أو معطيات غير متاحة).",
+        "Le portail ne peut pas répondre à cette demande (format ou données non disponibles).",
+    ),
+    "presentation.registrars_unset": _t(
+        "لا يمكن التحقق من هوية هذه الجهة حاليًا: لم يُشارَك شيء.",
+        "L'identité de ce vérificateur ne peut pas être vérifiée pour l'instant : rien n'a été partagé.",
+    ),
+    "presentation.decision": _t("اختر المشاركة أو الرفض.", "Choisissez de partager ou de refuser."),
+    "presentation.answer_refused": _t("لم تقبل الجهة الإجابة.", "Le vérificateur n'a pas accepté la réponse."),
+    "presentation.": _t(
+        "طلب الجهة غير مقبول: لم يُشارَك شيء. لا تجب عنه.",
+        "La demande du vérificateur n'est pas acceptable : rien n'a été partagé. N'y répondez pas.",
+    ),
+    "x509.": _t(
+        "شهادة الجهة غير صالحة: لم يُشارَك شيء. لا تجب عنه.",
+        "Le certificat du vérificateur n'est pas valable : rien n'a été partagé. N'y répondez pas.",
+    ),
     "portal.holder_key_secret": _t(
         "المشاركة من البوابة غير مفعلة حاليًا.", "Le partage depuis le portail n'est pas activé pour l'instant."
     ),

@@ -68,6 +68,9 @@ class Settings(ServiceSettings):
     #: copies and revoke tokens that go with them). No default: sharing from the portal is refused without one
     #: (:meth:`holder_key_bytes`); the rest of the portal works. Changing it makes the kept keys unreadable.
     holder_key_secret: SecretStr | None = None
+    #: The registrars' CA certificates (PEM) that vouch for verifiers signing their OpenID4VP requests; without it
+    #: the diploma page answers only requests of verifiers no registrar vouches for (``redirect_uri:``), saying so.
+    registrars_file: Path | None = None
     #: Largest form body accepted (a correction request is a few hundred bytes).
     max_body_bytes: int = Field(default=16 * 1024, ge=1024, le=1024 * 1024)
 

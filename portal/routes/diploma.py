@@ -23,6 +23,7 @@ from portal.deps import FormDep, LocaleDep, ServicesDep, SessionDep, viewer_of
 from portal.diploma import (
     SHARE_LIFETIMES,
     SHAREABLE_CLAIMS,
+    DiplomaError,
     current_of,
     offer_link,
     own_record,
@@ -32,6 +33,7 @@ from portal.diploma import (
 from portal.diploma_pages import DiplomaView, DocumentRow, VersionView
 from portal.errors import RequestError
 from portal.messages import Locale
+from portal.presentation import Responder
 from portal.routes.common import NO_STORE, html
 from portal.services import Services
 from portal.sessions import PortalSession
@@ -222,3 +224,54 @@ def withdraw_share(services: ServicesDep, session: SessionDep, form: FormDep, sh
     graduate = current.graduate_id if current is not None else -1
     services.diploma.withdraw(graduate, share_id, now=services.clock.now())
     return RedirectResponse(f"/diploma?lang={form.locale}&done=withdrawn#shares", status_code=303, headers=NO_STORE)
+
+
+def _responder(services: Services) -> Responder:
+    return Responder(services.diploma)
+
+
+@router.post("/diploma/requests")
+def review_request(request: Request, services: ServicesDep, session: SessionDep, form: FormDep) -> HTMLResponse:
+    """The verifier's request behind a pasted ``openid4vp://`` link, checked, for the graduate to review."""
+    _current_or_refuse(services, session)
+    link = form.fields.get("link", "")
+    checked = _responder(services).fetch(link, now=services.clock.now())
+    page = diploma_pages.request_review_page(
+        locale=form.locale,
+        viewer=viewer_of(session),
+        request=checked,
+        link=link.strip(),
+        claim_labels={name: _label(name, form.locale) for name in schemas.SUBJECT_CLAIMS},
+    )
+    return html(page, request=request, locale=form.locale)
+
+
+@router.post("/diploma/requests/answer")
+def answer_request(request: Request, services: ServicesDep, session: SessionDep, form: FormDep) -> HTMLResponse:
+    """The graduate's command: the request fetched and checked again, then answered from the held copy or
+    declined."""
+    current = _current_or_refuse(services, session)
+    decision = form.fields.get("decision")
+    if decision not in ("share", "decline"):
+        raise RequestError(
+            "choose to share or to decline", code="presentation.decision", found=str(decision)[:20], expected="share"
+        )
+    responder = _responder(services)
+    now = services.clock.now()
+    checked = responder.fetch(form.fields.get("link", ""), now=now)
+    answered = responder.answer(current, checked, now=now) if decision == "share" else responder.decline(checked)
+    page = diploma_pages.request_done_page(
+        locale=form.locale, viewer=viewer_of(session), answered=answered, shared=decision == "share"
+    )
+    return html(page, request=request, locale=form.locale)
+
+
+def _current_or_refuse(services: Services, session: PortalSession) -> Diploma:
+    current = current_of(versions_of(services.engine, cnie=session.cnie))
+    if current is None:
+        raise DiplomaError(
+            "there is no diploma of yours to share",
+            found="no diploma record for your CNIE",
+            expected="a diploma delivered after the deliberation",
+        )
+    return current

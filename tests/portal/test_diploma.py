@@ -8,6 +8,7 @@ holder's key-binding JWT against its own clock).
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -34,6 +35,7 @@ from issuer.settings import Settings as IssuerSettings
 from issuer.settings import load_settings
 from issuer.status import StatusAction, change_status
 from portal.diploma import DiplomaDesk, Sealer, ShareRefusedError, VerifierUnavailableError, custody
+from portal.presentation import PresentationRequestError, Responder
 from portal.settings import Settings as PortalSettings
 from tests.common.fake_fetcher import FakeFetcher
 from tests.issuer.conftest import PASSPHRASE, environment
@@ -123,6 +125,7 @@ def ministry(tmp_path: Path) -> Iterator[Ministry]:
                 status_min_ttl_seconds=0,
                 status_default_ttl_seconds=1,
                 share_rate_limit=10_000,
+                oid4vp_rate_limit=10_000,
             )
         ),
         port=verifier_port,
@@ -309,7 +312,8 @@ def test_on_a_phone_a_graduate_shares_the_diploma_and_the_verifier_says_valid(
     ministry: Ministry, tmp_path: Path
 ) -> None:
     """The done-when walk, in Chromium at phone size: the eID login, the diploma, a share link made with the
-    claims chosen, its QR code, and the verifier's page opened from the link saying valid."""
+    claims chosen, its QR code, the verifier's page opened from the link saying valid; then a verifier's request
+    pasted, reviewed and answered."""
     sync_api = pytest.importorskip("playwright.sync_api")
     chromium = os.environ.get("TAWTIQ_CHROMIUM", "/usr/bin/chromium")
     if not Path(chromium).exists():
@@ -362,6 +366,20 @@ def test_on_a_phone_a_graduate_shares_the_diploma_and_the_verifier_says_valid(
             shown = page.inner_text("main")
             assert row["familyName.ar"] in shown or row["familyName.lat"] in shown
             page.screenshot(path=str(shots / "diploma-03-verifier.png"), full_page=True)
+
+            # A verifier's OpenID4VP request opened on the same phone: pasted, reviewed, answered.
+            created = _verifier_request(ministry, ["familyName", "givenName", "generalAverage"])
+            page.goto(f"{base}/diploma?lang=ar")
+            page.fill("#request-link", created["authorization_request"])
+            page.get_by_role("button", name="عرض الطلب").click()
+            assert page.locator("#asked li").count() == 3
+            assert page.locator("#not-vouched").count() == 1
+            _fits(page)
+            page.screenshot(path=str(shots / "diploma-04-request.png"), full_page=True)
+            page.get_by_role("button", name="مشاركة هذه المعطيات").click()
+            assert page.get_attribute("[data-verdict]", "data-verdict") == "valid"
+            page.screenshot(path=str(shots / "diploma-05-answered.png"), full_page=True)
+            assert _verifier_result(ministry, created["id"])["verdict"] == "valid"
             context.close()
         finally:
             browser.close()
@@ -475,3 +493,106 @@ def test_sharing_needs_the_holder_key_secret_and_sealed_values_stay_with_their_g
 def test_the_diploma_pages_settings_refuse_unsafe_values(values: dict[str, str], message: str) -> None:
     with pytest.raises(ValidationError, match=re.escape(message)):
         PortalSettings(**values)
+
+
+def _verifier_request(ministry: Ministry, claims: list[str]) -> dict[str, Any]:
+    created = httpx.post(f"{ministry.verifier_url}/oid4vp/requests", json={"claims": claims}, timeout=20)
+    assert created.status_code == 201, created.text
+    document: dict[str, Any] = created.json()
+    return document
+
+
+def _verifier_result(ministry: Ministry, transaction: str) -> dict[str, Any]:
+    answer = httpx.get(f"{ministry.verifier_url}/oid4vp/requests/{transaction}", timeout=20)
+    assert answer.status_code == 200, answer.text
+    document: dict[str, Any] = answer.json()
+    return document
+
+
+def test_a_verifiers_openid4vp_request_is_reviewed_then_answered_from_the_held_copy(
+    ministry: Ministry, graduate: Browser
+) -> None:
+    created = _verifier_request(ministry, ["familyName", "givenName", "mention"])
+    link = created["authorization_request"]
+    assert link.startswith("openid4vp://")
+    token = graduate.csrf_token("/diploma")
+    review = graduate.post("/diploma/requests", {"csrf_token": token, "lang": "fr", "link": link})
+    assert review.status_code == 200, review.text
+    assert 'id="not-vouched"' in review.text, "a verifier no registrar vouches for is said to be one"
+    assert re.findall(r'data-claim="([A-Za-z]+)"', review.text) == ["familyName", "givenName", "mention"]
+    assert _verifier_result(ministry, created["id"])["status"] == "retrieved", "nothing answered by the review"
+    done = graduate.post(
+        "/diploma/requests/answer", {"csrf_token": token, "lang": "fr", "link": link, "decision": "share"}
+    )
+    assert done.status_code == 200, done.text
+    assert 'data-verdict="valid"' in done.text
+    result = _verifier_result(ministry, created["id"])
+    assert result["status"] == "answered"
+    assert result["verdict"] == "valid", result
+    disclosed = result["report"]["claims"]
+    assert set(disclosed) >= {"familyName", "givenName", "mention"}
+    assert "cnie" not in disclosed, "only what was asked is disclosed"
+    again = graduate.post(
+        "/diploma/requests/answer", {"csrf_token": token, "lang": "fr", "link": link, "decision": "share"}
+    )
+    assert again.status_code == 400, "an answered request is not answered twice"
+    assert error_code(again) == "presentation.expired"
+
+
+def test_a_declined_request_tells_the_verifier_and_discloses_nothing(ministry: Ministry, graduate: Browser) -> None:
+    created = _verifier_request(ministry, ["familyName"])
+    token = graduate.csrf_token("/diploma")
+    form = {"csrf_token": token, "link": created["authorization_request"], "decision": "decline"}
+    done = graduate.post("/diploma/requests/answer", form)
+    assert done.status_code == 200, done.text
+    assert 'data-verdict="' not in done.text
+    assert _verifier_result(ministry, created["id"])["status"] == "failed"
+    with reading(ministry.year.engine) as db:
+        assert db.execute(custody.select()).first() is None, "no key was made for a declined request"
+
+
+@pytest.mark.parametrize(
+    ("link", "code"),
+    [
+        ("https://verifier.example/not-a-request", "presentation.link"),
+        ("openid4vp://?client_id=redirect_uri:x", "presentation.link"),
+        ("openid4vp://?client_id=a&client_id=b&request=x", "presentation.link"),
+        ("openid4vp://?client_id=redirect_uri:http://127.0.0.1:9/r&request=a.b.c", "presentation.invalid"),
+    ],
+)
+def test_a_malformed_request_link_is_refused(graduate: Browser, link: str, code: str) -> None:
+    answer = graduate.post("/diploma/requests", {"csrf_token": graduate.csrf_token("/diploma"), "link": link})
+    assert answer.status_code == 400, answer.text
+    assert error_code(answer) == code
+
+
+def test_a_request_whose_answer_would_go_elsewhere_is_refused(ministry: Ministry, graduate: Browser) -> None:
+    created = _verifier_request(ministry, ["familyName"])
+    link = created["authorization_request"].replace(
+        "client_id=redirect_uri%3A", "client_id=redirect_uri%3Ahttp%3A%2F%2F127.0.0.1%3A9%2Fother%3F"
+    )
+    assert link != created["authorization_request"]
+    answer = graduate.post("/diploma/requests", {"csrf_token": graduate.csrf_token("/diploma"), "link": link})
+    assert answer.status_code == 400, answer.text
+    assert error_code(answer) == "presentation.invalid"
+    assert "client_id differs" in answer.text
+
+
+def _unsigned(header: dict[str, Any], payload: dict[str, Any]) -> str:
+    def part(value: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    return f"{part(header)}.{part(payload)}.c2ln"
+
+
+def test_a_signed_request_needs_a_registrar_and_off_loopback_every_url_is_https(ministry: Ministry) -> None:
+    responder = Responder(_desk(ministry, FakeFetcher()))
+    token = _unsigned({"typ": "oauth-authz-req+jwt", "alg": "ES256"}, {"client_id": "x509_hash:abc"})
+    with pytest.raises(PresentationRequestError) as unset:
+        responder.fetch(f"openid4vp://?client_id=x509_hash:abc&request={token}", now=datetime.now(UTC))
+    assert unset.value.code == "presentation.registrars_unset"
+    production = Responder(_desk(ministry, FakeFetcher(), public_url="https://portal.example.ma"))
+    link = "openid4vp://?client_id=redirect_uri:http://127.0.0.1:9/r&request_uri=http://127.0.0.1:9/request/x"
+    with pytest.raises(PresentationRequestError) as plain:
+        production.fetch(link, now=datetime.now(UTC))
+    assert "not https" in str(plain.value)

@@ -266,6 +266,7 @@ def file_complaint(
         row = ComplaintRow(
             session=session,
             candidate_id=candidate.id,
+            academy_code=candidate.academy_code,
             exam=found.exam,
             subject=code,
             kind=kind,
@@ -342,9 +343,9 @@ def queue_for(
         .join(candidates, candidates.c.id == col(ComplaintRow.candidate_id))
         .where(
             col(ComplaintRow.session) == session,
-            col(ComplaintRow.state).in_(OPEN_STATES),
+            col(ComplaintRow.academy_code) == academy,
             col(ComplaintRow.id) > after_id,
-            candidates.c.academy_code == academy,
+            col(ComplaintRow.state).in_(OPEN_STATES),
         )
         .order_by(col(ComplaintRow.id))
         .limit(limit)

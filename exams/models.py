@@ -75,6 +75,7 @@ class CandidateRow(ExamTable, table=True):
         UniqueConstraint("session", "massar_code", name="uq_exam_candidate_session_massar"),
         Index("ix_exam_candidate_school", "session", "school_code"),
         Index("ix_exam_candidate_academy", "session", "academy_code"),
+        Index("ix_exam_candidate_session_id", "session", "id"),  # the deliberation walks a session in id order
     )
 
     id: int | None = Field(default=None, sa_column=Column(BIG_ID, primary_key=True, autoincrement=True))
@@ -174,11 +175,14 @@ class ComplaintRow(ExamTable, table=True):
     __table_args__ = (
         UniqueConstraint("candidate_id", "subject", name="uq_exam_complaint_candidate_subject"),
         Index("ix_exam_complaint_queue", "session", "state", "id"),
+        Index("ix_exam_complaint_academy", "session", "academy_code", "id"),  # an academy's queue
     )
 
     id: int | None = Field(default=None, sa_column=Column(BIG_ID, primary_key=True, autoincrement=True))
     session: str = Field(max_length=32)
     candidate_id: int = Field(sa_column=Column(BigInteger(), nullable=False))
+    #: The candidate's academy, copied when the complaint is filed (not a contestable field), for the queue's index.
+    academy_code: str = Field(max_length=8)
     exam: str = Field(max_length=16)
     subject: str = Field(max_length=8)
     kind: str = Field(max_length=24)

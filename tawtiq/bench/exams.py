@@ -228,6 +228,11 @@ def run_complaints(*, quick: bool = False, count: int | None = None, decisions: 
             rules = _rules()
             subject_of = {cnie: _top(rules, stream) for cnie, stream, _ in plan}
             ids = {cnie: number for number, (cnie, _, _) in enumerate(plan, 1)}
+            with engine.connect() as connection:
+                academy_of: dict[str, str] = {
+                    str(cnie): str(academy)
+                    for cnie, academy in connection.execute(text("SELECT cnie, academy_code FROM exam_candidate"))
+                }
             _log(f"exams: {total:,} complaints loaded, {sample} filed through the API")
             with engine.connect() as connection:
                 marks = {
@@ -240,6 +245,7 @@ def run_complaints(*, quick: bool = False, count: int | None = None, decisions: 
                 {
                     "session": _SESSION,
                     "candidate_id": ids[cnie],
+                    "academy_code": academy_of[cnie],
                     "exam": "national",
                     "subject": subject_of[cnie],
                     "kind": "wrong_sum",

@@ -13,16 +13,31 @@ from datetime import UTC, datetime
 from typing import Final
 
 from common.pdf.ministry import GREEN, GREY, INNER, KINGDOM_FR, MARGIN, MINISTRY_FR, SHADE, WHITE, letterhead
-from common.pdf.sheet import PAGE_WIDTH, DocumentInfo, Sheet
+from common.pdf.sheet import PAGE_HEIGHT, PAGE_WIDTH, DocumentInfo, Sheet, line_height_of
 from common.pdf.text import PdfTextError
 
-#: The most subjects one page holds; a stream has at most a dozen written exams.
-MAX_SCHEDULE_LINES: Final = 16
+#: The most subjects one page holds, on one line each; a stream has at most a dozen written exams (a free candidate
+#: sits them all: ten at most in the rules file). Past it, or when wrapped labels make the rows taller than the page,
+#: the convocation is refused rather than printed off the page.
+MAX_SCHEDULE_LINES: Final = 12
 #: Bounds on the values, in characters: the longest generated names are 40, school names about 70.
 NAME_CHARS: Final = 60
 LABEL_CHARS: Final = 120
 IDENTIFIER_CHARS: Final = 20
 WHEN_CHARS: Final = 32
+#: The schedule's sizes in points: a subject's label wraps on up to ``SUBJECT_LINES`` lines at its size, and is
+#: printed smaller (down to 70%, still legible on paper) only when three lines are not enough.
+SUBJECT_FR_SIZE: Final = 10.5
+SUBJECT_AR_SIZE: Final = 12.0
+SUBJECT_LINES: Final = 3
+WHEN_SIZE: Final = 10.5
+#: A schedule row's height (mm) when its labels hold on one line; a row of wrapped labels grows to hold them.
+ROW_HEIGHT: Final = 8.0
+#: The lowest the notice may end (mm from the top): the printable area of an office printer.
+PAGE_BOTTOM: Final = PAGE_HEIGHT - 10
+_CELL_PADDING: Final = 3.0
+#: The narrowest date or time column: its two-line header (Arabic above French) needs it.
+_MIN_WHEN_WIDTH: Final = 14.0
 
 TITLE_AR: Final = "استدعاء لاجتياز امتحان البكالوريا"
 TITLE_FR: Final = "Convocation à l'examen du baccalauréat"
@@ -106,7 +121,14 @@ def render_convocation(doc: ConvocationDocument) -> bytes:
     y = _header(sheet, session_ar=doc.session_ar, session_fr=doc.session_fr)
     y = _candidate(sheet, doc, top=y + 6)
     y = _schedule(sheet, doc.schedule, top=y + 8)
-    _notice(sheet, top=y + 8)
+    bottom = _notice(sheet, top=y + 8)
+    if bottom > PAGE_BOTTOM:
+        raise PdfTextError(
+            "the convocation's schedule does not fit one page",
+            code="convocation.page_full",
+            found=f"the page's text ends at {bottom:.1f} mm ({len(doc.schedule)} subjects)",
+            expected=f"at most {PAGE_BOTTOM:g} mm from the top of the page",
+        )
     return sheet.finish()
 
 
@@ -290,9 +312,8 @@ def _schedule(sheet: Sheet, schedule: Sequence[ScheduleLine], *, top: float) -> 
         max_chars=40,
         colour=GREEN,
     )
-    # (width, French header, Arabic header)
-    columns = [(28.0, "Date", "التاريخ"), (18.0, "Début", "البداية"), (18.0, "Fin", "النهاية")]
-    subject_width = (INNER - sum(width for width, _, _ in columns)) / 2
+    columns = _when_columns(sheet, schedule)
+    subject_fr_width, subject_ar_width = _subject_widths(sheet, schedule, INNER - sum(w for w, _, _ in columns))
     y = top + 9
     header = 11.0
     sheet.box(MARGIN, y, INNER, header, stroke=GREEN, fill=GREEN)
@@ -328,7 +349,7 @@ def _schedule(sheet: Sheet, schedule: Sequence[ScheduleLine], *, top: float) -> 
         "Épreuve",
         x=x + 2,
         y=y,
-        width=subject_width - 2,
+        width=subject_fr_width - 2,
         height=header,
         size=10,
         bold=True,
@@ -338,9 +359,9 @@ def _schedule(sheet: Sheet, schedule: Sequence[ScheduleLine], *, top: float) -> 
     )
     sheet.text(
         "المادة",
-        x=x + subject_width,
+        x=x + subject_fr_width,
         y=y,
-        width=subject_width - 2,
+        width=subject_ar_width - 2,
         height=header,
         size=11,
         bold=True,
@@ -350,8 +371,17 @@ def _schedule(sheet: Sheet, schedule: Sequence[ScheduleLine], *, top: float) -> 
         colour=WHITE,
     )
     y += header
-    row = 8.0
     for index, line in enumerate(schedule, start=1):
+        fr_field, ar_field = f"schedule[{index}].subject_fr", f"schedule[{index}].subject_ar"
+        needed = [
+            min(SUBJECT_LINES, sheet.lines_needed(label, width=width, size=size, field=name, max_chars=LABEL_CHARS))
+            * line_height_of(size)
+            for label, width, size, name in (
+                (line.subject_fr, subject_fr_width - _CELL_PADDING, SUBJECT_FR_SIZE, fr_field),
+                (line.subject_ar, subject_ar_width - _CELL_PADDING, SUBJECT_AR_SIZE, ar_field),
+            )
+        ]
+        row = max(ROW_HEIGHT, max(needed) + 1.5)
         if index % 2 == 0:
             sheet.box(MARGIN, y, INNER, row, stroke=None, fill=SHADE)
         x = MARGIN
@@ -364,7 +394,7 @@ def _schedule(sheet: Sheet, schedule: Sequence[ScheduleLine], *, top: float) -> 
                 y=y,
                 width=width,
                 height=row,
-                size=10.5,
+                size=WHEN_SIZE,
                 field=f"schedule[{index}].{name}",
                 max_chars=WHEN_CHARS,
                 align="center",
@@ -374,31 +404,79 @@ def _schedule(sheet: Sheet, schedule: Sequence[ScheduleLine], *, top: float) -> 
             line.subject_fr,
             x=x + 2,
             y=y,
-            width=subject_width - 3,
+            width=subject_fr_width - _CELL_PADDING,
             height=row,
-            size=10.5,
-            field=f"schedule[{index}].subject_fr",
+            size=SUBJECT_FR_SIZE,
+            field=fr_field,
             max_chars=LABEL_CHARS,
+            lines=SUBJECT_LINES,
+            wrap_first=True,
         )
         sheet.text(
             line.subject_ar,
-            x=x + subject_width + 1,
+            x=x + subject_fr_width + 1,
             y=y,
-            width=subject_width - 3,
+            width=subject_ar_width - _CELL_PADDING,
             height=row,
-            size=12,
-            field=f"schedule[{index}].subject_ar",
+            size=SUBJECT_AR_SIZE,
+            field=ar_field,
             max_chars=LABEL_CHARS,
             align="right",
+            lines=SUBJECT_LINES,
+            wrap_first=True,
         )
         y += row
     sheet.box(MARGIN, top + 9, INNER, y - top - 9, line_width=0.3, stroke=GREEN)
     return y
 
 
-def _notice(sheet: Sheet, *, top: float) -> None:
+def _when_columns(sheet: Sheet, schedule: Sequence[ScheduleLine]) -> list[tuple[float, str, str]]:
+    """The date, start and end columns (width, French header, Arabic header), each as wide as its widest value."""
+    columns: list[tuple[float, str, str]] = []
+    for index, (french, arabic) in enumerate((("Date", "التاريخ"), ("Début", "البداية"), ("Fin", "النهاية"))):
+        widest = max(
+            sheet.width_of(
+                (line.date, line.start, line.end)[index],
+                size=WHEN_SIZE,
+                field=f"schedule[{number}].{('date', 'start', 'end')[index]}",
+                max_chars=WHEN_CHARS,
+            )
+            for number, line in enumerate(schedule, start=1)
+        )
+        columns.append((max(widest + _CELL_PADDING, _MIN_WHEN_WIDTH), french, arabic))
+    return columns
+
+
+def _subject_widths(sheet: Sheet, schedule: Sequence[ScheduleLine], room: float) -> tuple[float, float]:
+    """The French and Arabic subject columns sharing ``room``, from their longest labels.
+
+    When both languages' longest labels hold on one line, each column gets its label and a share of what is left;
+    otherwise the language of shorter labels keeps them on one line (it gets its width, between a third and a half
+    of ``room``) and the other wraps, so that a row grows only once.
+    """
+    french = _CELL_PADDING + max(
+        sheet.width_of(line.subject_fr, size=SUBJECT_FR_SIZE, field=f"schedule[{n}].subject_fr", max_chars=LABEL_CHARS)
+        for n, line in enumerate(schedule, start=1)
+    )
+    arabic = _CELL_PADDING + max(
+        sheet.width_of(line.subject_ar, size=SUBJECT_AR_SIZE, field=f"schedule[{n}].subject_ar", max_chars=LABEL_CHARS)
+        for n, line in enumerate(schedule, start=1)
+    )
+    if french + arabic <= room:
+        french += (room - french - arabic) * french / (french + arabic)
+        return french, room - french
+    if arabic <= french:
+        arabic = min(room / 2, max(room / 3, arabic))
+        return room - arabic, arabic
+    french = min(room / 2, max(room / 3, french))
+    return french, room - french
+
+
+def _notice(sheet: Sheet, *, top: float) -> float:
+    """The notice in both languages; returns where the longer one ends."""
     half = INNER / 2
-    sheet.paragraph(
+    arabic = sheet.paragraph(
         NOTICE_AR, x=MARGIN + half + 4, y=top, width=half - 4, size=10.5, field="notice", max_chars=400, align="right"
     )
-    sheet.paragraph(NOTICE_FR, x=MARGIN, y=top, width=half - 4, size=9.5, field="notice", max_chars=400)
+    french = sheet.paragraph(NOTICE_FR, x=MARGIN, y=top, width=half - 4, size=9.5, field="notice", max_chars=400)
+    return max(arabic, french)

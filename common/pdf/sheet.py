@@ -197,14 +197,16 @@ class Sheet:
         colour: Colour = BLACK,
         required: bool = True,
         lines: int = 1,
+        wrap_first: bool = False,
     ) -> float:
         """Print checked ``value`` in the box (``x``, ``y``, ``width``, ``height``); return the font size used.
 
         Text is vertically centred. Arabic takes its joined forms and right-to-left order whatever ``align`` says;
         ``align`` only places the text in its box. A value wider than the box is printed smaller, or on up to
         ``lines`` lines when that fits the box's height, down to ``min_size`` (default: 70% of ``size``), and
-        refused past that with :class:`TextTooWideError`. ``field`` names the value in errors; ``max_chars`` bounds
-        it (see :func:`checked_text`).
+        refused past that with :class:`TextTooWideError`. A name is first printed a little smaller (one line reads
+        best); with ``wrap_first`` (a table's cell sized by :meth:`lines_needed`) wrapping comes first, at ``size``.
+        ``field`` names the value in errors; ``max_chars`` bounds it (see :func:`checked_text`).
         """
         text = checked_text(value, field=field, max_chars=max_chars, required=required)
         if not text:
@@ -219,8 +221,8 @@ class Sheet:
                 self._pdf.set_xy(x, y)
                 self._pdf.cell(w=width, h=height, text=text, align=_ALIGN[align], new_x=XPos.RIGHT, new_y=YPos.TOP)
                 return chosen
-            if lines > 1 and chosen <= size * 0.85:  # a little smaller first, then on several lines
-                line_height = chosen / _PT_PER_MM * 1.2
+            if lines > 1 and (wrap_first or chosen <= size * 0.85):  # a little smaller first, then on several lines
+                line_height = line_height_of(chosen)
                 wrapped = self._pdf.multi_cell(
                     w=width, h=line_height, text=text, align=_ALIGN[align], dry_run=True, output=MethodReturnValue.LINES
                 )
@@ -240,6 +242,29 @@ class Sheet:
                     + f" at {smallest:g} pt or more",
                 )
             chosen = max(smallest, round(chosen - 0.5, 1))
+
+    def width_of(self, value: str, *, size: float, field: str, max_chars: int, bold: bool = False) -> float:
+        """The width in millimetres of checked ``value`` on one line at ``size`` (nothing is drawn)."""
+        text = checked_text(value, field=field, max_chars=max_chars)
+        self._pdf.set_font(FAMILY, "B" if bold else "", size)
+        return float(self._pdf.get_string_width(text))
+
+    def lines_needed(
+        self, value: str, *, width: float, size: float, field: str, max_chars: int, bold: bool = False
+    ) -> int:
+        """How many lines checked ``value`` takes wrapped to ``width`` at ``size`` (nothing is drawn).
+
+        A table sizes its rows with it: a row is as tall as its longest cell's lines (see :func:`line_height_of`).
+        """
+        text = checked_text(value, field=field, max_chars=max_chars)
+        self._pdf.set_font(FAMILY, "B" if bold else "", size)
+        if self._pdf.get_string_width(text) <= width:
+            return 1
+        wrapped = self._pdf.multi_cell(
+            w=width, h=line_height_of(size), text=text, dry_run=True, output=MethodReturnValue.LINES
+        )
+        assert isinstance(wrapped, list)  # output=LINES
+        return len(wrapped)
 
     def paragraph(
         self,
@@ -309,6 +334,11 @@ class Sheet:
     def finish(self) -> bytes:
         """The PDF, with every font embedded (as a subset). The sheet cannot be drawn on afterwards."""
         return bytes(self._pdf.output())
+
+
+def line_height_of(size: float) -> float:
+    """The height in millimetres of one line of wrapped text at ``size`` points (the font size and a fifth)."""
+    return size / _PT_PER_MM * 1.2
 
 
 def _xmp(info: DocumentInfo, *, archival: bool) -> str:

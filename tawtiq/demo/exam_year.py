@@ -33,8 +33,6 @@ PREFERRED_PORTAL_PORT: Final = 8400
 #: How far ahead of now the demo announces the results (the page is read before and at that second): room for the
 #: publish command to start and finish on a loaded machine.
 ANNOUNCE_AFTER_SECONDS: Final = 20
-#: Streams whose convocation the PDF layout cannot print yet (a subject's French name is wider than its column).
-_UNPRINTABLE_STREAMS: Final = frozenset({"SE", "SGC"})
 
 
 @dataclass
@@ -101,7 +99,7 @@ def walk_exam_year(walk: Walk, *, first_step: int) -> ExamYearResult:
     walk.run("tawtiq", env, "exam", "deliberate", "--session", EXAM_SESSION)
     with candidates.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    candidate = next((row for row in rows if row["stream.code"] not in _UNPRINTABLE_STREAMS), rows[0])
+    candidate = rows[0]
 
     step += 1
     eid_port, portal_port = free_port_near(PREFERRED_EID_PORT), free_port_near(PREFERRED_PORTAL_PORT)

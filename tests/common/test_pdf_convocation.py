@@ -12,6 +12,9 @@ import pytest
 
 from common.pdf.convocation import MAX_SCHEDULE_LINES, ConvocationDocument, ScheduleLine, render_convocation
 from common.pdf.text import PdfTextError
+from exams.generate import generate_candidates
+from exams.subjects import ExamRules, load_rules
+from issuer.cohort_file import ExamSession
 from tests.common.pdf_inspect import cells, fonts, ink, page_count, page_text, render
 
 FAMILY_AR = "بنعبد الله"
@@ -132,9 +135,9 @@ def test_same_input_same_bytes_and_the_date_is_the_input() -> None:
         ({"family_name_lat": "W" * 55}, "pdf.text_too_wide", "mm at"),
         ({"schedule": []}, "convocation.schedule_empty", "0 subjects"),
         (
-            {"schedule": [ScheduleLine("الرياضيات", "Mathématiques", "2025-06-10", "08:00", "11:00")] * 17},
+            {"schedule": [ScheduleLine("الرياضيات", "Mathématiques", "2025-06-10", "08:00", "11:00")] * 13},
             "convocation.schedule_too_long",
-            "17 subjects",
+            "13 subjects",
         ),
         ({"issued_at": datetime(2025, 5, 20, 9, 0)}, "pdf.created_naive", "naive"),
     ],
@@ -188,3 +191,102 @@ def test_schedule_bound_is_one_page() -> None:
     line = ScheduleLine("الرياضيات", "Mathématiques", "2025-06-10", "08:00", "11:00")
     data = render_convocation(sample(schedule=[line] * MAX_SCHEDULE_LINES))
     assert page_count(data) == 1
+    assert "la salle d'examen." in page_text(data)  # the notice's end, on the page
+
+
+def _longest(rows: list[dict[str, str]], column: str) -> str:
+    return max((row[column] for row in rows), key=len)
+
+
+@pytest.fixture(scope="module")
+def longest_generated() -> dict[str, str]:
+    """The longest names, schools and centres a synthetic exam year holds (free candidates' centres among them)."""
+    rows = list(generate_candidates(count=3000, seed=2025, session=ExamSession(2025, "normale")))
+    columns = ("familyName.ar", "givenName.ar", "familyName.lat", "givenName.lat", "school.ar", "school.fr")
+    found = {column: _longest(rows, column) for column in columns}
+    found["examCentre.ar"] = _longest(rows, "examCentre.ar")
+    found["examCentre.fr"] = _longest(rows, "examCentre.fr")
+    assert found["examCentre.fr"].startswith("Centre d'examen des candidats libres")
+    return found
+
+
+def _free_candidates_schedule(rules: ExamRules, stream: str) -> list[ScheduleLine]:
+    """Every subject of the stream, regional and national, as a free candidate sits them (the longest schedule)."""
+    lines = []
+    for rule in rules.stream(stream).subjects:
+        when = rules.exam_date("2025-normale", rule.exam, rule.day)
+        assert when is not None
+        lines.append(
+            ScheduleLine(rule.label_ar, rule.label_fr, when.isoformat(), f"{rule.start:%H:%M}", f"{rule.end:%H:%M}")
+        )
+    return lines
+
+
+def _read_back(label: str, read: list[str], *, start: int = 0, within: int | None = None) -> bool:
+    """Whether ``label`` reads back whole: on one line, or wrapped on lines that follow one another on the page (the
+    other cells of its row — times, the other language, a row's label — may sit between them, a few cells apart)."""
+    if not label:
+        return True
+    end = len(read) if within is None else min(len(read), start + within)
+    for index in range(start, end):
+        cell = read[index]
+        if label.startswith(cell) and _read_back(label[len(cell) :].lstrip(" "), read, start=index + 1, within=8):
+            return True
+    return False
+
+
+@pytest.mark.parametrize("stream", sorted(load_rules().streams))
+def test_every_stream_of_the_rules_file_prints_every_label(stream: str, longest_generated: dict[str, str]) -> None:
+    schedule = _free_candidates_schedule(load_rules(), stream)
+    data = render_convocation(
+        sample(
+            family_name_ar=longest_generated["familyName.ar"],
+            given_name_ar=longest_generated["givenName.ar"],
+            family_name_lat=longest_generated["familyName.lat"],
+            given_name_lat=longest_generated["givenName.lat"],
+            school_ar=longest_generated["school.ar"],
+            school_fr=longest_generated["school.fr"],
+            exam_centre_ar=longest_generated["examCentre.ar"],
+            exam_centre_fr=longest_generated["examCentre.fr"],
+            schedule=schedule,
+        )
+    )
+    assert page_count(data) == 1
+    read = cells(data)
+    for line in schedule:
+        assert _read_back(line.subject_fr, read), (line.subject_fr, read)
+        assert _read_back(line.subject_ar, read), (line.subject_ar, read)
+        assert line.date in read
+    for value in longest_generated.values():
+        assert _read_back(value, read), (value, read)
+    assert not [char for char in page_text(data) if "\ufb50" <= char <= "\ufeff"]  # letters, not drawn shapes
+
+
+def test_the_longest_subject_is_wrapped_at_its_size_not_refused() -> None:
+    """The label that once made SE and SGC convocations unprintable, in a narrow table of long dates."""
+    label_fr = "Économie et organisation administrative des entreprises"
+    label_ar = "الاقتصاد والتنظيم الإداري للمقاولات"
+    wide = ScheduleLine(label_ar, label_fr, "mardi 10 juin 2025", "08:00", "11:00")
+    read = cells(render_convocation(sample(schedule=[wide, *sample().schedule])))
+    assert _read_back(label_fr, read)
+    assert _read_back(label_ar, read)
+    assert label_fr not in read  # wrapped, since the dates leave it less room
+
+
+def test_a_subject_too_long_even_on_three_smaller_lines_is_refused() -> None:
+    label = "Épreuve " + "W" * 110
+    with pytest.raises(PdfTextError) as caught:
+        render_convocation(sample(schedule=[ScheduleLine("الرياضيات", label, "2025-06-10", "08:00", "11:00")]))
+    assert caught.value.code == "pdf.text_too_wide"
+    assert "schedule[1].subject_fr" in str(caught.value)
+    assert "on 3 lines" in str(caught.value.expected)
+
+
+def test_a_schedule_of_long_labels_that_overflows_the_page_is_refused() -> None:
+    long_fr = "Économie et organisation administrative des entreprises et comptabilité financière approfondie"
+    line = ScheduleLine("الاقتصاد والتنظيم الإداري للمقاولات", long_fr, "2025-06-10", "08:00", "11:00")
+    with pytest.raises(PdfTextError) as caught:
+        render_convocation(sample(schedule=[line] * MAX_SCHEDULE_LINES))
+    assert caught.value.code == "convocation.page_full"
+    assert f"({MAX_SCHEDULE_LINES} subjects)" in str(caught.value.found)
+    assert "mm from the top" in str(caught.value.expected)

@@ -109,6 +109,11 @@ class Complaint:
     decided_at: datetime | None
 
 
+def complaint_view(row: ComplaintRow, *, academy: str, centre: str) -> Complaint:
+    """The complaint as :func:`complaints_of` gives it, from its row (for a reader that has the row already)."""
+    return _view(row, academy, centre)
+
+
 def _view(row: ComplaintRow, academy: str, centre: str) -> Complaint:
     assert row.id is not None
     return Complaint(
@@ -181,10 +186,19 @@ def set_window(
 def _window(row: ExamSessionRow | None) -> ComplaintWindow | None:
     if row is None:
         return None
-    if row.complaints_open_at is not None and row.complaints_close_at is not None:
-        return ComplaintWindow(row.complaints_open_at, row.complaints_close_at, True)
-    if row.published_at is not None:
-        return ComplaintWindow(row.published_at, row.published_at + DEFAULT_WINDOW, False)
+    return window_from(
+        published_at=row.published_at, opens_at=row.complaints_open_at, closes_at=row.complaints_close_at
+    )
+
+
+def window_from(
+    *, published_at: datetime | None, opens_at: datetime | None, closes_at: datetime | None
+) -> ComplaintWindow | None:
+    """The complaint window from a session's columns (for a reader that has them already, as the results page)."""
+    if opens_at is not None and closes_at is not None:
+        return ComplaintWindow(opens_at, closes_at, True)
+    if published_at is not None:
+        return ComplaintWindow(published_at, published_at + DEFAULT_WINDOW, False)
     return None
 
 

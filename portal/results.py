@@ -1,10 +1,14 @@
-"""A candidate's published result, read for the results page with two indexed Core statements built once.
+"""A candidate's published result and complaints, read for the results page with three indexed Core statements
+built once, on one connection.
 
 Results day is the portal's peak, and :func:`exams.results.result_of` spends most of a page's time in ORM session
-machinery. This is the same read — the candidate, their result and the session's publication instants by
-``(session, cnie)`` (a unique index), then their marks by primary-key prefix — and the same rules, returning the
-exam year's own :class:`~exams.results.Result`, on a plain connection. ``tests/portal/test_results_read.py`` checks
-that it answers exactly what :func:`exams.results.result_of` answers, before and after each instant.
+machinery. This is the same read — the candidate, their result and the session's publication instants and complaint
+window by ``(session, cnie)`` (a unique index), then their marks by primary-key prefix, then their complaints by the
+``(candidate_id, subject)`` unique index — and the same rules, returning the exam year's own
+:class:`~exams.results.Result`, :class:`~exams.complaints.ComplaintWindow` and
+:class:`~exams.complaints.Complaint`. ``tests/portal/test_results_read.py`` checks that it answers exactly what
+:func:`exams.results.result_of`, :func:`exams.complaints.window_of` and :func:`exams.complaints.complaints_of`
+answer, before and after each instant.
 
 Before the published instant it returns None, as the exam year's read does; the results page does not even call it
 then (see :mod:`portal.announcement`).
@@ -12,26 +16,31 @@ then (see :mod:`portal.announcement`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
 from sqlalchemy import Engine, and_, bindparam, select
 
 import schemas
-from exams.models import CandidateRow, ExamSessionRow, MarkRow, ResultRow, table
+from exams.complaints import Complaint, ComplaintWindow, complaint_view, window_from
+from exams.models import CandidateRow, ComplaintRow, ExamSessionRow, MarkRow, ResultRow, table
 from exams.results import CatchUpOutcome, Result, SubjectMark, from_centi
 from exams.subjects import CATCH_UP, CONTINUOUS, load_rules
 
-_CANDIDATES, _RESULTS, _SESSIONS, _MARKS = (
+_CANDIDATES, _RESULTS, _SESSIONS, _MARKS, _COMPLAINTS = (
     table(CandidateRow),
     table(ResultRow),
     table(ExamSessionRow),
     table(MarkRow),
+    table(ComplaintRow),
 )
 _FOUND: Final = (
     select(
         _CANDIDATES.c.id,
         _CANDIDATES.c.stream_code,
+        _CANDIDATES.c.academy_code,
+        _CANDIDATES.c.exam_centre_code,
         _RESULTS.c.average_centi,
         _RESULTS.c.decision,
         _RESULTS.c.mention,
@@ -42,6 +51,8 @@ _FOUND: Final = (
         _SESSIONS.c.catch_up_published_at,
         _SESSIONS.c.deliberated_at,
         _SESSIONS.c.catch_up_deliberated_at,
+        _SESSIONS.c.complaints_open_at,
+        _SESSIONS.c.complaints_close_at,
     )
     .select_from(_CANDIDATES)
     .outerjoin(_RESULTS, _RESULTS.c.candidate_id == _CANDIDATES.c.id)
@@ -53,11 +64,30 @@ _MARKS_OF: Final = (
     .where(_MARKS.c.candidate_id == bindparam("candidate"))
     .order_by(_MARKS.c.exam, _MARKS.c.subject)
 )
+_COMPLAINTS_OF: Final = (
+    select(_COMPLAINTS).where(_COMPLAINTS.c.candidate_id == bindparam("candidate")).order_by(_COMPLAINTS.c.id)
+)
+
+
+@dataclass(frozen=True)
+class ResultsRead:
+    """What the results page shows of a published result: the result, the complaint window and the complaints."""
+
+    result: Result
+    window: ComplaintWindow | None
+    complaints: tuple[Complaint, ...]
 
 
 def published_result(engine: Engine, *, session: str, cnie: str, now: datetime) -> Result | None:
     """The candidate's result from the published instant on; None before it, for no such candidate, or until the
     session's deliberation has finished (the contract of :func:`exams.results.result_of`)."""
+    read = published_read(engine, session=session, cnie=cnie, now=now)
+    return read.result if read is not None else None
+
+
+def published_read(engine: Engine, *, session: str, cnie: str, now: datetime) -> ResultsRead | None:
+    """The candidate's result (as :func:`published_result`), with the session's complaint window and the
+    candidate's complaints; None whenever :func:`published_result` is None (nothing else is read then)."""
     with engine.connect() as connection:
         found = connection.execute(
             _FOUND, {"session": session, "cnie": schemas.normalise_identifier(cnie)}
@@ -71,6 +101,7 @@ def published_result(engine: Engine, *, session: str, cnie: str, now: datetime) 
         ):
             return None
         rows = connection.execute(_MARKS_OF, {"candidate": found.id}).all()
+        filed = connection.execute(_COMPLAINTS_OF, {"candidate": found.id}).all()
     rules = load_rules()
     stream = rules.stream(found.stream_code)
     normal: list[SubjectMark] = []
@@ -98,7 +129,7 @@ def published_result(engine: Engine, *, session: str, cnie: str, now: datetime) 
             mention=found.catch_up_mention,
             marks=tuple(retaken),
         )
-    return Result(
+    result = Result(
         session=session,
         decision=found.decision,
         average=from_centi(found.average_centi),
@@ -106,3 +137,11 @@ def published_result(engine: Engine, *, session: str, cnie: str, now: datetime) 
         marks=tuple(normal),
         catch_up=catch_up,
     )
+    window = window_from(
+        published_at=found.published_at, opens_at=found.complaints_open_at, closes_at=found.complaints_close_at
+    )
+    complaints = tuple(
+        complaint_view(ComplaintRow(**row._mapping), academy=found.academy_code, centre=found.exam_centre_code)
+        for row in filed
+    )
+    return ResultsRead(result=result, window=window, complaints=complaints)

@@ -20,7 +20,7 @@ from portal import pages, views
 from portal.deps import FormDep, LocaleDep, ServicesDep, SessionDep, viewer_of
 from portal.errors import ConvocationUnprintableError
 from portal.messages import UI
-from portal.results import published_result
+from portal.results import published_read
 from portal.routes import complaints
 from portal.routes.common import NO_STORE, html
 
@@ -127,15 +127,12 @@ def results_page(
     if announced_at is None or now < announced_at:
         page = pages.results_pending_page(locale=locale, viewer=viewer, announced_at=announced_at)
         return html(page, request=request, locale=locale)
-    result = published_result(services.engine, session=name, cnie=session.cnie, now=now)
-    section = (
-        complaints.results_section(
-            services, session=session, viewer=viewer, locale=locale, result=result, done=done is not None
-        )
-        if result is not None
-        else None
-    )
+    read = published_read(services.engine, session=name, cnie=session.cnie, now=now)
+    if read is None:
+        page = pages.result_page(locale=locale, viewer=viewer, result=None, complaints=None)
+        return html(page, request=request, locale=locale)
+    section = complaints.results_section(services, viewer=viewer, locale=locale, read=read, done=done is not None)
     page = pages.result_page(
-        locale=locale, viewer=viewer, result=views.result_view(result, locale) if result else None, complaints=section
+        locale=locale, viewer=viewer, result=views.result_view(read.result, locale), complaints=section
     )
     return html(page, request=request, locale=locale)

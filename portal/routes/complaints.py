@@ -24,12 +24,11 @@ from common.html import Markup
 from common.qr import qr_svg
 from common.service.database import reading, writing
 from exams import complaints
-from exams.complaints import Complaint
+from exams.complaints import Complaint, ComplaintWindow
 from exams.errors import ConflictError
 from exams.marks import parse_mark
 from exams.models import CandidateRow
 from exams.registry import Candidate
-from exams.results import Result
 from exams.subjects import load_rules
 from issuer.models import ACTIVE, Diploma
 from issuer.oid4vci import create_offer
@@ -42,6 +41,7 @@ from portal.deps import FormDep, LocaleDep, ServicesDep, SessionDep, viewer_of
 from portal.errors import RequestError, StaffError
 from portal.messages import Locale
 from portal.pages import Viewer
+from portal.results import ResultsRead
 from portal.routes.common import NO_STORE, html
 from portal.services import Services
 from portal.sessions import PortalSession
@@ -95,8 +95,7 @@ def _view(
     )
 
 
-def _window(services: Services) -> WindowView:
-    window = complaints.window_of(services.engine, session=services.settings.exam_session)
+def _window(services: Services, window: ComplaintWindow | None) -> WindowView:
     if window is None:
         return WindowView("not_scheduled")
     now = services.clock.now()
@@ -106,11 +105,10 @@ def _window(services: Services) -> WindowView:
     return WindowView(state, window.opens_at, window.closes_at)
 
 
-def results_section(
-    services: Services, *, session: PortalSession, viewer: Viewer, locale: Locale, result: Result, done: bool
-) -> Markup:
-    """The complaint section of a published result's page (see :func:`portal.complaint_pages.complaints_section`)."""
-    filed = complaints.complaints_of(services.engine, session=services.settings.exam_session, cnie=session.cnie)
+def results_section(services: Services, *, viewer: Viewer, locale: Locale, read: ResultsRead, done: bool) -> Markup:
+    """The complaint section of a published result's page (see :func:`portal.complaint_pages.complaints_section`),
+    from what :func:`portal.results.published_read` read with the result."""
+    result, filed = read.result, read.complaints
     taken = {item.subject for item in filed}
     labels = {mark.code: mark.label_ar if locale == "ar" else mark.label_fr for mark in result.marks}
     subjects = [
@@ -120,7 +118,7 @@ def results_section(
     return complaint_pages.complaints_section(
         locale=locale,
         viewer=viewer,
-        window=_window(services),
+        window=_window(services, read.window),
         subjects=subjects,
         complaints=[_view(item, locale, labels) for item in filed],
         corrected=changed[-1] if changed else None,

@@ -1,5 +1,6 @@
-"""The portal's own read of a published result answers exactly what the exam year's does, and the announcement
-instant is read again once its short keeping time has passed."""
+"""The portal's own read of a published result (with the complaint window and the candidate's complaints) answers
+exactly what the exam year's reads do, and the announcement instant is read again once its short keeping time has
+passed."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from datetime import timedelta
 import pytest
 
 from common.service.clock import FixedClock
+from exams.complaints import complaints_of, file_complaint, set_window, window_of
 from exams.deliberation import deliberate_session
 from exams.marks import import_marks, write_generated_marks
 from exams.results import publish, result_of
+from exams.subjects import NATIONAL, REGIONAL
 from portal.announcement import REFRESH_SECONDS, Announcement
-from portal.results import published_result
+from portal.results import published_read, published_result
 from tests.portal.conftest import NOW, SESSION, ExamYear, make_exam_year
 
 
@@ -44,6 +47,34 @@ def test_the_portals_read_is_the_exam_years_before_and_after_each_instant(tmp_pa
     assert seen_catch_up, "the cohort has catch-up outcomes to compare"
     assert published_result(year.engine, session=SESSION, cnie="ZZ999999", now=second) is None
     assert published_result(year.engine, session="2024-normale", cnie=year.rows[0]["cnie"], now=second) is None
+
+
+def test_the_portals_read_carries_the_exam_years_complaint_window_and_complaints(year):
+    normal = NOW + timedelta(days=12)
+    publish(year.engine, session=SESSION, at=normal, actor="test", now=NOW)
+    first, second = year.rows[0]["cnie"], year.rows[1]["cnie"]
+    before = published_read(year.engine, session=SESSION, cnie=first, now=normal)
+    assert before is not None
+    assert before.complaints == ()
+    own = [mark.code for mark in before.result.marks if mark.exam in (REGIONAL, NATIONAL)]
+    for subject in own[:2]:
+        file_complaint(
+            year.engine, session=SESSION, cnie=first, subject=subject, kind="wrong_sum", comment="sum", now=normal
+        )
+    for cnie in (first, second):
+        read = published_read(year.engine, session=SESSION, cnie=cnie, now=normal)
+        assert read is not None
+        assert read.window == window_of(year.engine, session=SESSION)
+        assert list(read.complaints) == complaints_of(year.engine, session=SESSION, cnie=cnie)
+    assert len(published_read(year.engine, session=SESSION, cnie=first, now=normal).complaints) == 2
+    assert not published_read(year.engine, session=SESSION, cnie=first, now=normal).window.explicit
+    set_window(
+        year.engine, session=SESSION, open_at=normal, close_at=normal + timedelta(days=1), actor="test", now=normal
+    )
+    explicit = published_read(year.engine, session=SESSION, cnie=first, now=normal)
+    assert explicit.window == window_of(year.engine, session=SESSION)
+    assert explicit.window.explicit
+    assert published_read(year.engine, session=SESSION, cnie=first, now=normal - timedelta(microseconds=1)) is None
 
 
 def test_the_announcement_instant_is_kept_briefly_then_read_again(year):

@@ -15,6 +15,7 @@ import pytest
 
 from common.service.clock import FixedClock
 from exams.results import publish
+from tests.common.pdf_inspect import cells
 from tests.portal.conftest import NOW, SESSION, ExamYear
 from tests.portal.live import RunningPortal
 
@@ -64,7 +65,8 @@ def _no_horizontal_scroll(page: Any) -> None:
 def test_a_candidate_from_login_to_the_result_at_the_announced_second(
     phone: Any, portal: RunningPortal, exam_year: ExamYear, shots: Path
 ) -> None:
-    card, row = exam_year.cards[1], exam_year.rows[1]
+    card, row = exam_year.cards[0], exam_year.rows[0]
+    assert row["stream.code"] == "SGC"  # a stream with the longest subject label
     page = phone
     page.goto(f"{portal.base}/")
     assert page.get_attribute("html", "lang") == "ar"
@@ -103,6 +105,7 @@ def test_a_candidate_from_login_to_the_result_at_the_announced_second(
     saved = shots / "convocation.pdf"
     download.value.save_as(saved)
     assert saved.read_bytes().startswith(b"%PDF")
+    assert "الاقتصاد والتنظيم الإداري للمقاولات" in cells(saved.read_bytes())
 
     publish(exam_year.engine, session=SESSION, at=ANNOUNCED, actor="test", now=portal.clock.now())
     page.get_by_role("link", name="النتيجة").click()

@@ -19,7 +19,7 @@ from issuer.db import reading
 from issuer.models import AuditEvent
 from portal import staff
 from portal.staff import Role
-from tests.common.pdf_inspect import page_text
+from tests.common.pdf_inspect import cells, page_text
 from tests.portal.conftest import NOW, SESSION, ExamYear
 from tests.portal.live import Browser, Card, browser_of, error_code
 
@@ -64,7 +64,9 @@ BOTH_DATABASES = pytest.mark.parametrize("portal_database_url", ["sqlite", "post
 
 @BOTH_DATABASES
 def test_confirming_the_data_opens_the_convocation(portal, browser, exam_year):
-    card = exam_year.cards[1]
+    """An SGC candidate: their stream's longest subject label wraps in the schedule, whole."""
+    card = exam_year.cards[0]
+    assert exam_year.rows[0]["stream.code"] == "SGC"
     browser.log_in(card)
     assert 'data-ready="false"' in browser.get("/convocation").text
     refused = browser.get("/convocation.pdf")
@@ -86,8 +88,12 @@ def test_confirming_the_data_opens_the_convocation(portal, browser, exam_year):
     assert pdf.content.startswith(b"%PDF")
     text = page_text(pdf.content)
     assert card.cnie in text
-    assert exam_year.rows[1]["massarCode"] in text
+    assert exam_year.rows[0]["massarCode"] in text
     assert card.family_name.upper() in text.upper()
+    read = cells(pdf.content)
+    assert "Économie et organisation administrative des" in read
+    assert "entreprises" in read
+    assert "الاقتصاد والتنظيم الإداري للمقاولات" in read
     with reading(exam_year.engine) as db:
         events = db.execute(select(AuditEvent).where(AuditEvent.action == "exam.data_confirm")).scalars().all()
     assert len(events) == 1

@@ -17,12 +17,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from common.pdf.text import PdfTextError
 from exams import convocation, personal_data, registry
 from portal import pages, views
-from portal.deps import FormDep, LocaleDep, ServicesDep, SessionDep, viewer_of
-from portal.errors import ConvocationUnprintableError
-from portal.messages import UI
+from portal.deps import LANGUAGE_COOKIE, SESSION_COOKIE, FormDep, LocaleDep, ServicesDep, SessionDep, viewer_of
+from portal.errors import ConvocationUnprintableError, RequestError
+from portal.messages import UI, as_locale
 from portal.results import published_read
 from portal.routes import complaints
 from portal.routes.common import NO_STORE, html
+from portal.services import Services
 
 router = APIRouter(include_in_schema=False)
 logger = logging.getLogger("tawtiq.portal")
@@ -112,14 +113,24 @@ def convocation_pdf(services: ServicesDep, session: SessionDep) -> Response:
     )
 
 
-@router.get("/results")
-def results_page(
-    request: Request,
-    services: ServicesDep,
-    session: SessionDep,
-    locale: LocaleDep,
-    done: Annotated[Literal["complaint"] | None, Query()] = None,
-) -> HTMLResponse:
+async def results_page(request: Request) -> Response:
+    """``GET /results``: a plain Starlette route, ``async`` and blocking on purpose.
+
+    Results day is the portal's peak, and on this page FastAPI's dependency resolution and the hop to the thread
+    pool cost more than the page's own work (one session read, one result read, the page). So it reads the services,
+    the language and the session itself, as :mod:`portal.deps` does, and runs on the event loop: its reads are a few
+    indexed statements, cheaper than the hop. The middleware (security headers, body limit) and the error pages are
+    the application's, as for every route. ``?done=`` takes only ``complaint`` (anything else: 400
+    ``request.invalid``, as a validated query parameter).
+    """
+    done = request.query_params.get("done")
+    if done is not None and done != "complaint":
+        raise RequestError(
+            "invalid: query/done", code="request.invalid", found=done[:40], expected="done=complaint or nothing"
+        )
+    services: Services = request.app.state.services
+    session = services.sessions.current(request.cookies.get(SESSION_COOKIE))
+    locale = as_locale(request.query_params.get("lang") or request.cookies.get(LANGUAGE_COOKIE))
     name = services.settings.exam_session
     now = services.clock.now()
     announced_at = services.announcement.instant()
@@ -136,3 +147,6 @@ def results_page(
         locale=locale, viewer=viewer, result=views.result_view(read.result, locale), complaints=section
     )
     return html(page, request=request, locale=locale)
+
+
+router.add_route("/results", results_page, methods=["GET"], include_in_schema=False)

@@ -329,3 +329,17 @@ def test_the_result_appears_at_the_announced_second_and_nothing_of_it_before(por
     assert re.search(r'id="average"><bdi dir="ltr">\d{1,2}\.\d{2} / 20</bdi>', after.text)
     assert "Notes par matière" in after.text
     assert after.text.count("<tr>") >= 3
+    assert after.headers["cache-control"] == "no-store"
+    assert after.headers["x-content-type-options"] == "nosniff"
+    assert after.headers["x-frame-options"] == "DENY"
+    assert after.headers["content-security-policy"].startswith("default-src 'none'")
+
+
+@pytest.mark.parametrize("done", ["other", "", "complaint2"])
+def test_the_results_page_refuses_an_unknown_notice_with_the_reason(portal, browser, exam_year, done):
+    browser.log_in(exam_year.cards[0])
+    page = browser.get(f"/results?done={done}")
+    assert page.status_code == 400
+    assert "request.invalid" in page.text
+    assert page.headers["cache-control"] == "no-store"
+    assert browser.get("/results?done=complaint").status_code == 200

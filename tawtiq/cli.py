@@ -158,18 +158,33 @@ def demo(
     no_wait: Annotated[
         bool, typer.Option("--no-wait", help="Stop the services after the walk-through instead of at Ctrl-C.")
     ] = False,
+    after_results: Annotated[
+        bool,
+        typer.Option(
+            "--after-results",
+            help="After the results: a complaint in the candidate portal, upheld by the academy's reviewer, "
+            "corrects the diploma in the wallet.",
+        ),
+    ] = False,
 ) -> None:
     """The credential loop on this machine: the issuer and the verifier start on localhost, a graduate receives
     a diploma in the wallet, presents it to a university (OpenID4VP), shares a link; the ministry revokes the
-    diploma and both show it. The services then keep running until Ctrl-C. Exit code 1 if a verdict is not
-    the expected one, 2 if the walk-through cannot run.
+    diploma and both show it. With --after-results: the exam year, the eID and the candidate portal, where a
+    complaint about a mark changes the mention; the old copy in the wallet is then revoked and the corrected one
+    valid. The services then keep running until Ctrl-C. Exit code 1 if a verdict is not the expected one, 2 if
+    the walk-through cannot run.
     """
-    from tawtiq.demo import DemoError, run_engine, run_platform
+    from tawtiq.demo import DemoError, run_after_results, run_engine, run_platform
 
     if engine:
         run_engine()
         return
     try:
+        if after_results:
+            outcome = run_after_results(directory=data_dir, wait=not no_wait)
+            if not outcome.expected:
+                raise typer.Exit(EXIT_REFUSED)
+            return
         result = run_platform(directory=data_dir, wait=not no_wait)
     except DemoError as exc:
         typer.echo(f"error: {exc}", err=True)

@@ -36,7 +36,7 @@ class DemoError(Exception):
     """The walk-through could not go on (a service did not start, a command failed)."""
 
 
-def _port(preferred: int) -> int:
+def free_port(preferred: int) -> int:
     """``preferred`` if it is free on 127.0.0.1, else any free port."""
     for candidate in (preferred, 0):
         with socket.socket() as probe:
@@ -52,7 +52,7 @@ def _port(preferred: int) -> int:
 
 def free_port_near(preferred: int) -> int:
     """``preferred`` if it is free on 127.0.0.1, else any free port (for the services the demo starts later)."""
-    return _port(preferred)
+    return free_port(preferred)
 
 
 class Walk:
@@ -62,8 +62,8 @@ class Walk:
         self.console = console
         self.directory = directory
         self.processes: list[tuple[str, subprocess.Popen[bytes]]] = []
-        self.issuer_port = _port(PREFERRED_ISSUER_PORT)
-        self.verifier_port = _port(PREFERRED_VERIFIER_PORT)
+        self.issuer_port = free_port(PREFERRED_ISSUER_PORT)
+        self.verifier_port = free_port(PREFERRED_VERIFIER_PORT)
         self.issuer_url = f"https://127.0.0.1:{self.issuer_port}"
         self.verifier_url = f"http://127.0.0.1:{self.verifier_port}"
         self.issuer_dir = directory / "issuer"
@@ -73,6 +73,8 @@ class Walk:
         base = {name: value for name, value in os.environ.items() if not name.startswith("TAWTIQ_")}
         base["COLUMNS"] = str(max(60, console.width - 2))
         base["PYTHONUNBUFFERED"] = "1"
+        #: The environment every party starts from: the user's, without any TAWTIQ_ variable.
+        self.base_env = dict(base)
         self.issuer_env = {
             **base,
             "TAWTIQ_ISSUER_URL": self.issuer_url,

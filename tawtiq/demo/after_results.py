@@ -6,7 +6,9 @@ commands (candidates, marks, deliberation: the admitted's records are created); 
 ``tawtiq-wallet``. Results are published; the graduate logs in to the portal with the eID and files a complaint (a
 mark transcribed wrongly); the academy's reviewer logs in, starts the review and upholds it with the corrected mark
 after the confirmation page. The mention changes; the wallet's copy then verifies as revoked (the record says
-"corrected after complaint") and the corrected diploma, taken from the portal's new offer, as valid.
+"corrected after complaint") and the corrected diploma, taken from the portal's new offer, as valid. Then the
+graduate applies for the post-baccalaureate scholarship and the province's officer grants it
+(:func:`tawtiq.demo.scholarship.scholarship_steps`).
 
 The browsers are driven over HTTP as a person's would be (the eID's login form, the portal's forms with their CSRF
 tokens); the subject and the corrected mark are chosen from the generated marks with the exam's own rules so that
@@ -38,7 +40,8 @@ from rich.padding import Padding
 from rich.text import Text
 
 from tawtiq.demo.display import copies_table, verdict_line
-from tawtiq.demo.walk import DEMO_STATUS_TTL_SECONDS, DemoError, Walk, free_port
+from tawtiq.demo.scholarship import Person, ScholarshipOutcome, scholarship_steps
+from tawtiq.demo.walk import DEMO_STATUS_TTL_SECONDS, DemoError, Walk
 
 SESSION: Final = "2025-normale"
 COHORT_SIZE: Final = 12
@@ -71,6 +74,7 @@ class AfterResultsResult:
     new_copy: dict[str, Any]
     record_text: str
     portal_url: str
+    scholarship: ScholarshipOutcome
 
     @property
     def expected(self) -> bool:
@@ -80,6 +84,7 @@ class AfterResultsResult:
             and self.old_copy.get("verdict") == "invalid"
             and self.new_copy.get("verdict") == "valid"
             and "corrected after complaint" in self.record_text
+            and self.scholarship.expected
         )
 
 
@@ -172,9 +177,14 @@ def _text(page: str, element_id: str) -> str:
 
 
 def run_after_results(
-    console: Console | None = None, *, directory: Path | None = None, wait: bool = True
+    console: Console | None = None,
+    *,
+    directory: Path | None = None,
+    wait: bool = True,
+    preferred_ports: bool = True,
 ) -> AfterResultsResult:
-    """The walk-through (see the module docstring); ``directory`` as :func:`tawtiq.demo.run_platform`'s.
+    """The walk-through (see the module docstring); ``directory`` as :func:`tawtiq.demo.run_platform`'s;
+    ``preferred_ports`` as :class:`~tawtiq.demo.walk.Walk`'s.
 
     Raises :class:`DemoError` when a service does not start or a command or page fails.
     """
@@ -185,7 +195,7 @@ def run_after_results(
     elif directory.exists() and any(directory.iterdir()):
         raise DemoError(f"{directory} is not empty; the demo needs a fresh data directory")
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    walk = Walk(console, directory)
+    walk = Walk(console, directory, preferred_ports=preferred_ports)
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _interrupt) if in_main_thread else None
     try:
@@ -208,7 +218,7 @@ def _walk_through(walk: Walk) -> AfterResultsResult:
     console = walk.console
     console.rule("[bold]Tawtiq — توثيق[/]: after the results, a complaint corrects the diploma in the wallet")
     console.print(f"Data directory: {walk.directory} (a fresh SQLite database, keys and a wallet; generated secrets)")
-    portal_port, eid_port = free_port(PORTAL_PORT), free_port(EID_PORT)
+    portal_port, eid_port = walk.port(PORTAL_PORT), walk.port(EID_PORT)
     portal_url, eid_url = f"http://127.0.0.1:{portal_port}", f"http://127.0.0.1:{eid_port}"
     issuer = walk.issuer_env
     database = f"sqlite:///{walk.issuer_dir / 'issuer.sqlite3'}"
@@ -234,6 +244,7 @@ def _walk_through(walk: Walk) -> AfterResultsResult:
         rows = list(csv.DictReader(handle))
     graduate = rows[correction.index]
     reviewer = rows[(correction.index + 1) % len(rows)]
+    officer_row = rows[(correction.index + 2) % len(rows)]
 
     walk.step(
         2,
@@ -455,6 +466,20 @@ def _walk_through(walk: Walk) -> AfterResultsResult:
     new_copy = json.loads(walk.run("wallet", walk.wallet_env, "verify", second["diploma"], "--json", quiet=True))
     console.print(Padding(copies_table(new_copy), (0, 0, 0, 2)))
     console.print(Padding(verdict_line("the corrected diploma", new_copy["verdict"]), (0, 0, 0, 2)))
+
+    scholarship = scholarship_steps(
+        walk,
+        first_step=8,
+        portal_url=portal_url,
+        portal_env=portal_env,
+        graduate=Person(graduate["cnie"], pins[graduate["cnie"]], name),
+        officer=Person(
+            officer_row["cnie"],
+            pins[officer_row["cnie"]],
+            f"{officer_row['givenName.lat']} {officer_row['familyName.lat']}",
+        ),
+        province=graduate["directorate.code"],
+    )
     return AfterResultsResult(
         correction=correction,
         mention_before=mention_before,
@@ -464,6 +489,7 @@ def _walk_through(walk: Walk) -> AfterResultsResult:
         new_copy=new_copy,
         record_text=record_text,
         portal_url=portal_url,
+        scholarship=scholarship,
     )
 
 
@@ -480,9 +506,10 @@ def _finale(walk: Walk, result: AfterResultsResult, *, wait: bool) -> None:
     console.rule("[bold]done[/]")
     outcome = "every outcome was the expected one" if result.expected else "[bold red]an unexpected outcome[/]"
     console.print(
-        f"Mention {result.mention_before} → {result.mention_after}; the old copy revoked "
-        f"(corrected after complaint), the corrected one valid: {outcome}."
+        f"Mention {result.mention_before} → {result.mention_after}; the old copy revoked (corrected after "
+        f"complaint), the corrected one valid; the scholarship {result.scholarship.final_state}."
     )
+    console.print(f"{outcome[0].upper()}{outcome[1:]}.")
     if not wait:
         return
     console.print(f"[bold]The portal ({result.portal_url}), the eID and the issuer keep running; Ctrl-C stops them.[/]")

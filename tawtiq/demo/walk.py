@@ -58,12 +58,15 @@ def free_port_near(preferred: int) -> int:
 class Walk:
     """The running walk-through: its console, directories, environments and child processes."""
 
-    def __init__(self, console: Console, directory: Path) -> None:
+    def __init__(self, console: Console, directory: Path, *, preferred_ports: bool = True) -> None:
+        """``preferred_ports``: the usual ports when free (a person's demo); else any free ones (tests running
+        beside other demos, which could take a preferred port between the check and the service's start)."""
         self.console = console
         self.directory = directory
+        self.preferred_ports = preferred_ports
         self.processes: list[tuple[str, subprocess.Popen[bytes]]] = []
-        self.issuer_port = free_port(PREFERRED_ISSUER_PORT)
-        self.verifier_port = free_port(PREFERRED_VERIFIER_PORT)
+        self.issuer_port = self.port(PREFERRED_ISSUER_PORT)
+        self.verifier_port = self.port(PREFERRED_VERIFIER_PORT)
         self.issuer_url = f"https://127.0.0.1:{self.issuer_port}"
         self.verifier_url = f"http://127.0.0.1:{self.verifier_port}"
         self.issuer_dir = directory / "issuer"
@@ -98,6 +101,10 @@ class Walk:
             "TAWTIQ_WALLET_PASSPHRASE_FILE": str(self.wallet_passphrase_file),
             "TAWTIQ_WALLET_CA_FILE": str(self.certificate),
         }
+
+    def port(self, preferred: int) -> int:
+        """A free port for a service: ``preferred`` if it is free and preferred ports are wanted."""
+        return free_port(preferred if self.preferred_ports else 0)
 
     # -- printing --------------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """`tawtiq demo --after-results`: a complaint filed in the real portal, upheld by the academy's reviewer, changes
-the mention; the wallet's old copy verifies as revoked and the corrected diploma, from the portal's offer, as valid."""
+the mention; the wallet's old copy verifies as revoked and the corrected diploma, from the portal's offer, as valid;
+the graduate's scholarship application is granted by the province's officer."""
 
 from __future__ import annotations
 
@@ -28,7 +29,10 @@ def _listening(url: str) -> bool:
 def test_the_after_results_walk_through(tmp_path: Path) -> None:
     output = io.StringIO()
     result = demo.run_after_results(
-        Console(file=output, width=160, color_system=None), directory=tmp_path / "demo", wait=False
+        Console(file=output, width=160, color_system=None),
+        directory=tmp_path / "demo",
+        wait=False,
+        preferred_ports=False,
     )
     text = output.getvalue()
     assert result.expected, text[-3000:]
@@ -40,6 +44,8 @@ def test_the_after_results_walk_through(tmp_path: Path) -> None:
     assert result.new_copy["verdict"] == "valid"
     assert {copy["profile"] for copy in result.new_copy["copies"]} == {"dc+sd-jwt", "vc+sd-jwt"}
     assert "corrected after complaint" in result.record_text
+    assert result.scholarship.final_state == "granted"
+    assert result.scholarship.replay_refusal == "scholarship.submitted"
     for expected in (
         "$ tawtiq exam deliberate",
         "$ tawtiq serve portal",
@@ -50,7 +56,10 @@ def test_the_after_results_walk_through(tmp_path: Path) -> None:
         f"mention {result.mention_after}",
         "the old diploma: INVALID",
         "the corrected diploma: VALID",
-        "every outcome was the expected one",
+        "$ tawtiq portal staff add --cnie",
+        "The province's officer decides",
+        "the scholarship granted",
+        "Every outcome was the expected one.",
     ):
         assert expected in text, expected
     assert not _listening(result.portal_url), "nothing is left running"

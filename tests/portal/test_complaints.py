@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -320,3 +321,31 @@ def test_only_the_complaints_academy_reviewer_may_review_or_decide(portal, brows
     assert no_offer.status_code == 409
     assert error_code(no_offer) == "offer.none"
     assert complaints_of(published.engine, session=SESSION, cnie=card.cnie)[0].state == "received"
+
+
+@BOTH_DATABASES
+def test_two_tabs_sending_the_same_complaint_at_once_write_it_once(portal, browser, published):
+    browser.log_in(published.cards[0])
+    subject = _subject(browser.get("/results"))
+    form = {
+        "csrf_token": browser.csrf_token("/results"),
+        "lang": "fr",
+        "subject": subject,
+        "kind": "unmarked_part",
+        "comment": "Question 4 b) was not marked",
+    }
+    tabs = []
+    for _ in range(4):
+        tab = httpx.Client(timeout=20, cookies=browser.http.cookies)
+        tabs.append(tab)
+    try:
+        with ThreadPoolExecutor(max_workers=len(tabs)) as pool:
+            answers = list(pool.map(lambda tab: tab.post(f"{portal.base}/results/complaints", data=form), tabs))
+    finally:
+        for tab in tabs:
+            tab.close()
+    assert [answer.status_code for answer in answers] == [303] * len(tabs), [error_code(a) for a in answers]
+    assert _complaint_count(published) == 1
+    with reading(published.engine) as db:
+        filed = db.execute(select(AuditEvent).where(col(AuditEvent.action) == "exam.complaint_file")).all()
+    assert len(filed) == 1

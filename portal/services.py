@@ -15,6 +15,7 @@ from common.identity import IdentityPort, OidcSettings, http_identity_port
 from common.service.clock import Clock, SystemClock
 from common.service.database import create_database_engine
 from exams import db as exams_db
+from exams import scholarship
 from issuer import db as issuer_db
 from issuer.audit import audit_key_from_passphrase, audit_key_of, with_audit_key
 from issuer.settings import Settings as IssuerSettings
@@ -92,12 +93,13 @@ class Services:
         )
 
     def start(self) -> None:
-        """Check the audit key, the issuer's and the exam year's schemas (their own commands migrate them), and
-        migrate the portal's tables (the common policy). Raises :class:`vc.ConfigurationError` when one is not
-        usable: the portal does not start."""
+        """Check the audit key, the issuer's and the exam year's schemas (their own commands migrate them) and the
+        scholarship's rules file, and migrate the portal's tables (the common policy). Raises
+        :class:`vc.ConfigurationError` when one is not usable: the portal does not start."""
         audit_key_of(self.engine)
         issuer_db.require_current(self.engine)
         exams_db.require_current(self.engine)
+        scholarship.load_rules()
         MIGRATIONS.prepare(self.engine, auto_migrate=self.settings.auto_migrate)
 
     def close(self) -> None:

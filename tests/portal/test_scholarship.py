@@ -7,20 +7,26 @@ from __future__ import annotations
 
 import html
 import re
+import secrets
+from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
+from exams import scholarship
 from exams.models import ScholarshipRow
 from exams.results import publish
 from issuer.audit import verify_chain
 from issuer.db import reading
 from issuer.models import AuditEvent
 from portal import staff
+from portal.services import Services
+from portal.settings import Settings
 from portal.staff import Role
 from tests.portal.conftest import NOW, SESSION, ExamYear
-from tests.portal.live import Browser, Card, RunningPortal, browser_of, error_code
+from tests.portal.live import CLIENT_SECRET, Browser, Card, RunningPortal, browser_of, error_code
+from vc.errors import ConfigurationError
 
 ANNOUNCED = NOW.replace(day=14, hour=8)
 COMPLETE = {
@@ -275,3 +281,28 @@ def test_only_an_officer_of_the_applications_province_decides(portal, browser, e
         assert 'data-state="refused"' in shown
         assert reason in shown
         assert "دخل الأسرة يفوق الشرائح المؤهلة." in shown
+
+
+def test_a_broken_scholarship_rules_file_stops_the_portal_at_start(tmp_path: Path, exam_year, monkeypatch):
+    broken = tmp_path / "scholarship_rules.json"
+    broken.write_text('{"family_situations": {}, "income_brackets": {}}', encoding="utf-8")
+    monkeypatch.setattr(scholarship, "DEFAULT_RULES_PATH", broken)
+    scholarship.load_rules.cache_clear()
+    secret = tmp_path / "client-secret"
+    secret.write_text(CLIENT_SECRET, encoding="utf-8")
+    services = Services.build(
+        Settings(
+            database_url=exam_year.database_url,
+            secret_key=secrets.token_urlsafe(32),
+            eid_client_secret_file=secret,
+            audit_passphrase_file=exam_year.passphrase_file,
+        )
+    )
+    try:
+        with pytest.raises(ConfigurationError) as refused:
+            services.start()
+        assert refused.value.code == "scholarship_rules.invalid"
+        assert str(broken) in str(refused.value.expected)
+    finally:
+        services.close()
+        scholarship.load_rules.cache_clear()

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from common.html import Child, Markup, join, tag
+from common.html import Child, Markup, escape, join, tag
 from portal.messages import DIRECTION, LANGUAGE_NAMES, LOCALES, UI, Locale, error_text
 
 #: Times are shown as Morocco's legal time (the announcement is given in it).
@@ -122,10 +122,24 @@ def _form(*children: Child, action: str, viewer: Viewer, locale: Locale, class_:
     )
 
 
+#: Where a cached frame is cut: the parts that change per request go there.
+_MARK: Final = "\x00"
+
+
 def _account(viewer: Viewer | None, locale: Locale, path: str) -> Markup | None:
+    """The account block: who is logged in, the logout form and the menu. Only the name and the CSRF token change
+    per request; the rest comes from :func:`_account_frame`."""
     if viewer is None:
         return None
     name = viewer.display_name_ar if locale == "ar" and viewer.display_name_ar else viewer.display_name
+    before, between, after = _account_frame(locale, path, viewer.is_staff)
+    return Markup(f"{before}{escape(name)}{between}{escape(viewer.csrf_token)}{after}")
+
+
+@functools.lru_cache(maxsize=256)
+def _account_frame(locale: Locale, path: str, is_staff: bool) -> tuple[str, str, str]:
+    """The account block around the name and the CSRF token (up to the name, between them, after the token); built
+    with :func:`tag` like the rest, once per language, path and staff menu."""
     links = [
         ("/me", "nav_data"),
         ("/convocation", "nav_convocation"),
@@ -133,7 +147,7 @@ def _account(viewer: Viewer | None, locale: Locale, path: str) -> Markup | None:
         ("/scholarship", "nav_scholarship"),
         ("/diploma", "nav_diploma"),
     ]
-    if viewer.is_staff:
+    if is_staff:
         links.append(("/staff", "nav_staff"))
     items = [
         tag(
@@ -142,22 +156,22 @@ def _account(viewer: Viewer | None, locale: Locale, path: str) -> Markup | None:
         )
         for href, key in links
     ]
-    return tag(
+    marked = Viewer(display_name=_MARK, display_name_ar=_MARK, csrf_token=_MARK, is_staff=is_staff)
+    block = tag(
         "div",
-        tag("p", _ui("logged_in_as", locale), " ", tag("strong", _value(name)), class_="who"),
+        tag("p", _ui("logged_in_as", locale), " ", tag("strong", _value(Markup(_MARK))), class_="who"),
         _form(
             tag("button", _ui("logout_button", locale), type="submit", class_="link"),
             action="/logout",
-            viewer=viewer,
+            viewer=marked,
             locale=locale,
             class_="logout",
         ),
         tag("nav", tag("ul", items, class_="menu"), aria_label=_ui("menu", locale)),
         class_="account",
     )
-
-
-_MARK: Final = "\x00"
+    before, between, after = block.split(_MARK)
+    return before, between, after
 
 
 @functools.lru_cache(maxsize=256)

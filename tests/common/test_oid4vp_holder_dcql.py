@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 
 import schemas
-from wallet_cli.dcql import parse_dcql, select
-from wallet_cli.errors import RefusedError
+from common.oid4vp_holder import RequestRefusedError, parse_dcql, select
 
 SPEC_PID_VCT = "https://credentials.example.com/identity_credential"
 EVERY_CLAIM = frozenset(schemas.SUBJECT_CLAIMS)
@@ -75,7 +74,7 @@ def test_credential_sets_an_option_of_two_queries() -> None:
 
 def test_credential_sets_a_required_set_nothing_answers() -> None:
     dcql = parse_dcql(spec_credential_sets(pid=SPEC_PID_VCT, other_pid=SPEC_PID_VCT, reduced=SPEC_PID_VCT))
-    with pytest.raises(RefusedError) as refused:
+    with pytest.raises(RequestRefusedError) as refused:
         select(dcql, available=EVERY_CLAIM)
     assert refused.value.code == "request.unsatisfiable"
     assert refused.value.expected == [["pid"], ["other_pid"], ["pid_reduced_cred_1", "pid_reduced_cred_2"]]
@@ -114,7 +113,7 @@ def test_claim_sets_the_next_set_when_a_claim_of_the_first_is_missing() -> None:
 
 
 def test_claim_sets_none_satisfiable() -> None:
-    with pytest.raises(RefusedError) as refused:
+    with pytest.raises(RequestRefusedError) as refused:
         select(parse_dcql(claim_sets_query()), available=EVERY_CLAIM - {"generalAverage"})
     assert refused.value.code == "request.claims_missing"
     assert refused.value.found == ["generalAverage"]
@@ -129,7 +128,7 @@ def test_claim_sets_with_a_claim_no_diploma_has_fall_back() -> None:
 def test_without_credential_sets_every_query_is_needed() -> None:
     both = {"credentials": [query("first"), query("second", claims=["mention"])]}
     assert [q.id for q in select(parse_dcql(both), available=EVERY_CLAIM).queries] == ["first", "second"]
-    with pytest.raises(RefusedError) as refused:
+    with pytest.raises(RequestRefusedError) as refused:
         select(parse_dcql({"credentials": [query("first"), query("pid", vct=SPEC_PID_VCT)]}), available=EVERY_CLAIM)
     assert refused.value.code == "request.not_a_diploma"
 
@@ -172,7 +171,7 @@ def test_without_credential_sets_every_query_is_needed() -> None:
     ],
 )
 def test_malformed_or_unsupported_queries(document: dict[str, Any], code: str, message: str) -> None:
-    with pytest.raises(RefusedError) as refused:
+    with pytest.raises(RequestRefusedError) as refused:
         select(parse_dcql(document), available=EVERY_CLAIM)
     assert refused.value.code == code
     assert message in str(refused.value)

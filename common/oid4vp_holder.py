@@ -53,7 +53,7 @@ import schemas
 from common.fetch import origin_of
 from keys.x509 import VERIFIER_ACCESS, CertificateError, certificate_hash, chain_from_x5c, dns_names, validate_chain
 from vc.encoding import b64url_decode, check_depth, json_loads
-from vc.errors import CredentialError, Fault, FormatError, TawtiqError
+from vc.errors import Fault, FormatError, TawtiqError
 from vc.jose import PublicKey, parse_compact
 
 SCHEME: Final = "openid4vp"
@@ -73,10 +73,8 @@ _MAX_CLIENT_NAME_CHARS: Final = 200
 _REFUSED_HINT: Final = "Nothing was disclosed. Ask the verifier to show a new request."
 
 
-class RequestRefusedError(CredentialError):
-    """A verifier's request the holder does not answer. ``hint`` says what the holder can do about it."""
-
-    default_code = "request.invalid"
+class HolderRequestError(TawtiqError):
+    """Base of the shared checks' refusals. ``hint`` says what the holder can do about it."""
 
     def __init__(
         self,
@@ -91,23 +89,18 @@ class RequestRefusedError(CredentialError):
         self.hint = hint
 
 
-class RequestLinkError(TawtiqError):
+class RequestRefusedError(HolderRequestError):
+    """A verifier's request the holder does not answer (a credential fault: the request is not acceptable)."""
+
+    fault = Fault.CREDENTIAL
+    default_code = "request.invalid"
+
+
+class RequestLinkError(HolderRequestError):
     """An ``openid4vp://`` link that cannot be read: what was given is not a request, nothing was fetched."""
 
     fault = Fault.CONFIGURATION
     default_code = "request.invalid"
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        code: str | None = None,
-        found: Any = None,
-        expected: Any = None,
-        hint: str | None = None,
-    ) -> None:
-        super().__init__(message, code=code, found=found, expected=expected)
-        self.hint = hint
 
 
 class UrlCheck(Protocol):

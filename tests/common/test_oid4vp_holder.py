@@ -120,6 +120,7 @@ def test_what_a_verifier_served_instead_of_a_request_object_is_refused(
         check_retrieved(status, content_type)
     assert refused.value.code == code
     assert text in str(refused.value)
+    assert refused.value.fault is Fault.CREDENTIAL
     assert refused.value.hint, "the holder is told what to do"
 
 

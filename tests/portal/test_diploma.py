@@ -23,6 +23,7 @@ import httpx
 import pytest
 from pydantic import SecretStr, ValidationError
 
+import schemas
 from common.service.clock import FixedClock
 from common.service.database import reading, writing
 from issuer.app import create_app as create_issuer_app
@@ -596,3 +597,58 @@ def test_a_signed_request_needs_a_registrar_and_off_loopback_every_url_is_https(
     with pytest.raises(PresentationRequestError) as plain:
         production.fetch(link, now=datetime.now(UTC))
     assert "not https" in str(plain.value)
+
+
+def test_the_shared_checks_refusals_reach_the_page_under_the_portals_codes(ministry: Ministry) -> None:
+    """The wallet's checks (common.oid4vp_holder) refuse; the portal says so with its own codes and what was found."""
+    responder = Responder(_desk(ministry, FakeFetcher()))
+    now = datetime.now(UTC)
+    client_id = "redirect_uri:http://127.0.0.1:9/r"
+    diploma = {"id": "diploma", "format": "dc+sd-jwt", "meta": {"vct_values": [schemas.DIPLOMA_VCT]}}
+
+    def payload(**changes: Any) -> dict[str, Any]:
+        return {
+            "client_id": client_id,
+            "response_type": "vp_token",
+            "response_mode": "direct_post",
+            "response_uri": "http://127.0.0.1:9/r",
+            "nonce": "n" * 22,
+            "dcql_query": {"credentials": [diploma | {"claims": [{"path": ["familyName"]}]}]},
+        } | changes
+
+    header = {"typ": "oauth-authz-req+jwt", "alg": "none"}
+    cases = [
+        ("presentation.invalid", "not a NumericDate", {"exp": "soon"}),
+        ("presentation.expired", "expired", {"exp": int(now.timestamp()) - 3600}),
+        ("presentation.invalid", "dated in the future", {"iat": int(now.timestamp()) + 3600}),
+        (
+            "presentation.unsupported",
+            "claims a diploma does not have",
+            {"dcql_query": {"credentials": [diploma | {"claims": [{"path": ["salary"]}]}]}},
+        ),
+        (
+            "presentation.unsupported",
+            "does not ask for the baccalaureate diploma",
+            {"dcql_query": {"credentials": [diploma | {"meta": {"vct_values": ["urn:other"]}}]}},
+        ),
+    ]
+    for code, text, changes in cases:
+        token = _unsigned(header, payload(**changes))[: -len("c2ln")]
+        with pytest.raises(PresentationRequestError) as refused:
+            responder.fetch(f"openid4vp://?client_id={client_id}&request={token}", now=now)
+        assert refused.value.code == code, (changes, refused.value)
+        assert text in str(refused.value), refused.value
+        assert str(refused.value).startswith("the verifier's request is not acceptable: "), refused.value
+    optional = payload(
+        dcql_query={
+            "credentials": [
+                diploma | {"claims": [{"path": ["familyName"]}, {"path": ["mention"]}]},
+                diploma | {"id": "extra", "claims": [{"path": ["cnie"]}]},
+            ],
+            "credential_sets": [{"options": [["diploma"]]}, {"options": [["extra"]], "required": False}],
+        }
+    )
+    token = _unsigned(header, optional)[: -len("c2ln")]
+    checked = responder.fetch(f"openid4vp://?client_id={client_id}&request={token}", now=now)
+    assert checked.claims == ("familyName", "mention"), "an optional credential set discloses nothing"
+    assert [query.id for query in checked.selection.queries] == ["diploma"]

@@ -51,8 +51,11 @@ $(INTEROP)/node_modules/.installed: $(INTEROP)/package.json $(INTEROP)/package-l
 	touch $@
 
 # Coverage of vc/ and keys/ with the floor in pyproject.toml ([tool.coverage.report] fail_under).
+# The tests run in PYTEST_WORKERS processes (pytest-xdist; a file's tests stay in one process): most of them wait
+# on servers, browsers and databases of their own. PYTEST_WORKERS=0 runs them in this process.
+PYTEST_WORKERS ?= 2
 pytest: $(VENV)/.installed-dev $(INTEROP)/node_modules/.installed
-	$(BIN)/python -m pytest --cov --cov-report=term $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --cov --cov-report=term $(PYTEST_ARGS)
 
 test: lint typecheck contracts pytest
 

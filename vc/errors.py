@@ -27,8 +27,12 @@ class Fault(StrEnum):
 
 
 def _shorten(value: Any, limit: int = 120) -> str:
+    """At most ``limit`` characters of ``value``: its beginning and its end, so that a long path keeps its file name."""
     text = value if isinstance(value, str) else repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    if len(text) <= limit:
+        return text
+    head = limit // 3
+    return text[:head] + "…" + text[len(text) - (limit - head - 1) :]
 
 
 class TawtiqError(Exception):
@@ -36,6 +40,8 @@ class TawtiqError(Exception):
 
     fault: Fault = Fault.CREDENTIAL
     default_code: str = "tawtiq.error"
+    #: How much of ``found`` and ``expected`` the message quotes: inputs can be anything, so they are bounded.
+    quote_limit: int = 120
 
     def __init__(
         self,
@@ -51,9 +57,9 @@ class TawtiqError(Exception):
         self.summary = message
         details = message
         if found is not None:
-            details += f"; found {_shorten(found)}"
+            details += f"; found {_shorten(found, self.quote_limit)}"
         if expected is not None:
-            details += f"; expected {_shorten(expected)}"
+            details += f"; expected {_shorten(expected, self.quote_limit)}"
         super().__init__(details)
 
     @property
@@ -139,3 +145,5 @@ class ConfigurationError(TawtiqError):
 
     fault = Fault.CONFIGURATION
     default_code = "configuration.invalid"
+    #: An operator must act on these: the whole path of a key file or a setting, not its first 120 characters.
+    quote_limit = 480

@@ -27,12 +27,9 @@ class Fault(StrEnum):
 
 
 def _shorten(value: Any, limit: int = 120) -> str:
-    """At most ``limit`` characters of ``value``: its beginning and its end, so that a long path keeps its file name."""
+    """At most ``limit`` characters of ``value``, from its beginning (where the first problem of a list is)."""
     text = value if isinstance(value, str) else repr(value)
-    if len(text) <= limit:
-        return text
-    head = limit // 3
-    return text[:head] + "…" + text[len(text) - (limit - head - 1) :]
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class TawtiqError(Exception):

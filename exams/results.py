@@ -14,10 +14,11 @@ it has passed (results once shown stay shown).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import Engine, and_, select
 from sqlmodel import col
@@ -167,6 +168,14 @@ def result_of(engine: Engine, *, session: str, cnie: str, now: datetime) -> Resu
         return None
     if now < found.published_at:
         return None
+    return result_from(found, rows, session=session, now=now)
+
+
+def result_from(found: Any, rows: Sequence[Any], *, session: str, now: datetime) -> Result:
+    """A published result from its row (``stream_code``, ``average_centi``, ``decision``, ``mention`` and the
+    catch-up columns with ``catch_up_published_at``/``catch_up_deliberated_at``) and its marks rows ``(exam,
+    subject, mark_centi)``; the catch-up shows from its own published instant on. The caller has checked the
+    normal result is published at ``now``."""
     rules = load_rules()
     stream = rules.stream(found.stream_code)
     normal: list[SubjectMark] = []

@@ -25,8 +25,7 @@ from sqlalchemy import Engine, and_, bindparam, select
 import schemas
 from exams.complaints import Complaint, ComplaintWindow, complaint_view, window_from
 from exams.models import CandidateRow, ComplaintRow, ExamSessionRow, MarkRow, ResultRow, table
-from exams.results import CatchUpOutcome, Result, SubjectMark, from_centi
-from exams.subjects import CATCH_UP, CONTINUOUS, load_rules
+from exams.results import Result, result_from
 
 _CANDIDATES, _RESULTS, _SESSIONS, _MARKS, _COMPLAINTS = (
     table(CandidateRow),
@@ -102,41 +101,7 @@ def published_read(engine: Engine, *, session: str, cnie: str, now: datetime) ->
             return None
         rows = connection.execute(_MARKS_OF, {"candidate": found.id}).all()
         filed = connection.execute(_COMPLAINTS_OF, {"candidate": found.id}).all()
-    rules = load_rules()
-    stream = rules.stream(found.stream_code)
-    normal: list[SubjectMark] = []
-    retaken: list[SubjectMark] = []
-    for exam, subject, centi in rows:
-        if exam == CONTINUOUS:
-            normal.append(SubjectMark(subject, rules.continuous_ar, rules.continuous_fr, from_centi(centi), 1, exam))
-            continue
-        rule = stream.subject(subject)
-        if rule is None:  # pragma: no cover - the import accepts only the stream's subjects
-            continue
-        entry = SubjectMark(subject, rule.label_ar, rule.label_fr, from_centi(centi), rule.coefficient, exam)
-        (retaken if exam == CATCH_UP else normal).append(entry)
-    catch_up: CatchUpOutcome | None = None
-    catch_up_published = found.catch_up_published_at
-    if (
-        found.catch_up_decision is not None
-        and found.catch_up_deliberated_at is not None
-        and catch_up_published is not None
-        and now >= catch_up_published
-    ):
-        catch_up = CatchUpOutcome(
-            average=from_centi(found.catch_up_average_centi),
-            decision=found.catch_up_decision,
-            mention=found.catch_up_mention,
-            marks=tuple(retaken),
-        )
-    result = Result(
-        session=session,
-        decision=found.decision,
-        average=from_centi(found.average_centi),
-        mention=found.mention,
-        marks=tuple(normal),
-        catch_up=catch_up,
-    )
+    result = result_from(found, rows, session=session, now=now)
     window = window_from(
         published_at=found.published_at, opens_at=found.complaints_open_at, closes_at=found.complaints_close_at
     )

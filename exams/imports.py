@@ -13,15 +13,30 @@ import csv
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
+
+from sqlalchemy import Engine, Table, insert
+from sqlalchemy.exc import IntegrityError
 
 from exams.errors import InputError
+from exams.models import ExamImport
+from issuer import audit
 from issuer.cohort import ImportSummary
 from issuer.cohort_file import Header, SourceLines, UnusableFileError, data_rows
+from issuer.db import writing
 from issuer.import_report import ReportWriter, RowProblem, header_problem
 
-__all__ = ["ImportRefusedError", "ImportRun", "ImportSummary", "RowProblem", "data_rows", "open_source"]
+__all__ = [
+    "ImportRefusedError",
+    "ImportRun",
+    "ImportSummary",
+    "RowProblem",
+    "data_rows",
+    "open_source",
+    "write_checked",
+]
 
 _DELIMITERS = (",", ";", "\t")
 
@@ -131,3 +146,72 @@ class ImportRun:
         for problem in error.problems:
             self.add(problem)
         return self.refuse()
+
+
+def write_checked(
+    engine: Engine,
+    run: ImportRun,
+    *,
+    kind: str,
+    into: Table,
+    check_header: Callable[[tuple[str, ...]], list[RowProblem]],
+    values: Callable[[int, dict[str, str], int], dict[str, Any]],
+    batch_size: int,
+    actor: str,
+    now: datetime,
+    concurrent: InputError,
+) -> ImportSummary:
+    """The second pass of an import whose first pass found no problem: every row written, all or nothing.
+
+    Reads ``run.path`` again and inserts ``values(row_number, cells, import_id)`` of each row into ``into``, by
+    ``batch_size`` rows, in one transaction with the import's record (``kind``) and its audit event
+    (``exam.<kind>_import``: counts and the file's digest, no personal data). Returns the committed summary. Raises
+    :class:`InputError` ``import.unreadable``, ``import.changed`` when the file's SHA-256 is no longer the one the
+    first pass read, and ``concurrent`` when a row collides with one written by another import meanwhile.
+    """
+    assert run.source is not None, "the first pass reads the file before the second writes it"
+    digest = run.source.digest.hexdigest()
+    try:
+        with writing(engine) as db, open_source(run.path, what=kind) as handle:
+            record = ExamImport(
+                session=run.session,
+                kind=kind,
+                source_name=run.path.name[:255],
+                source_sha256=digest,
+                rows_total=run.rows,
+                rows_imported=run.rows,
+                imported_at=now,
+                actor=actor,
+            )
+            db.add(record)
+            db.flush()
+            assert record.id is not None
+            source = SourceLines(handle)
+            batch: list[dict[str, Any]] = []
+            for row_number, cells in data_rows(source, read_header(source, check_header)):
+                assert not isinstance(cells, RowProblem), "the first pass refused every unreadable row"
+                batch.append(values(row_number, cells, record.id))
+                if len(batch) >= batch_size:
+                    db.execute(insert(into), batch)
+                    batch.clear()
+            if batch:
+                db.execute(insert(into), batch)
+            if source.digest.hexdigest() != digest:
+                raise InputError(
+                    "nothing was imported: the file changed while it was being imported",
+                    code="import.changed",
+                    found=f"SHA-256 {source.digest.hexdigest()}",
+                    expected=f"the file that was checked (SHA-256 {digest})",
+                )
+            summary = run.summary(committed=True, imported=run.rows, import_id=record.id)
+            audit.append(
+                db,
+                actor=actor,
+                action=f"exam.{kind}_import",
+                target=run.session,
+                at=now,
+                details={"import_id": record.id, "source": run.path.name, "source_sha256": digest, "rows": run.rows},
+            )
+    except IntegrityError as exc:
+        raise concurrent from exc
+    return summary

@@ -20,20 +20,18 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import Engine, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, select
 
 import schemas
 from exams.errors import InputError
 from exams.generate import MARK_COLUMNS
-from exams.imports import ImportRun, ImportSummary, RowProblem, data_rows, open_source, read_header
-from exams.models import CandidateRow, ExamImport, MarkRow, ResultRow, table
+from exams.imports import ImportRun, ImportSummary, RowProblem, data_rows, open_source, read_header, write_checked
+from exams.models import CandidateRow, MarkRow, ResultRow, table
 from exams.registry import session_name
 from exams.rules import CATCH_UP as CATCH_UP_DECISION
 from exams.subjects import CATCH_UP, CONTINUOUS, EXAMS, FREE, NATIONAL, ExamRules, load_rules
-from issuer import audit
 from issuer.cohort_file import SourceLines, UnusableFileError
-from issuer.db import reading, writing
+from issuer.db import reading
 from issuer.import_report import header_problem
 
 _INSERT_BATCH: Final = 5_000
@@ -228,68 +226,37 @@ def _import(
             raise run.refuse_file(exc) from None
     if run.writer.count:
         raise run.refuse()
-    digest = run.source.digest.hexdigest()
+
     # (2) Write every mark, the import's record and its audit event, in one transaction.
-    marks = table(MarkRow)
-    try:
-        with writing(engine) as db, open_source(run.path, what="marks") as handle:
-            record = ExamImport(
-                session=run.session,
-                kind="marks",
-                source_name=run.path.name[:255],
-                source_sha256=digest,
-                rows_total=run.rows,
-                rows_imported=run.rows,
-                imported_at=now,
-                actor=actor,
-            )
-            db.add(record)
-            db.flush()
-            source = SourceLines(handle)
-            batch: list[dict[str, Any]] = []
-            for row_number, cells in data_rows(source, read_header(source, check_header)):
-                assert not isinstance(cells, RowProblem)
-                checked, _ = _check(row_number, cells, registry, rules, run.session)
-                assert checked is not None
-                candidate_id, exam, subject, centi = checked
-                batch.append(
-                    {
-                        "candidate_id": candidate_id,
-                        "exam": exam,
-                        "subject": subject,
-                        "mark_centi": centi,
-                        "import_id": record.id,
-                    }
-                )
-                if len(batch) >= _INSERT_BATCH:
-                    db.execute(insert(marks), batch)
-                    batch.clear()
-            if batch:
-                db.execute(insert(marks), batch)
-            if source.digest.hexdigest() != digest:
-                raise InputError(
-                    "nothing was imported: the file changed while it was being imported",
-                    code="import.changed",
-                    found=f"SHA-256 {source.digest.hexdigest()}",
-                    expected=f"the file that was checked (SHA-256 {digest})",
-                )
-            summary = run.summary(committed=True, imported=run.rows, import_id=record.id)
-            audit.append(
-                db,
-                actor=actor,
-                action="exam.marks_import",
-                target=run.session,
-                at=now,
-                details={"import_id": record.id, "source": run.path.name, "source_sha256": digest, "rows": run.rows},
-            )
-    except IntegrityError as exc:
-        raise InputError(
+    def values(row_number: int, cells: dict[str, str], import_id: int) -> dict[str, Any]:
+        checked, _ = _check(row_number, cells, registry, rules, run.session)
+        assert checked is not None, "the first pass refused every row with a problem"
+        candidate_id, exam, subject, centi = checked
+        return {
+            "candidate_id": candidate_id,
+            "exam": exam,
+            "subject": subject,
+            "mark_centi": centi,
+            "import_id": import_id,
+        }
+
+    return write_checked(
+        engine,
+        run,
+        kind="marks",
+        into=table(MarkRow),
+        check_header=check_header,
+        values=values,
+        batch_size=_INSERT_BATCH,
+        actor=actor,
+        now=now,
+        concurrent=InputError(
             "nothing was imported: another import wrote some of these marks meanwhile; import again",
             code="import.concurrent",
             found="a mark imported for the session while this import was checking",
             expected="one import of a mark at a time",
-        ) from exc
-    return summary
+        ),
+    )
 
 
 def write_generated_marks(engine: Engine, *, session: str, seed: int, out: Path, catch_up: bool = False) -> int:

@@ -15,18 +15,16 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import Engine, func, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, func, select
 from sqlmodel import Session, col
 
 import schemas
 from exams.candidates_file import CheckedCandidate, check_header, check_row
 from exams.errors import InputError, NotFoundError
-from exams.imports import ImportRun, ImportSummary, RowProblem, data_rows, open_source, read_header
-from exams.models import CandidateRow, ExamImport, table
-from issuer import audit
+from exams.imports import ImportRun, ImportSummary, RowProblem, data_rows, open_source, read_header, write_checked
+from exams.models import CandidateRow, table
 from issuer.cohort_file import ExamSession, SourceLines, UnusableFileError
-from issuer.db import reading, writing
+from issuer.db import reading
 
 _INSERT_BATCH: Final = 2_000
 
@@ -163,68 +161,36 @@ def _import(
             raise run.refuse_file(exc) from None
     if run.writer.count:
         raise run.refuse()
-    digest = run.source.digest.hexdigest()
+
     # (2) Write every row, the import's record and its audit event, in one transaction.
-    try:
-        with writing(engine) as db, open_source(run.path, what="candidates") as handle:
-            record = ExamImport(
-                session=run.session,
-                kind="candidates",
-                source_name=run.path.name[:255],
-                source_sha256=digest,
-                rows_total=run.rows,
-                rows_imported=run.rows,
-                imported_at=now,
-                actor=actor,
-            )
-            db.add(record)
-            db.flush()
-            assert record.id is not None
-            source = SourceLines(handle)
-            header = read_header(source, check_header)
-            batch: list[dict[str, Any]] = []
-            for row_number, cells in data_rows(source, header):
-                assert not isinstance(cells, RowProblem)
-                checked, _ = check_row(row_number, cells)
-                assert checked is not None
-                batch.append(
-                    {
-                        **checked.values,
-                        "session": run.session,
-                        "import_id": record.id,
-                        "row_number": row_number,
-                        "created_at": now,
-                    }
-                )
-                if len(batch) >= _INSERT_BATCH:
-                    db.execute(insert(rows), batch)
-                    batch.clear()
-            if batch:
-                db.execute(insert(rows), batch)
-            if source.digest.hexdigest() != digest:
-                raise InputError(
-                    "nothing was imported: the file changed while it was being imported",
-                    code="import.changed",
-                    found=f"SHA-256 {source.digest.hexdigest()}",
-                    expected=f"the file that was checked (SHA-256 {digest})",
-                )
-            summary = run.summary(committed=True, imported=run.rows, import_id=record.id)
-            audit.append(
-                db,
-                actor=actor,
-                action="exam.candidates_import",
-                target=run.session,
-                at=now,
-                details={"import_id": record.id, "source": run.path.name, "source_sha256": digest, "rows": run.rows},
-            )
-    except IntegrityError as exc:
-        raise InputError(
+    def values(row_number: int, cells: dict[str, str], import_id: int) -> dict[str, Any]:
+        checked, _ = check_row(row_number, cells)
+        assert checked is not None, "the first pass refused every row with a problem"
+        return {
+            **checked.values,
+            "session": run.session,
+            "import_id": import_id,
+            "row_number": row_number,
+            "created_at": now,
+        }
+
+    return write_checked(
+        engine,
+        run,
+        kind="candidates",
+        into=rows,
+        check_header=check_header,
+        values=values,
+        batch_size=_INSERT_BATCH,
+        actor=actor,
+        now=now,
+        concurrent=InputError(
             "nothing was imported: another import registered some of these candidates meanwhile; import again",
             code="import.concurrent",
             found="a CNIE number or Massar code registered for the session while this import was checking",
             expected="one import of a candidate at a time",
-        ) from exc
-    return summary
+        ),
+    )
 
 
 def _duplicates(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -132,3 +133,25 @@ def test_a_bad_header(tmp_path: Path, engine: Engine, now: datetime, registered:
     problem = refused.value.import_summary.first_problems[0]
     assert problem.row == 1
     assert "cnie, exam, subject, mark" in problem.expected
+
+
+def test_marks_written_by_another_import_meanwhile_import_nothing(
+    tmp_path: Path, engine: Engine, now: datetime, registered: list[dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from exams import imports, marks
+    from exams.errors import InputError
+
+    rows = _rows(tmp_path, engine)
+    other: list[Path] = []
+
+    def another_import_first(*args: Any, **kwargs: Any) -> Any:
+        if not other:
+            other.append(_write(tmp_path / "other.csv", rows[:1]))
+            import_marks(engine, path=other[0], session=SESSION, actor="t", now=now)
+        return imports.write_checked(*args, **kwargs)
+
+    monkeypatch.setattr(marks, "write_checked", another_import_first)
+    with pytest.raises(InputError) as concurrent:
+        import_marks(engine, path=_write(tmp_path / "m.csv", rows), session=SESSION, actor="t", now=now)
+    assert concurrent.value.code == "import.concurrent"
+    assert _count(engine) == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -131,3 +132,45 @@ def test_a_bad_session_and_a_missing_file(tmp_path: Path, engine: Engine, now: d
     with pytest.raises(InputError) as missing:
         import_candidates(engine, path=tmp_path / "none.csv", session=SESSION, actor="t", now=now)
     assert missing.value.code == "import.unreadable"
+
+
+def test_a_file_changed_between_the_check_and_the_write_imports_nothing(
+    tmp_path: Path, engine: Engine, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from exams import imports, registry
+    from exams.errors import InputError
+
+    rows = candidate_rows(3)
+    path = write_csv(tmp_path / "c.csv", rows)
+
+    def changed_then_written(*args: Any, **kwargs: Any) -> Any:
+        write_csv(path, rows[:2])
+        return imports.write_checked(*args, **kwargs)
+
+    monkeypatch.setattr(registry, "write_checked", changed_then_written)
+    with pytest.raises(InputError) as changed:
+        import_candidates(engine, path=path, session=SESSION, actor="t", now=now)
+    assert changed.value.code == "import.changed"
+    assert _count(engine) == 0
+
+
+def test_candidates_registered_by_another_import_meanwhile_import_nothing(
+    tmp_path: Path, engine: Engine, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from exams import imports, registry
+    from exams.errors import InputError
+
+    rows = candidate_rows(3)
+    other: list[Path] = []
+
+    def another_import_first(*args: Any, **kwargs: Any) -> Any:
+        if not other:
+            other.append(write_csv(tmp_path / "other.csv", rows[2:]))
+            import_candidates(engine, path=other[0], session=SESSION, actor="t", now=now)
+        return imports.write_checked(*args, **kwargs)
+
+    monkeypatch.setattr(registry, "write_checked", another_import_first)
+    with pytest.raises(InputError) as concurrent:
+        import_candidates(engine, path=write_csv(tmp_path / "c.csv", rows), session=SESSION, actor="t", now=now)
+    assert concurrent.value.code == "import.concurrent"
+    assert _count(engine) == 1

@@ -31,7 +31,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 import schemas
-from common.pdf.ministry import GREEN, GREY, INNER, KINGDOM_FR, MARGIN, MINISTRY_FR, SHADE, letterhead
+from common.pdf.ministry import GREEN, INNER, KINGDOM_FR, MARGIN, MINISTRY_FR, LabelledRow, labelled_rows, letterhead
 from common.pdf.sheet import PAGE_WIDTH, DocumentInfo, Sheet
 from common.pdf.signature import sign_pdf
 from common.qr import PRINTED_ERROR
@@ -234,7 +234,7 @@ def render_diploma(
     y = max(end_ar, end_fr) + 3
     session_ar = f"{schemas.value_label('session.type', subject.session.type, 'ar')} {subject.session.year}"
     session_fr = f"{schemas.value_label('session.type', subject.session.type, 'fr')} {subject.session.year}"
-    rows: list[tuple[str, str, str, str, str]] = [
+    values: list[tuple[str, str, str, str, str]] = [
         # (label fr, value fr, value ar, label ar, field)
         ("Nom", subject.family_name.lat, subject.family_name.ar, "الاسم العائلي", "familyName"),
         ("Prénom", subject.given_name.lat, subject.given_name.ar, "الاسم الشخصي", "givenName"),
@@ -261,103 +261,28 @@ def render_diploma(
         ("Académie", subject.academy.fr, subject.academy.ar, "الأكاديمية", "academy"),
         ("Établissement", subject.school.fr, subject.school.ar, "المؤسسة", "school"),
     ]
-    row = 8.6
-    label = 30.0
-    value = half - label - 2
-    sheet.box(MARGIN, y, INNER, row * (len(rows) + 1), line_width=0.3, stroke=GREEN)
-    for index, (label_fr, value_fr, value_ar, label_ar, name) in enumerate(rows):
-        if index % 2 == 0:
-            sheet.box(MARGIN, y, INNER, row, stroke=None, fill=SHADE)
-        sheet.text(
-            label_fr, x=MARGIN + 2, y=y, width=label - 2, height=row, size=9.5, field="label", max_chars=40, colour=GREY
+    rows = [
+        # A number or an identifier once, in the middle; a text in each script.
+        LabelledRow(label_fr, label_ar, value_fr, field=name, max_chars=40)
+        if value_fr == value_ar
+        else LabelledRow(
+            label_fr, label_ar, value_fr, field=f"{name}.fr", max_chars=120, value_ar=value_ar, field_ar=f"{name}.ar"
         )
-        sheet.text(
-            label_ar,
-            x=PAGE_WIDTH - MARGIN - label,
-            y=y,
-            width=label - 2,
-            height=row,
-            size=11,
-            field="label",
-            max_chars=40,
-            align="right",
-            colour=GREY,
+        for label_fr, value_fr, value_ar, label_ar, name in values
+    ]
+    rows.append(
+        LabelledRow(
+            "N° du diplôme",
+            "رقم الشهادة",
+            diploma_id,
+            field="diploma_id",
+            max_chars=64,
+            size=10,
+            bold=False,
+            shaded=False,
         )
-        if value_fr == value_ar:  # a number or an identifier: once, in the middle
-            sheet.text(
-                value_fr,
-                x=MARGIN + label,
-                y=y,
-                width=INNER - 2 * label,
-                height=row,
-                size=12,
-                bold=True,
-                field=name,
-                max_chars=40,
-                align="center",
-            )
-        else:
-            sheet.text(
-                value_fr,
-                x=MARGIN + label,
-                y=y,
-                width=value,
-                height=row,
-                size=11,
-                bold=True,
-                field=f"{name}.fr",
-                max_chars=120,
-                lines=2,
-            )
-            sheet.text(
-                value_ar,
-                x=PAGE_WIDTH - MARGIN - label - value,
-                y=y,
-                width=value,
-                height=row,
-                size=13,
-                bold=True,
-                field=f"{name}.ar",
-                max_chars=120,
-                align="right",
-                lines=2,
-            )
-        y += row
-    sheet.text(
-        "N° du diplôme",
-        x=MARGIN + 2,
-        y=y,
-        width=label - 2,
-        height=row,
-        size=9.5,
-        field="label",
-        max_chars=40,
-        colour=GREY,
     )
-    sheet.text(
-        "رقم الشهادة",
-        x=PAGE_WIDTH - MARGIN - label,
-        y=y,
-        width=label - 2,
-        height=row,
-        size=11,
-        field="label",
-        max_chars=40,
-        align="right",
-        colour=GREY,
-    )
-    sheet.text(
-        diploma_id,
-        x=MARGIN + label,
-        y=y,
-        width=INNER - 2 * label,
-        height=row,
-        size=10,
-        field="diploma_id",
-        max_chars=64,
-        align="center",
-    )
-    y += row + 5
+    y = labelled_rows(sheet, rows, top=y, height=8.6) + 5
     made_fr = f"Fait à Rabat, le {_date(subject.deliberation_date)}"
     made_ar = f"حرر بالرباط في {_date(subject.deliberation_date)}"
     sheet.text(made_ar, x=MARGIN + half, y=y, width=half, height=7, size=12, field="made", max_chars=60, align="right")

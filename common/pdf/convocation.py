@@ -12,8 +12,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 
-from common.pdf.ministry import GREEN, GREY, INNER, KINGDOM_FR, MARGIN, MINISTRY_FR, SHADE, WHITE, letterhead
-from common.pdf.sheet import PAGE_HEIGHT, PAGE_WIDTH, DocumentInfo, Sheet, line_height_of
+from common.pdf.ministry import (
+    GREEN,
+    INNER,
+    KINGDOM_FR,
+    MARGIN,
+    MINISTRY_FR,
+    SHADE,
+    WHITE,
+    LabelledRow,
+    labelled_rows,
+    letterhead,
+)
+from common.pdf.sheet import PAGE_HEIGHT, DocumentInfo, Sheet, line_height_of
 from common.pdf.text import PdfTextError
 
 #: The most subjects one page holds, on one line each; a stream has at most a dozen written exams (a free candidate
@@ -188,101 +199,30 @@ def _header(sheet: Sheet, *, session_ar: str, session_fr: str) -> float:
 
 def _candidate(sheet: Sheet, doc: ConvocationDocument, *, top: float) -> float:
     """The candidate's rows: French label and value on the left, Arabic value and label on the right."""
-    rows: list[tuple[str, str, str, str, str]] = [
+    names = [
         # (label fr, value fr, value ar, label ar, field)
         ("Nom", doc.family_name_lat, doc.family_name_ar, "الاسم العائلي", "family_name"),
         ("Prénom", doc.given_name_lat, doc.given_name_ar, "الاسم الشخصي", "given_name"),
         ("Établissement", doc.school_fr, doc.school_ar, "المؤسسة", "school"),
         ("Centre d'examen", doc.exam_centre_fr, doc.exam_centre_ar, "مركز الامتحان", "exam_centre"),
     ]
-    identifiers = [
-        ("N° CNIE", doc.cnie, "رقم البطاقة الوطنية", "cnie"),
-        ("Code Massar", doc.massar_code, "الرمز مسار", "massar_code"),
-    ]
-    row = 9.0
-    label_width = 30.0
-    value_width = INNER / 2 - label_width - 2
-    height = row * (len(rows) + len(identifiers))
-    sheet.box(MARGIN, top, INNER, height, line_width=0.3, stroke=GREEN)
-    y = top
-    for index, (label_fr, value_fr, value_ar, label_ar, name) in enumerate(rows):
-        if index % 2 == 0:
-            sheet.box(MARGIN, y, INNER, row, stroke=None, fill=SHADE)
-        _labels(sheet, label_fr=label_fr, label_ar=label_ar, y=y, height=row, width=label_width)
-        sheet.text(
+    rows = [
+        LabelledRow(
+            label_fr,
+            label_ar,
             value_fr,
-            x=MARGIN + label_width,
-            y=y,
-            width=value_width,
-            height=row,
-            size=11,
-            bold=True,
             field=f"{name}_lat" if name.endswith("name") else f"{name}_fr",
-            max_chars=_limit(name),
-            lines=2,
+            max_chars=NAME_CHARS if name.endswith("name") else LABEL_CHARS,
+            value_ar=value_ar,
+            field_ar=f"{name}_ar",
         )
-        sheet.text(
-            value_ar,
-            x=PAGE_WIDTH - MARGIN - label_width - value_width,
-            y=y,
-            width=value_width,
-            height=row,
-            size=13,
-            bold=True,
-            field=f"{name}_ar",
-            max_chars=_limit(name),
-            align="right",
-            lines=2,
-        )
-        y += row
-    for index, (label_fr, value, label_ar, name) in enumerate(identifiers, start=len(rows)):
-        if index % 2 == 0:
-            sheet.box(MARGIN, y, INNER, row, stroke=None, fill=SHADE)
-        _labels(sheet, label_fr=label_fr, label_ar=label_ar, y=y, height=row, width=label_width)
-        sheet.text(
-            value,
-            x=MARGIN + label_width,
-            y=y,
-            width=INNER - 2 * label_width,
-            height=row,
-            size=12,
-            bold=True,
-            field=name,
-            max_chars=IDENTIFIER_CHARS,
-            align="center",
-        )
-        y += row
-    return y
-
-
-def _limit(name: str) -> int:
-    return NAME_CHARS if name.endswith("name") else LABEL_CHARS
-
-
-def _labels(sheet: Sheet, *, label_fr: str, label_ar: str, y: float, height: float, width: float) -> None:
-    sheet.text(
-        label_fr,
-        x=MARGIN + 2,
-        y=y,
-        width=width - 2,
-        height=height,
-        size=9.5,
-        field="label",
-        max_chars=40,
-        colour=GREY,
-    )
-    sheet.text(
-        label_ar,
-        x=PAGE_WIDTH - MARGIN - width,
-        y=y,
-        width=width - 2,
-        height=height,
-        size=11,
-        field="label",
-        max_chars=40,
-        align="right",
-        colour=GREY,
-    )
+        for label_fr, value_fr, value_ar, label_ar, name in names
+    ]
+    rows += [
+        LabelledRow("N° CNIE", "رقم البطاقة الوطنية", doc.cnie, field="cnie", max_chars=IDENTIFIER_CHARS),
+        LabelledRow("Code Massar", "الرمز مسار", doc.massar_code, field="massar_code", max_chars=IDENTIFIER_CHARS),
+    ]
+    return labelled_rows(sheet, rows, top=top, height=9.0)
 
 
 def _schedule(sheet: Sheet, schedule: Sequence[ScheduleLine], *, top: float) -> float:

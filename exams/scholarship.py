@@ -31,7 +31,6 @@ actor by pseudonym (applicant) or staff role id (officer): no CNIE, name, income
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -45,10 +44,11 @@ from sqlmodel import Session, col
 
 import schemas
 from exams import registry
-from exams.errors import ConfigurationError, ConflictError, ForbiddenError, InputError, NotFoundError
+from exams.errors import ConflictError, ForbiddenError, InputError, NotFoundError
 from exams.models import CandidateRow, ExamSessionRow, ResultRow, ScholarshipRow
 from exams.registry import Candidate
 from exams.rules import ADMITTED
+from exams.rules_file import RulesFile
 from issuer import audit
 from issuer.db import reading, writing
 from issuer.secrets import load_secrets
@@ -101,19 +101,9 @@ class ScholarshipRules:
     source: str
 
 
-def _problem(where: str, found: Any, expected: str, source: str) -> ConfigurationError:
-    return ConfigurationError(
-        f"the scholarship rules file is invalid at {where}",
-        code="scholarship_rules.invalid",
-        found=found,
-        expected=f"{expected} ({source})",
-    )
-
-
-def _mapping(value: Any, where: str, source: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise _problem(where, type(value).__name__, "an object", source)
-    return {key: item for key, item in value.items() if not key.startswith("$")}
+_RULES_FILE: Final = RulesFile("the scholarship rules file", code="scholarship_rules.invalid")
+_problem = _RULES_FILE.problem
+_mapping = _RULES_FILE.mapping
 
 
 def _choices(value: Any, where: str, source: str) -> dict[str, Choice]:
@@ -189,13 +179,7 @@ def parse_rules(document: Any, *, source: str) -> ScholarshipRules:
 
 def read_rules(path: Path) -> ScholarshipRules:
     """Read and validate the rules file at ``path``. Raises ``scholarship_rules.invalid``."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise _problem("the file", f"{path}: {exc.strerror}", "a readable JSON file", str(path)) from exc
-    except ValueError as exc:
-        raise _problem("the file", f"not JSON ({exc})", "a JSON document", str(path)) from exc
-    return parse_rules(document, source=str(path))
+    return _RULES_FILE.read(path, parse_rules)
 
 
 @functools.cache

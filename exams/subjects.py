@@ -21,7 +21,6 @@ national exam only; a free candidate sits both in the session.
 from __future__ import annotations
 
 import functools
-import json
 import re
 from dataclasses import dataclass
 from datetime import date, time, timedelta
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 import schemas
+from exams.rules_file import RulesFile
 from vc.errors import ConfigurationError
 
 #: The shipped file (illustrative defaults).
@@ -134,19 +134,9 @@ class ExamRules:
         return None if start is None else start + timedelta(days=day - 1)
 
 
-def _problem(where: str, found: Any, expected: str, source: str) -> ConfigurationError:
-    return ConfigurationError(
-        f"the exam rules file is invalid at {where}",
-        code="subjects.invalid",
-        found=found,
-        expected=f"{expected} ({source})",
-    )
-
-
-def _mapping(value: Any, where: str, source: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise _problem(where, type(value).__name__, "an object", source)
-    return {key: item for key, item in value.items() if not key.startswith("$")}
+_RULES_FILE: Final = RulesFile("the exam rules file", code="subjects.invalid")
+_problem = _RULES_FILE.problem
+_mapping = _RULES_FILE.mapping
 
 
 def _label(value: Any, where: str, source: str) -> tuple[str, str]:
@@ -278,13 +268,7 @@ def parse_rules(document: Any, *, source: str) -> ExamRules:
 
 def read_rules(path: Path) -> ExamRules:
     """Read and validate the rules file at ``path``. Raises :class:`ConfigurationError` ``subjects.invalid``."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise _problem("the file", f"{path}: {exc.strerror}", "a readable JSON file", str(path)) from exc
-    except ValueError as exc:
-        raise _problem("the file", f"not JSON ({exc})", "a JSON document", str(path)) from exc
-    return parse_rules(document, source=str(path))
+    return _RULES_FILE.read(path, parse_rules)
 
 
 @functools.cache

@@ -21,9 +21,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from common.commands import add_db_upgrade, database_errors
+
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from common.service.database import Migrations
     from portal.settings import Settings
     from portal.staff import StaffRole
 
@@ -62,20 +65,21 @@ def _settings() -> Settings:
 @contextmanager
 def _migrated_engine() -> Iterator[Engine]:
     """The portal's database, migrated; a database error ends the command with its class only."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from common.service.database import COMMAND_SQLITE_BUSY_SECONDS, create_database_engine, database_error_summary
-    from portal.db import MIGRATIONS
+    from common.service.database import COMMAND_SQLITE_BUSY_SECONDS, create_database_engine
 
     engine = create_database_engine(_settings().resolved_database_url, sqlite_busy_seconds=COMMAND_SQLITE_BUSY_SECONDS)
     try:
-        MIGRATIONS.upgrade(engine)
-        yield engine
-    except SQLAlchemyError as exc:
-        typer.echo(f"error: the database failed: {database_error_summary(exc)}; nothing of it was kept", err=True)
-        raise typer.Exit(EXIT_ERROR) from None
+        with database_errors():
+            _migrations().upgrade(engine)
+            yield engine
     finally:
         engine.dispose()
+
+
+def _migrations() -> Migrations:
+    from portal.db import MIGRATIONS
+
+    return MIGRATIONS
 
 
 def _role_json(role: StaffRole) -> dict[str, Any]:
@@ -147,14 +151,9 @@ def register(app: typer.Typer, serve: typer.Typer) -> None:
             typer.echo(f"error: {exc.diagnostics()}", err=True)
             raise typer.Exit(EXIT_ERROR) from None
 
-    @group.command("db-upgrade")
-    def db_upgrade(as_json: JsonOption = False) -> None:
-        """Apply the portal's database migrations and print the schema revision."""
-        from portal.db import MIGRATIONS
-
-        with _migrated_engine() as engine:
-            revision = MIGRATIONS.current(engine)
-        typer.echo(json.dumps({"revision": revision}) if as_json else f"portal database at revision {revision}")
+    add_db_upgrade(
+        group, service="portal", migrations=_migrations, database_url=lambda: _settings().resolved_database_url
+    )
 
     @group.command("purge")
     def purge(as_json: JsonOption = False) -> None:

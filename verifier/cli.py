@@ -17,13 +17,14 @@ reason. Heavy modules are imported inside the commands, so ``tawtiq --help`` sta
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from common.commands import add_db_upgrade, database_errors
+
 if TYPE_CHECKING:
+    from common.service.database import Migrations
     from verifier.services import Services
     from verifier.settings import Settings
 
@@ -66,18 +67,10 @@ def _started(settings: Settings) -> Services:
     return services
 
 
-@contextmanager
-def _database_errors() -> Iterator[None]:
-    """A database error ends the command with its class only: a driver's message can quote stored values."""
-    from sqlalchemy.exc import SQLAlchemyError
+def _migrations() -> Migrations:
+    from verifier.db import MIGRATIONS
 
-    from common.service.database import database_error_summary
-
-    try:
-        yield
-    except SQLAlchemyError as exc:
-        typer.echo(f"error: the database failed: {database_error_summary(exc)}; nothing of it was kept", err=True)
-        raise typer.Exit(EXIT_ERROR) from None
+    return MIGRATIONS
 
 
 def register(app: typer.Typer, serve: typer.Typer) -> None:
@@ -124,19 +117,7 @@ def register(app: typer.Typer, serve: typer.Typer) -> None:
             typer.echo(f"error: [{exc.code}] {exc}", err=True)
             raise typer.Exit(EXIT_ERROR) from None
 
-    @group.command("db-upgrade")
-    def db_upgrade(as_json: JsonOption = False) -> None:
-        """Apply the database migrations and print the schema revision."""
-        from verifier.db import Database
-
-        database = Database(_settings().database_url)
-        try:
-            with _database_errors():
-                database.upgrade()
-                revision = database.current_revision()
-        finally:
-            database.dispose()
-        typer.echo(json.dumps({"revision": revision}) if as_json else f"verifier database at revision {revision}")
+    add_db_upgrade(group, service="verifier", migrations=_migrations, database_url=lambda: _settings().database_url)
 
     @group.command("trust-list")
     def trust_list(
@@ -184,7 +165,7 @@ def register(app: typer.Typer, serve: typer.Typer) -> None:
         """Delete expired OpenID4VP transactions, share-link data and nonces, and old rate buckets."""
         services = _started(_settings())
         try:
-            with _database_errors():
+            with database_errors():
                 counts = services.purge()
         finally:
             services.close()

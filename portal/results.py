@@ -1,8 +1,9 @@
-"""A candidate's published result and complaints, read for the results page with three indexed Core statements
-built once, on one connection.
+"""A candidate's published result and complaints, read for the results page with three indexed statements compiled
+once, in one read-only snapshot on a connection kept for reads (:mod:`common.service.reads`).
 
 Results day is the portal's peak, and :func:`exams.results.result_of` spends most of a page's time in ORM session
-machinery. This is the same read — the candidate, their result and the session's publication instants and complaint
+machinery (and even a Core statement on ``engine.connect()`` costs several times the database's own work). This is
+the same read — the candidate, their result and the session's publication instants and complaint
 window by ``(session, cnie)`` (a unique index), then their marks by primary-key prefix, then their complaints by the
 ``(candidate_id, subject)`` unique index — and the same rules, returning the exam year's own
 :class:`~exams.results.Result`, :class:`~exams.complaints.ComplaintWindow` and
@@ -23,6 +24,7 @@ from typing import Final
 from sqlalchemy import Engine, and_, bindparam, select
 
 import schemas
+from common.service.reads import Query, Reads
 from exams.complaints import Complaint, ComplaintWindow, complaint_view, window_from
 from exams.models import CandidateRow, ComplaintRow, ExamSessionRow, MarkRow, ResultRow, table
 from exams.results import Result, result_from
@@ -34,7 +36,7 @@ _CANDIDATES, _RESULTS, _SESSIONS, _MARKS, _COMPLAINTS = (
     table(MarkRow),
     table(ComplaintRow),
 )
-_FOUND: Final = (
+_FOUND: Final = Query(
     select(
         _CANDIDATES.c.id,
         _CANDIDATES.c.stream_code,
@@ -58,12 +60,12 @@ _FOUND: Final = (
     .outerjoin(_SESSIONS, _SESSIONS.c.name == _CANDIDATES.c.session)
     .where(and_(_CANDIDATES.c.session == bindparam("session"), _CANDIDATES.c.cnie == bindparam("cnie")))
 )
-_MARKS_OF: Final = (
+_MARKS_OF: Final = Query(
     select(_MARKS.c.exam, _MARKS.c.subject, _MARKS.c.mark_centi)
     .where(_MARKS.c.candidate_id == bindparam("candidate"))
     .order_by(_MARKS.c.exam, _MARKS.c.subject)
 )
-_COMPLAINTS_OF: Final = (
+_COMPLAINTS_OF: Final = Query(
     select(_COMPLAINTS).where(_COMPLAINTS.c.candidate_id == bindparam("candidate")).order_by(_COMPLAINTS.c.id)
 )
 
@@ -87,10 +89,8 @@ def published_result(engine: Engine, *, session: str, cnie: str, now: datetime) 
 def published_read(engine: Engine, *, session: str, cnie: str, now: datetime) -> ResultsRead | None:
     """The candidate's result (as :func:`published_result`), with the session's complaint window and the
     candidate's complaints; None whenever :func:`published_result` is None (nothing else is read then)."""
-    with engine.connect() as connection:
-        found = connection.execute(
-            _FOUND, {"session": session, "cnie": schemas.normalise_identifier(cnie)}
-        ).one_or_none()
+    with Reads.of(engine).snapshot() as read:
+        found = read.one(_FOUND, session=session, cnie=schemas.normalise_identifier(cnie))
         if (
             found is None
             or found.average_centi is None
@@ -99,14 +99,14 @@ def published_read(engine: Engine, *, session: str, cnie: str, now: datetime) ->
             or now < found.published_at
         ):
             return None
-        rows = connection.execute(_MARKS_OF, {"candidate": found.id}).all()
-        filed = connection.execute(_COMPLAINTS_OF, {"candidate": found.id}).all()
+        rows = read.all(_MARKS_OF, candidate=found.id)
+        filed = read.all(_COMPLAINTS_OF, candidate=found.id)
     result = result_from(found, rows, session=session, now=now)
     window = window_from(
         published_at=found.published_at, opens_at=found.complaints_open_at, closes_at=found.complaints_close_at
     )
     complaints = tuple(
-        complaint_view(ComplaintRow(**row._mapping), academy=found.academy_code, centre=found.exam_centre_code)
+        complaint_view(ComplaintRow(**row._asdict()), academy=found.academy_code, centre=found.exam_centre_code)
         for row in filed
     )
     return ResultsRead(result=result, window=window, complaints=complaints)

@@ -26,6 +26,7 @@ from sqlalchemy import Engine, bindparam, delete, insert, select, update
 from common.identity import Identity, LoginStart
 from common.service.clock import Clock
 from common.service.database import writing
+from common.service.reads import Query, Reads
 from portal.errors import LoginError, SessionError
 from portal.models import logins, sessions
 
@@ -35,7 +36,7 @@ TOUCH_SECONDS: Final = 60
 _ID_BYTES: Final = 32
 #: The longest identifier a cookie may carry (longer values are refused unread).
 _MAX_ID_CHARS: Final = 100
-_SESSION_BY_DIGEST: Final = select(sessions).where(sessions.c.id_hash == bindparam("digest"))
+_SESSION_BY_DIGEST: Final = Query(select(sessions).where(sessions.c.id_hash == bindparam("digest")))
 
 
 @dataclass(frozen=True)
@@ -164,9 +165,9 @@ class Sessions:
                 expected=f"at most {_MAX_ID_CHARS}",
             )
         digest = self._digest(b"session", session_id)
-        # A Core read on a plain connection: this runs before every page, and an ORM session costs more than it.
-        with self._engine.connect() as connection:
-            row = connection.execute(_SESSION_BY_DIGEST, {"digest": digest}).first()
+        # This runs before every page: one statement on a connection kept for reads (common.service.reads), read
+        # afresh every time (a session closed by a logout on any worker is refused at once).
+        row = Reads.of(self._engine).one(_SESSION_BY_DIGEST, digest=digest)
         if row is None:
             raise SessionError(
                 "the session cookie names no session",
@@ -175,7 +176,7 @@ class Sessions:
                 expected="the cookie of a session opened by a login on this portal",
             )
         now = self._clock.now()
-        values = dict(row._mapping)
+        values = row._asdict()
         idle_end = values["last_seen_at"] + self._idle
         if now >= values["expires_at"] or now >= idle_end:
             self._delete(digest)

@@ -6,12 +6,13 @@ plain view values the routes make, so this module knows nothing of the database.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, Literal
 
-from common.html import Markup, join, tag
+from common.html import Markup, Template, join, slot, tag
 from portal.complaint_messages import COMPLAINT_UI
 from portal.messages import UI, Locale
 from portal.pages import Viewer, _form, _notice, _value, layout, local_time
@@ -91,7 +92,10 @@ def complaints_section(
 ) -> Markup:
     """The results page's complaint section: the window, the form while it is open (``subjects``: the (code,
     label) pairs still open to a complaint), each complaint's state, and after a correction what became of the
-    diploma (``corrected``: ``superseded`` or ``first_diploma`` offers the new one to the wallet, ``revoked``)."""
+    diploma (``corrected``: ``superseded`` or ``first_diploma`` offers the new one to the wallet, ``revoked``).
+
+    It shows on every results page of the peak: the section and the form are templates built once per language
+    with :func:`tag` (:class:`common.html.Template`, every value escaped the same way)."""
     if window.state == "open" and window.closes_at is not None:
         status = _moment("complaints_open_until", window.closes_at, locale)
     elif window.state == "before" and window.opens_at is not None:
@@ -100,50 +104,10 @@ def complaints_section(
         status = _moment("complaints_closed_on", window.closes_at, locale)
     else:
         status = _ui("complaints_not_scheduled", locale)
-    form = None
+    form = Markup("")
     if window.state == "open" and subjects:
-        form = _form(
-            tag("label", _ui("complaint_subject", locale), for_="complaint-subject"),
-            tag(
-                "select",
-                [tag("option", label, value=code) for code, label in subjects],
-                id="complaint-subject",
-                name="subject",
-                required=True,
-            ),
-            tag(
-                "fieldset",
-                tag("legend", _ui("complaint_kind", locale)),
-                [
-                    tag(
-                        "label",
-                        tag("input", type="radio", name="kind", value=kind, required=True),
-                        " ",
-                        _kind(kind, locale),
-                        class_="choice",
-                    )
-                    for kind in KIND_KEYS
-                ],
-            ),
-            tag("label", _ui("complaint_comment", locale), for_="complaint-comment"),
-            tag(
-                "textarea",
-                "",
-                id="complaint-comment",
-                name="comment",
-                rows=3,
-                maxlength=1000,
-                required=True,
-                dir="auto",
-                aria_describedby="complaint-hint",
-            ),
-            tag("p", _ui("complaint_hint", locale), id="complaint-hint", class_="hint"),
-            tag("button", _ui("complaint_button", locale), type="submit", id="file-complaint"),
-            action="/results/complaints",
-            viewer=viewer,
-            locale=locale,
-            class_="complaint",
-        )
+        options = Markup("".join([_OPTION.fill(label=label, code=code) for code, label in subjects]))
+        form = _complaint_form(locale).fill(csrf_token=viewer.csrf_token, options=options)
     elif window.state == "open":
         form = tag("p", _ui("complaints_all_filed", locale), class_="hint")
     items = [
@@ -174,18 +138,83 @@ def complaints_section(
         )
     elif corrected == "revoked":
         after = tag("p", _ui("diploma_revoked", locale), class_="notice", id="corrected", data_outcome=corrected)
-    return tag(
-        "section",
-        tag("h2", _ui("complaints_heading", locale), id="complaints-heading"),
-        _notice(notice),
-        after,
-        tag("p", _ui("complaints_lead", locale), class_="hint"),
-        join(tag("h3", _ui("my_complaints", locale)), tag("ul", items, class_="plain complaints")) if items else None,
-        tag("p", status, id="complaint-window", data_window=window.state),
-        form,
-        class_="card",
-        id="complaints",
-        aria_labelledby="complaints-heading",
+    return _section(locale).fill(
+        notice=_notice(notice) or Markup(""),
+        after=after or Markup(""),
+        items=join(tag("h3", _ui("my_complaints", locale)), tag("ul", items, class_="plain complaints"))
+        if items
+        else Markup(""),
+        status=status,
+        window=window.state,
+        form=form,
+    )
+
+
+_OPTION: Final = Template(tag("option", slot("label"), value=slot("code")))
+
+
+@functools.cache
+def _section(locale: Locale) -> Template:
+    """The complaint section around its parts (slots ``notice``, ``after``, ``items``, ``status``, ``window``,
+    ``form``)."""
+    return Template(
+        tag(
+            "section",
+            tag("h2", _ui("complaints_heading", locale), id="complaints-heading"),
+            slot("notice"),
+            slot("after"),
+            tag("p", _ui("complaints_lead", locale), class_="hint"),
+            slot("items"),
+            tag("p", slot("status"), id="complaint-window", data_window=slot("window")),
+            slot("form"),
+            class_="card",
+            id="complaints",
+            aria_labelledby="complaints-heading",
+        )
+    )
+
+
+@functools.cache
+def _complaint_form(locale: Locale) -> Template:
+    """The complaint form (slots ``csrf_token`` and ``options``, the subjects still open to a complaint)."""
+    marked = Viewer(display_name="", display_name_ar="", csrf_token=slot("csrf_token"))
+    return Template(
+        _form(
+            tag("label", _ui("complaint_subject", locale), for_="complaint-subject"),
+            tag("select", slot("options"), id="complaint-subject", name="subject", required=True),
+            tag(
+                "fieldset",
+                tag("legend", _ui("complaint_kind", locale)),
+                [
+                    tag(
+                        "label",
+                        tag("input", type="radio", name="kind", value=kind, required=True),
+                        " ",
+                        _kind(kind, locale),
+                        class_="choice",
+                    )
+                    for kind in KIND_KEYS
+                ],
+            ),
+            tag("label", _ui("complaint_comment", locale), for_="complaint-comment"),
+            tag(
+                "textarea",
+                "",
+                id="complaint-comment",
+                name="comment",
+                rows=3,
+                maxlength=1000,
+                required=True,
+                dir="auto",
+                aria_describedby="complaint-hint",
+            ),
+            tag("p", _ui("complaint_hint", locale), id="complaint-hint", class_="hint"),
+            tag("button", _ui("complaint_button", locale), type="submit", id="file-complaint"),
+            action="/results/complaints",
+            viewer=marked,
+            locale=locale,
+            class_="complaint",
+        )
     )
 
 

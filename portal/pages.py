@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from common.html import Child, Markup, escape, join, tag
+from common.html import Child, Markup, Template, escape, join, slot, tag
 from portal.messages import DIRECTION, LANGUAGE_NAMES, LOCALES, UI, Locale, error_text
 
 #: Times are shown as Morocco's legal time (the announcement is given in it).
@@ -436,71 +436,103 @@ def results_pending_page(*, locale: Locale, viewer: Viewer, announced_at: dateti
 
 def result_page(*, locale: Locale, viewer: Viewer, result: ResultView | None, complaints: Markup | None = None) -> str:
     """From the announced instant: the decision, average, mention and marks per subject; then ``complaints``, the
-    complaint section (:mod:`portal.complaint_pages`)."""
+    complaint section (:mod:`portal.complaint_pages`).
+
+    Results day is the portal's peak: the page is filled into templates built once with :func:`tag`
+    (:class:`common.html.Template`, every value escaped the same way), per language and per shape of the verdict."""
     title = _ui("results_heading", locale)
     if result is None:
         body = join(tag("h1", title), tag("p", _ui("results_none", locale), id="announcement", role="status"))
         return layout(locale=locale, title=title, body=body, path="/results", viewer=viewer)
-    marks = [
-        tag(
-            "tr",
-            # Labels from the rules file and numbers: nothing a person typed, so no <bdi> is needed.
-            tag("th", mark.subject, tag("span", mark.component, class_="component"), scope="row"),
-            tag("td", mark.coefficient, dir="ltr"),
-            tag("td", mark.mark, dir="ltr"),
-        )
-        for mark in result.marks
-    ]
-    body = join(
-        tag("h1", title),
-        tag(
-            "section",
-            tag("p", _ui("decision", locale), class_="label"),
-            tag("p", tag("strong", _ui(f"decision_{result.decision}", locale)), id="decision"),
+    values: dict[str, Markup | str] = {
+        "average": result.average,
+        "marks": Markup(
+            "".join(
+                [
+                    _MARK_ROW.fill(
+                        subject=mark.subject, component=mark.component, coefficient=mark.coefficient, mark=mark.mark
+                    )
+                    for mark in result.marks
+                ]
+            )
+        ),
+        "complaints": complaints or Markup(""),
+    }
+    if result.mention:
+        values["mention"] = result.mention
+    if result.catch_up:
+        values["catch_up"] = result.catch_up
+    body = _result_body(locale, result.decision, bool(result.mention), bool(result.catch_up)).fill(**values)
+    return layout(locale=locale, title=title, body=body, path="/results", viewer=viewer)
+
+
+_MARK_COLUMNS: Final = ("subject", "coefficient", "mark")
+#: A row of the marks table (labels from the rules file and numbers: nothing a person typed, so no ``<bdi>``).
+_MARK_ROW: Final = Template(
+    tag(
+        "tr",
+        tag("th", slot("subject"), tag("span", slot("component"), class_="component"), scope="row"),
+        tag("td", slot("coefficient"), dir="ltr"),
+        tag("td", slot("mark"), dir="ltr"),
+    )
+)
+
+
+@functools.lru_cache(maxsize=64)
+def _result_body(locale: Locale, decision: str, mention: bool, catch_up: bool) -> Template:
+    """The result page's body for a language, a decision and whether a mention and a catch-up outcome show; its
+    slots: ``average``, ``mention``, ``catch_up`` (when shown), ``marks`` (the rows) and ``complaints``."""
+    return Template(
+        join(
+            tag("h1", _ui("results_heading", locale)),
             tag(
-                "dl",
+                "section",
+                tag("p", _ui("decision", locale), class_="label"),
+                tag("p", tag("strong", _ui(f"decision_{decision}", locale)), id="decision"),
+                tag(
+                    "dl",
+                    tag(
+                        "div",
+                        tag("dt", _ui("average", locale)),
+                        tag("dd", _value(slot("average"), direction="ltr"), id="average"),
+                    ),
+                    tag("div", tag("dt", _ui("mention", locale)), tag("dd", _value(slot("mention")), id="mention"))
+                    if mention
+                    else None,
+                    tag("div", tag("dt", _ui("catch_up_outcome", locale)), tag("dd", _value(slot("catch_up"))))
+                    if catch_up
+                    else None,
+                    class_="facts",
+                ),
+                class_=f"verdict {_DECISION_CLASS.get(decision, 'indeterminate')}",
+                role="status",
+                data_decision=decision,
+            ),
+            tag(
+                "section",
+                tag("h2", _ui("marks_heading", locale), id="marks-heading"),
                 tag(
                     "div",
-                    tag("dt", _ui("average", locale)),
-                    tag("dd", _value(result.average, direction="ltr"), id="average"),
-                ),
-                tag("div", tag("dt", _ui("mention", locale)), tag("dd", _value(result.mention), id="mention"))
-                if result.mention
-                else None,
-                tag("div", tag("dt", _ui("catch_up_outcome", locale)), tag("dd", _value(result.catch_up)))
-                if result.catch_up
-                else None,
-                class_="facts",
-            ),
-            class_=f"verdict {_DECISION_CLASS.get(result.decision, 'indeterminate')}",
-            role="status",
-            data_decision=result.decision,
-        ),
-        tag(
-            "section",
-            tag("h2", _ui("marks_heading", locale), id="marks-heading"),
-            tag(
-                "div",
-                tag(
-                    "table",
                     tag(
-                        "thead",
+                        "table",
                         tag(
-                            "tr",
-                            [tag("th", _ui(key, locale), scope="col") for key in ("subject", "coefficient", "mark")],
+                            "thead",
+                            tag(
+                                "tr",
+                                [tag("th", _ui(key, locale), scope="col") for key in _MARK_COLUMNS],
+                            ),
                         ),
+                        tag("tbody", slot("marks")),
+                        class_="marks",
+                        aria_labelledby="marks-heading",
                     ),
-                    tag("tbody", marks),
-                    class_="marks",
-                    aria_labelledby="marks-heading",
+                    class_="scroll",
                 ),
-                class_="scroll",
+                class_="card",
             ),
-            class_="card",
-        ),
-        complaints,
+            slot("complaints"),
+        )
     )
-    return layout(locale=locale, title=title, body=body, path="/results", viewer=viewer)
 
 
 def staff_page(

@@ -145,6 +145,7 @@ def create_app(
         summary="The candidates' e-services behind the eID login: personal data, convocation, results; staff pages.",
         lifespan=lifespan,
         routers=[
+            candidate.results_router,
             welcome.router,
             auth.router,
             candidate.router,

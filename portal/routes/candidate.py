@@ -26,6 +26,9 @@ from portal.routes.common import NO_STORE, html
 from portal.services import Services
 
 router = APIRouter(include_in_schema=False)
+#: ``GET /results`` alone, registered right after ``/health`` (:func:`portal.app.create_app`): the page of the peak is
+#: matched before every other route.
+results_router = APIRouter(include_in_schema=False)
 logger = logging.getLogger("tawtiq.portal")
 
 #: What a page may say after a form was sent (a fixed set: nothing a URL carries is shown as text).
@@ -149,4 +152,4 @@ async def results_page(request: Request) -> Response:
     return html(page, request=request, locale=locale)
 
 
-router.add_route("/results", results_page, methods=["GET"], include_in_schema=False)
+results_router.add_route("/results", results_page, methods=["GET"], include_in_schema=False)

@@ -8,7 +8,8 @@ SQLite is the embedded default and PostgreSQL the production database; the same 
   wait 30 s, :data:`COMMAND_SQLITE_BUSY_SECONDS`) and foreign keys;
   PostgreSQL connections are pooled (``pool_size`` + as many overflow) and recycled before common idle limits;
   they are not pinged before each use (a round trip per transaction): a connection found dead is discarded
-  with every older one (SQLAlchemy's disconnect handling) and :func:`retry_on_disconnect` runs the work again.
+  with every older one (SQLAlchemy's disconnect handling) and :func:`retry_on_disconnect` runs the work again
+  when the connection died before the work sent any COMMIT (after one, the outcome is unknown: it does not).
   No error of either carries the values bound to its statement (``hide_parameters``: the graduates' CNIE
   numbers and names stay out of messages and logs); :func:`database_error_summary` is what may be shown of an
   error.
@@ -31,6 +32,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, TypeVar, cast
@@ -185,19 +187,44 @@ def reading(engine: Engine) -> Iterator[Session]:
         yield session
 
 
-def retry_on_disconnect(work: Callable[[], _T]) -> _T:
-    """``work()``, run once more if the database connection it used turned out dead.
+@dataclass
+class _Commits:
+    """Whether a COMMIT was sent while a :func:`retry_on_disconnect` ran its work (and those it runs within)."""
+
+    outer: _Commits | None
+    sent: bool = False
+
+
+_COMMITS: ContextVar[_Commits | None] = ContextVar("tawtiq_commits", default=None)
+
+
+@event.listens_for(Engine, "commit")
+def _note_commit(_connection: Connection) -> None:
+    # Every engine's: SQLAlchemy calls this just before it sends COMMIT, so a COMMIT whose answer is lost counts.
+    commits = _COMMITS.get()
+    while commits is not None:
+        commits.sent = True
+        commits = commits.outer
+
+
+def retry_on_disconnect(work: Callable[[], _T], *, idempotent: bool = False) -> _T:
+    """``work()``, run once more if the database connection it used turned out dead before any COMMIT was sent.
 
     SQLAlchemy has then invalidated that connection and the pool's older ones, and rolled the transaction
-    back, so the second run starts on a fresh connection. ``work`` must be safe to run again after a
-    failure: each of its transactions commits entirely or not at all (a failure during COMMIT itself
-    leaves the outcome unknown; the second run then meets the state the first left, e.g. a used code).
+    back, so the second run starts on a fresh connection. Once ``work`` has sent a COMMIT, a dead connection
+    leaves that transaction committed or not (the answer may be what was lost), and a second run could do it
+    twice: the error is raised instead. ``idempotent`` says that running ``work`` again after its COMMIT has the
+    same effect as running it once, and lets the second run happen whenever the connection was found dead.
     """
+    commits = _Commits(_COMMITS.get())
+    token = _COMMITS.set(commits)
     try:
         return work()
     except DBAPIError as exc:
-        if not exc.connection_invalidated:
+        if not exc.connection_invalidated or (commits.sent and not idempotent):
             raise
+    finally:
+        _COMMITS.reset(token)
     return work()
 
 

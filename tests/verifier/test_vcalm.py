@@ -149,3 +149,49 @@ def test_unknown_options_and_wrong_envelopes_are_400_problems(client, issuer, ho
         "/presentations/verify", json={"verifiablePresentation": "x", "options": {"challenge": 5}}
     )
     assert bad_challenge.status_code == 400
+
+
+def test_malformed_bodies_are_400_problems_naming_where(client):
+    """The VC-API routes read their bodies themselves: every malformed body is still a 400 ``request.invalid``."""
+    cases = [
+        ("/credentials/verify", b"", "application/json", ["body"]),
+        ("/credentials/verify", b'{"verifiableCredential": ', "application/json", ["body", "25"]),
+        ("/credentials/verify", b"[]", "application/json", ["body"]),
+        ("/credentials/verify", b'{"verifiableCredential": "\xff"}', "application/json", ["body", "26"]),
+        ("/credentials/verify", b'{"options": {}}', "application/json", ["body", "verifiableCredential"]),
+        ("/credentials/verify", b'{"verifiableCredential": 5}', "application/json", ["body", "verifiableCredential"]),
+        ("/credentials/verify", b'{"verifiableCredential": "x"}', "text/plain", ["body"]),
+        ("/presentations/verify", b'{"verifiablePresentation": "x", "options": []}', None, ["body", "options"]),
+    ]
+    for path, body, content_type, location in cases:
+        headers = {"Content-Type": content_type} if content_type else {}
+        response = client.post(path, content=body, headers=headers)
+        assert response.status_code == 400, (path, body)
+        assert response.headers["content-type"] == "application/problem+json"
+        problem = response.json()
+        assert problem["code"] == "request.invalid"
+        assert problem["errors"][0]["location"][: len(location)] == location, (body, problem["errors"])
+        assert "input" not in json.dumps(problem["errors"])  # the values sent are never echoed
+
+
+def test_a_json_body_without_content_type_is_read(client, issuer, holder):
+    diploma = issuer.issue_w3c(holder)
+    body = json.dumps({"verifiableCredential": diploma.token}).encode()
+    response = client.post("/credentials/verify", content=body, headers={"Content-Type": ""})
+    assert response.status_code == 200
+    assert response.json()["verdict"] == "valid"
+    typed = client.post("/credentials/verify", content=body, headers={"Content-Type": "application/ld+json"})
+    assert typed.json()["verdict"] == "valid"
+
+
+def test_the_openapi_document_describes_the_request_bodies(client):
+    paths = client.get("/api/openapi.json").json()["paths"]
+    for path, member in (
+        ("/credentials/verify", "verifiableCredential"),
+        ("/presentations/verify", "verifiablePresentation"),
+    ):
+        body = paths[path]["post"]["requestBody"]
+        assert body["required"] is True
+        schema = body["content"]["application/json"]["schema"]
+        assert schema["required"] == [member]
+        assert set(schema["properties"]) == {member, "options"}

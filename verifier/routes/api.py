@@ -22,15 +22,17 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
-from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from verifier.deps import ServicesDep
 from verifier.errors import RequestError
+from verifier.json_bodies import is_json
 from verifier.reporting import verification_response
 from verifier.routes import JsonAnswer
+from verifier.services import Services
 from verifier.verification import Expectations
 
 router = APIRouter(tags=["VC-API"])
@@ -58,6 +60,44 @@ class VerifyPresentationRequest(BaseModel):
         description="A compact token, a data: URL or an envelope"
     )
     options: dict[str, Any] = Field(default_factory=dict)
+
+
+BodyT = TypeVar("BodyT", bound=BaseModel)
+
+
+async def read_body(request: Request, model: type[BodyT]) -> BodyT:
+    """The request's JSON body as ``model``, read as FastAPI reads a body parameter (JSON when the ``Content-Type``
+    is JSON or absent), without its per-request dependency resolution: these routes verify on every request, and
+    the framework's generic pass costs more than the rest of the request around the verification.
+
+    Raises :class:`RequestValidationError` (a 400 problem) for a missing, malformed or ill-shaped body, with the
+    locations FastAPI gives (``body``, then the member).
+    """
+    raw = await request.body()
+    content_type = request.headers.get("content-type")
+    if not raw:
+        raise RequestValidationError([{"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}])
+    data: Any = raw
+    if not content_type or is_json(content_type):
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            error = {"type": "json_invalid", "loc": ("body", exc.pos), "msg": "JSON decode error", "input": {}}
+            raise RequestValidationError([error | {"ctx": {"error": exc.msg}}]) from exc
+        except UnicodeDecodeError as exc:
+            error = {"type": "json_invalid", "loc": ("body", exc.start), "msg": "JSON is not UTF-8 text", "input": {}}
+            raise RequestValidationError([error]) from exc
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False, include_input=False)
+        raise RequestValidationError([error | {"loc": ("body", *error["loc"])} for error in errors]) from exc
+
+
+def _documented(model: type[BaseModel]) -> dict[str, Any]:
+    """The OpenAPI request body of a route that reads ``model`` itself (:func:`read_body`)."""
+    schema = {"content": {"application/json": {"schema": model.model_json_schema()}}, "required": True}
+    return {"requestBody": schema}
 
 
 class UnknownOptionError(RequestError):
@@ -109,9 +149,16 @@ def envelope_token(value: str | dict[str, Any], *, kind: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-@router.post("/credentials/verify", summary="Verify a credential (VCALM)", response_class=JsonAnswer)
-async def verify_credential(body: VerifyCredentialRequest, services: ServicesDep) -> JsonAnswer:
-    # One dependency (the services), not one per part: each is a resolution on every request of this hot route.
+@router.post(
+    "/credentials/verify",
+    summary="Verify a credential (VCALM)",
+    response_class=JsonAnswer,
+    openapi_extra=_documented(VerifyCredentialRequest),
+)
+async def verify_credential(request: Request) -> JsonAnswer:
+    # No dependencies: the body and the services are read here (see read_body).
+    body = await read_body(request, VerifyCredentialRequest)
+    services: Services = request.app.state.services
     _check_options(body.options, _CREDENTIAL_OPTIONS)
     token = envelope_token(body.verifiableCredential, kind="Credential")
     verification = await services.verifier.verify_async(token, expect=Expectations(holder_binding=False))
@@ -121,8 +168,15 @@ async def verify_credential(body: VerifyCredentialRequest, services: ServicesDep
     return JsonAnswer(answer)
 
 
-@router.post("/presentations/verify", summary="Verify a presentation (VCALM)", response_class=JsonAnswer)
-async def verify_presentation(body: VerifyPresentationRequest, services: ServicesDep) -> JsonAnswer:
+@router.post(
+    "/presentations/verify",
+    summary="Verify a presentation (VCALM)",
+    response_class=JsonAnswer,
+    openapi_extra=_documented(VerifyPresentationRequest),
+)
+async def verify_presentation(request: Request) -> JsonAnswer:
+    body = await read_body(request, VerifyPresentationRequest)
+    services: Services = request.app.state.services
     _check_options(body.options, _PRESENTATION_OPTIONS)
     token = envelope_token(body.verifiablePresentation, kind="Presentation")
     expect = Expectations(

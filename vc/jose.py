@@ -46,6 +46,9 @@ _EC_ALGORITHMS: Final[dict[str, tuple[type[ec.EllipticCurve], hashes.HashAlgorit
     "ES384": (ec.SECP384R1, hashes.SHA384(), 48),
     "ES512": (ec.SECP521R1, hashes.SHA512(), 66),
 }
+#: The signature algorithm object of each ECDSA JWS algorithm, made once (it is immutable; a verification used to
+#: build one for every signature).
+_ECDSA: Final = {name: ec.ECDSA(digest) for name, (_, digest, _size) in _EC_ALGORITHMS.items()}
 _CURVE_ALGORITHM: Final = {"secp256r1": "ES256", "secp384r1": "ES384", "secp521r1": "ES512"}
 _JWK_PRIVATE_MEMBERS: Final = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 _MIN_RSA_BITS: Final = 2048
@@ -149,13 +152,13 @@ class PublicKey:
             )
         try:
             if algorithm in _EC_ALGORITHMS:
-                _, digest, size = _EC_ALGORITHMS[algorithm]
+                size = _EC_ALGORITHMS[algorithm][2]
                 if len(signature) != 2 * size:
                     raise InvalidSignature
                 r = int.from_bytes(signature[:size], "big")
                 s = int.from_bytes(signature[size:], "big")
                 assert isinstance(self.key, ec.EllipticCurvePublicKey)
-                self.key.verify(encode_dss_signature(r, s), message, ec.ECDSA(digest))
+                self.key.verify(encode_dss_signature(r, s), message, _ECDSA[algorithm])
             elif isinstance(self.key, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
                 self.key.verify(signature, message)
             else:

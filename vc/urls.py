@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from functools import lru_cache
 from typing import Any, Final, TypeGuard
 from urllib.parse import urlsplit
 
@@ -35,8 +36,18 @@ def is_absolute_url(value: Any) -> TypeGuard[str]:
 
 def is_web_url(value: Any, *, schemes: frozenset[str] = HTTP_SCHEMES) -> TypeGuard[str]:
     """An absolute URL with one of ``schemes`` (lower case), a host, a valid port, no user info, no spaces or
-    control characters, and at most :data:`MAX_URL_LENGTH` characters. Never raises."""
-    if not isinstance(value, str) or not value or len(value) > MAX_URL_LENGTH or _URL_FORBIDDEN.search(value):
+    control characters, and at most :data:`MAX_URL_LENGTH` characters. Never raises.
+
+    Kept for the last 1,024 URLs (of at most :data:`MAX_URL_LENGTH` characters each): every verification asks it of
+    the same few status-list URLs."""
+    if not isinstance(value, str) or not value or len(value) > MAX_URL_LENGTH:
+        return False
+    return _is_web_url(value, schemes)
+
+
+@lru_cache(maxsize=1024)
+def _is_web_url(value: str, schemes: frozenset[str]) -> bool:
+    if _URL_FORBIDDEN.search(value):
         return False
     try:
         parts = urlsplit(value)

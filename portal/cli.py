@@ -5,7 +5,8 @@
 * ``tawtiq portal staff add --cnie … --role school-reviewer|academy-reviewer|exam-administrator|scholarship-officer
   [--school CODE | --academy CODE | --province CODE]``, ``staff list``, ``staff remove`` (same options) — staff
   roles (a scholarship officer's province is the registry's directorate code);
-* ``tawtiq portal purge`` — delete ended sessions and logins that can no longer finish.
+* ``tawtiq portal purge`` — delete ended sessions, logins that can no longer finish, ended share links and the
+  held holder keys no longer needed (:func:`portal.diploma.purge`).
 
 Settings come from ``TAWTIQ_PORTAL_*``; an unusable configuration exits with code 2 and the reason, a refused
 input with code 1. CNIE numbers are printed masked. Heavy modules are imported inside the commands.
@@ -157,20 +158,23 @@ def register(app: typer.Typer, serve: typer.Typer) -> None:
 
     @group.command("purge")
     def purge(as_json: JsonOption = False) -> None:
-        """Delete ended sessions and logins that can no longer finish."""
+        """Delete ended sessions, logins that can no longer finish, ended share links and unneeded held keys."""
         from common.service.clock import SystemClock
+        from portal.diploma import purge as purge_diploma
         from portal.sessions import Sessions
 
         settings = _settings()
+        clock = SystemClock()
         with _migrated_engine() as engine:
             counts = Sessions(
                 engine,
-                clock=SystemClock(),
+                clock=clock,
                 key=b"",  # purging compares times only; no identifier is digested
                 idle_seconds=settings.session_idle_seconds,
                 absolute_seconds=settings.session_absolute_seconds,
                 login_seconds=settings.login_seconds,
             ).purge()
+            counts |= purge_diploma(engine, now=clock.now())
         typer.echo(json.dumps(counts) if as_json else ", ".join(f"{name}: {n}" for name, n in counts.items()))
 
     @staff_group.command("add")

@@ -14,6 +14,11 @@ a wallet makes one (:mod:`verifier.shares`): ``POST /shares/nonce``, a presentat
 KB-JWT for that audience and nonce, ``POST /shares``; ``DELETE /shares/{id}`` with the revoke token withdraws it.
 Nothing here reads a record by an identifier a browser sends without checking that it is one of the session's
 CNIE's records: another graduate's id answers exactly as an unknown one.
+
+:func:`purge` (``tawtiq portal purge``) deletes the links that ended (expired or withdrawn) and the held keys no
+longer needed: those of graduates with no link left, unused for :data:`KEY_IDLE_SECONDS` (using a key marks it used,
+at most once every :data:`KEY_TOUCH_SECONDS`, so a key is never deleted while a share or an answer is being made
+with it). A graduate who shares again later gets a new key and a new copy.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import logging
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any, Final
 from urllib.parse import quote
@@ -43,6 +48,8 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    delete,
+    exists,
     insert,
     select,
     update,
@@ -50,6 +57,7 @@ from sqlalchemy import (
 
 import schemas
 from common.fetch import Fetcher, FetchError, UrlRefusedError, same_origin
+from common.service.database import affected
 from common.service.problems import ServiceUnavailableError
 from issuer.db import reading, writing
 from issuer.issuance import recorded_subject, sign_copies
@@ -94,6 +102,10 @@ DEFAULT_CLAIMS: Final = ("familyName", "givenName", "stream", "session", "genera
 #: Bound on what the verifier may answer (a report with every claim is a few KiB).
 _MAX_ANSWER_BYTES: Final = 256 * 1024
 _SEAL_INFO: Final = b"tawtiq portal holder custody v1"
+#: How long a held key is kept after its last use once none of its graduate's links is live (seconds).
+KEY_IDLE_SECONDS: Final = 86400
+#: Using a held key marks it used when its mark is older than this (seconds): at most one write an hour per graduate.
+KEY_TOUCH_SECONDS: Final = 3600
 
 custody: Final = Table(
     "portal_custody",
@@ -106,6 +118,7 @@ custody: Final = Table(
     Column("diploma_id", String(64), nullable=False),
     Column("copy_sealed", LargeBinary, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    #: When the copy was last signed or the key last used (to within :data:`KEY_TOUCH_SECONDS`): :func:`purge`.
     Column("updated_at", UTCDateTime, nullable=False),
 )
 shares: Final = Table(
@@ -308,7 +321,11 @@ class DiplomaDesk:
         if held is not None:
             key = _load_key(sealer.open(held["key_sealed"], graduate_id=graduate))
             if held["diploma_id"] == record.id:
-                return key, sealer.open(held["copy_sealed"], graduate_id=graduate).decode("utf-8")
+                copy_text = sealer.open(held["copy_sealed"], graduate_id=graduate).decode("utf-8")
+                if now - held["updated_at"] >= timedelta(seconds=KEY_TOUCH_SECONDS):
+                    with writing(self.engine) as db:
+                        db.execute(update(custody).where(custody.c.graduate_id == graduate).values(updated_at=now))
+                return key, copy_text
         else:
             key = SigningKey.generate("ES256")
         with writing(self.engine) as db:
@@ -501,6 +518,21 @@ class DiplomaDesk:
         except ValueError:
             return response.status, {}
         return response.status, document if isinstance(document, dict) else {}
+
+
+def purge(engine: Engine, *, now: datetime) -> dict[str, int]:
+    """Delete the share links that ended by ``now`` (expired or withdrawn), then the held keys no longer needed: of a
+    graduate with no link left, and not used for :data:`KEY_IDLE_SECONDS`. Returns how many of each were deleted
+    (``shares``, ``holder_keys``)."""
+    with writing(engine) as db:
+        ended = db.execute(delete(shares).where((shares.c.expires_at <= now) | shares.c.withdrawn_at.is_not(None)))
+        idle = db.execute(
+            delete(custody).where(
+                custody.c.updated_at <= now - timedelta(seconds=KEY_IDLE_SECONDS),
+                ~exists().where(shares.c.graduate_id == custody.c.graduate_id),
+            )
+        )
+    return {"shares": affected(ended), "holder_keys": affected(idle)}
 
 
 def _unexpected(what: str, answer: tuple[int, Mapping[str, Any]]) -> VerifierUnavailableError:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 
 if TYPE_CHECKING:
     from tests.keys.softhsm import SoftHsmToken
@@ -83,3 +83,13 @@ def sqlite_url(tmp_path: Path) -> str:
 def database_url(request: pytest.FixtureRequest) -> str:
     """Each test using this runs twice: on SQLite and on PostgreSQL."""
     return str(request.getfixturevalue(f"{request.param}_url" if request.param == "sqlite" else "postgres_url"))
+
+
+@pytest.fixture
+def database_engine(database_url: str) -> Iterator[Engine]:
+    """An engine on ``database_url`` (so on SQLite and on PostgreSQL in turn), empty, disposed after the test."""
+    from common.service.database import create_database_engine
+
+    engine = create_database_engine(database_url)
+    yield engine
+    engine.dispose()

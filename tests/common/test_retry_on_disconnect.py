@@ -3,7 +3,6 @@ be what was lost, and a second run could do the work twice. On SQLite and Postgr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,18 +10,16 @@ from sqlalchemy import Column, Engine, Integer, MetaData, Table, func, insert, s
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session
 
-from common.service.database import create_database_engine, reading, retry_on_disconnect, writing
+from common.service.database import reading, retry_on_disconnect, writing
 
 _METADATA = MetaData()
 _WORK = Table("retry_probe", _METADATA, Column("id", Integer, primary_key=True))
 
 
 @pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = create_database_engine(database_url)
-    _METADATA.create_all(engine)
-    yield engine
-    engine.dispose()
+def engine(database_engine: Engine) -> Engine:
+    _METADATA.create_all(database_engine)
+    return database_engine
 
 
 def _rows(engine: Engine) -> int:

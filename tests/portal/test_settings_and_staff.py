@@ -194,4 +194,4 @@ def test_an_unknown_level_of_assurance_is_refused():
 def test_purge_counts_what_it_deleted(database_url):
     code, out, err = _run(database_url, "purge", "--json")
     assert code == 0, err
-    assert json.loads(out) == {"sessions": 0, "logins": 0}
+    assert json.loads(out) == {"sessions": 0, "logins": 0, "shares": 0, "holder_keys": 0}

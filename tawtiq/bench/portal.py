@@ -3,10 +3,12 @@ of the same server, in the same run, with 500,000 candidates in the database (DE
 
 The ministry's database (SQLite, the issuer's, the exam year's and the portal's schemas) is filled with set-based
 INSERTs — not through the CSV import, which checks every row — : ``count`` candidates of one stream, each with a
-mark per subject and exam, a deliberated result, and the session published an hour ago. ``sessions`` candidates
+mark per subject and exam, a deliberated result, and the session published an hour ago. :data:`SESSIONS` candidates
 picked at random are logged in (their sessions opened in the portal's store, as a login through the eID leaves
 them). The portal runs as in production, ``tawtiq serve portal`` (one worker), in a process of its own; the load
-comes from this process over loopback HTTP, each connection a different candidate's browser. What is measured is
+comes from this process over loopback HTTP on :data:`CONNECTIONS` connections, each carrying its share of the
+candidates' cookies in turn, so that every request is another candidate's (nothing kept of one candidate could
+help the next). What is measured is
 ``GET /results`` (the session read, the publication instant, the candidate's result and marks, the page) against
 ``GET /health``.
 
@@ -19,6 +21,7 @@ it never fails a build.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import random
 import secrets
@@ -37,6 +40,9 @@ from sqlalchemy import Engine, text
 from tawtiq.bench.processes import cpu_seconds, free_port, served
 
 TARGET_RATIO: Final = 0.5
+#: Logged-in candidates, and the keep-alive connections (the concurrency) their requests are spread over.
+SESSIONS: Final = 2000
+CONNECTIONS: Final = 16
 SESSION: Final = "2025-normale"
 STREAM: Final = "SH"
 _PASSPHRASE: Final = "benchmark passphrase, not a secret 41d9"  # noqa: S105 - a throwaway benchmark database
@@ -190,20 +196,29 @@ def _server(environment: dict[str, str], *, port: int, log: Path) -> Iterator[tu
 
 
 class _Browser:
-    """One keep-alive HTTP/1.1 connection carrying one candidate's session cookie (a minimal client: the load
-    generator must cost the server's core as little as possible)."""
+    """One keep-alive HTTP/1.1 connection carrying several candidates' session cookies, one after the other (a
+    minimal client: the load generator must cost the server's core as little as possible)."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, cookie: str) -> None:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, cookies: list[str]) -> None:
         self._reader, self._writer = reader, writer
-        self.results = (
-            f"GET /results HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/html\r\n"
-            f"Cookie: tawtiq_portal_session={cookie}\r\n\r\n"
-        ).encode("ascii")
+        self._results = itertools.cycle(
+            [
+                (
+                    f"GET /results HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/html\r\n"
+                    f"Cookie: tawtiq_portal_session={cookie}\r\n\r\n"
+                ).encode("ascii")
+                for cookie in cookies
+            ]
+        )
 
     @classmethod
-    async def open(cls, port: int, cookie: str) -> _Browser:
+    async def open(cls, port: int, cookies: list[str]) -> _Browser:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        return cls(reader, writer, cookie)
+        return cls(reader, writer, cookies)
+
+    def results(self) -> bytes:
+        """The next candidate's request for the results page."""
+        return next(self._results)
 
     async def exchange(self, request: bytes) -> tuple[int, bytes]:
         self._writer.write(request)
@@ -229,11 +244,10 @@ async def _load(browsers: list[_Browser], *, results: bool, requests: int) -> tu
 
     async def worker(browser: _Browser) -> None:
         nonlocal remaining, failures
-        request = browser.results if results else _TRIVIAL
         while remaining > 0:
             remaining -= 1
             started = time.perf_counter()
-            status, body = await browser.exchange(request)
+            status, body = await browser.exchange(browser.results() if results else _TRIVIAL)
             latencies.append((time.perf_counter() - started) * 1000)
             if status != 200 or (results and b'id="decision"' not in body):
                 failures += 1
@@ -250,7 +264,8 @@ def _percentile(values: list[float], fraction: float) -> float:
 
 async def _measure(port: int, fixture: _Fixture, *, pid: int, quick: bool) -> dict[str, Any]:
     rounds, per_round = (3, 300) if quick else (5, 1500)
-    browsers = [await _Browser.open(port, cookie) for cookie in fixture.cookies]
+    cookies = fixture.cookies
+    browsers = [await _Browser.open(port, cookies[index::CONNECTIONS]) for index in range(CONNECTIONS)]
     totals: dict[str, list[Any]] = {name: [0.0, [], 0, 0.0] for name in ("trivial", "results")}
     try:
         for name in totals:  # warm the code paths and the database's pages
@@ -272,6 +287,7 @@ async def _measure(port: int, fixture: _Fixture, *, pid: int, quick: bool) -> di
         "candidates": fixture.count,
         "database_fill_seconds": round(fixture.fill_seconds, 1),
         "concurrency": len(browsers),
+        "logged_in_candidates": len(cookies),
         "trivial_endpoint_rps": round(rate["trivial"], 1),
         "trivial_endpoint_p99_ms": round(_percentile(totals["trivial"][1], 0.99), 2),
         "trivial_endpoint_server_cpu_ms": round(cpu_ms["trivial"], 3),
@@ -293,6 +309,6 @@ def run(*, quick: bool) -> dict[str, Any]:
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="tawtiq-portal-bench-") as directory:
         print(f"portal: filling the database with {count:,} candidates", file=sys.stderr, flush=True)
-        fixture = _prepare(Path(directory), port=port, count=count, sessions=16)
+        fixture = _prepare(Path(directory), port=port, count=count, sessions=SESSIONS)
         with _server(fixture.environment, port=port, log=Path(directory) / "portal.log") as (_base, pid):
             return asyncio.run(_measure(port, fixture, pid=pid, quick=quick))

@@ -99,7 +99,7 @@ def slot(name: str) -> Markup:
 class Template:
     """HTML built once around :func:`slot` places, filled many times by :meth:`fill`."""
 
-    __slots__ = ("_names", "_parts", "_required")
+    __slots__ = ("_first", "_required", "_steps")
 
     def __init__(self, built: Markup) -> None:
         """``built``: what :func:`tag` made with :func:`slot` values. Raises ValueError if it holds a NUL that is not
@@ -108,18 +108,17 @@ class Template:
         parts, names = pieces[0::2], pieces[1::2]
         if any("\x00" in part for part in parts):
             raise ValueError("a template's HTML holds a NUL character outside its slots")
-        self._parts = tuple(parts)
-        self._names = tuple(names)
+        self._first = parts[0]
+        self._steps = tuple(zip(names, parts[1:], strict=True))
         self._required = frozenset(names)
 
     def fill(self, **values: Markup | str | int | float) -> Markup:
         """The HTML with each slot's value escaped by :func:`escape` (:class:`Markup` as it is). Raises KeyError
         unless ``values`` names exactly the template's slots."""
-        if len(values) != len(self._required) or not self._required.issuperset(values):
+        if values.keys() != self._required:
             raise KeyError(f"a template needs exactly {sorted(self._required)}, got {sorted(values)}")
-        parts = self._parts
-        rendered = [parts[0]]
-        for index, name in enumerate(self._names, 1):
+        rendered = [self._first]
+        for name, part in self._steps:
             rendered.append(escape(values[name]))
-            rendered.append(parts[index])
+            rendered.append(part)
         return Markup("".join(rendered))

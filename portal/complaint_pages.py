@@ -26,6 +26,7 @@ def _ui(key: str, locale: Locale) -> str:
     return COMPLAINT_UI[key][locale]
 
 
+@functools.lru_cache(maxsize=64)
 def _moment(text_key: str, moment: datetime, locale: Locale) -> str:
     local = local_time(moment)
     return _ui(text_key, locale).format(date=local.strftime("%Y-%m-%d"), time=local.strftime("%H:%M"))
@@ -106,8 +107,7 @@ def complaints_section(
         status = _ui("complaints_not_scheduled", locale)
     form = Markup("")
     if window.state == "open" and subjects:
-        options = Markup("".join([_OPTION.fill(label=label, code=code) for code, label in subjects]))
-        form = _complaint_form(locale).fill(csrf_token=viewer.csrf_token, options=options)
+        form = _complaint_form(locale).fill(csrf_token=viewer.csrf_token, options=_options(tuple(subjects)))
     elif window.state == "open":
         form = tag("p", _ui("complaints_all_filed", locale), class_="hint")
     items = [
@@ -150,7 +150,10 @@ def complaints_section(
     )
 
 
-_OPTION: Final = Template(tag("option", slot("label"), value=slot("code")))
+@functools.lru_cache(maxsize=256)
+def _options(subjects: tuple[tuple[str, str], ...]) -> Markup:
+    """The subject choices of the complaint form: (code, label) pairs of the rules file, so kept per list."""
+    return join([tag("option", label, value=code) for code, label in subjects])
 
 
 @functools.cache

@@ -446,15 +446,8 @@ def result_page(*, locale: Locale, viewer: Viewer, result: ResultView | None, co
         return layout(locale=locale, title=title, body=body, path="/results", viewer=viewer)
     values: dict[str, Markup | str] = {
         "average": result.average,
-        "marks": Markup(
-            "".join(
-                [
-                    _MARK_ROW.fill(
-                        subject=mark.subject, component=mark.component, coefficient=mark.coefficient, mark=mark.mark
-                    )
-                    for mark in result.marks
-                ]
-            )
+        "marks": join(
+            [_mark_row(mark.subject, mark.component, mark.coefficient).fill(mark=mark.mark) for mark in result.marks]
         ),
         "complaints": complaints or Markup(""),
     }
@@ -467,15 +460,21 @@ def result_page(*, locale: Locale, viewer: Viewer, result: ResultView | None, co
 
 
 _MARK_COLUMNS: Final = ("subject", "coefficient", "mark")
-#: A row of the marks table (labels from the rules file and numbers: nothing a person typed, so no ``<bdi>``).
-_MARK_ROW: Final = Template(
-    tag(
-        "tr",
-        tag("th", slot("subject"), tag("span", slot("component"), class_="component"), scope="row"),
-        tag("td", slot("coefficient"), dir="ltr"),
-        tag("td", slot("mark"), dir="ltr"),
+
+
+@functools.lru_cache(maxsize=512)
+def _mark_row(subject: str, component: str, coefficient: str) -> Template:
+    """A row of the marks table around its mark (slot ``mark``); the subject, the exam and the coefficient are the rules
+    file's, so a row's template is kept per subject and exam (labels and numbers: nothing a person typed, so no
+    ``<bdi>``)."""
+    return Template(
+        tag(
+            "tr",
+            tag("th", subject, tag("span", component, class_="component"), scope="row"),
+            tag("td", coefficient, dir="ltr"),
+            tag("td", slot("mark"), dir="ltr"),
+        )
     )
-)
 
 
 @functools.lru_cache(maxsize=64)

@@ -28,6 +28,7 @@ dead (a database restarted, a dropped link) the read runs once more on a new con
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 import time
 import weakref
@@ -58,7 +59,7 @@ _REQUIRED: Final = object()
 class _Compiled:
     """A :class:`Query` as one dialect runs it."""
 
-    __slots__ = ("binds", "positional", "row", "sql")
+    __slots__ = ("binds", "names", "positional", "rows", "simple", "sql")
 
     def __init__(self, statement: Select[Any], dialect: Dialect) -> None:
         compiled = statement.compile(dialect=dialect)
@@ -73,22 +74,32 @@ class _Compiled:
             default = bind.effective_value if not bind.required else _REQUIRED
             binds.append((name, default, bind.type.dialect_impl(dialect).bind_processor(dialect)))
         self.binds = tuple(binds)
+        self.names = tuple(names)
+        #: Every parameter is the caller's and goes to the driver as it is (the common case: strings and numbers).
+        self.simple = all(default is _REQUIRED and processor is None for _name, default, processor in binds)
         columns = list(statement.selected_columns)
         record = namedtuple("Row", [column.key for column in columns])  # type: ignore[misc]
+        make = functools.partial(tuple.__new__, record)
         processors = [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns]
         active = tuple((index, processor) for index, processor in enumerate(processors) if processor is not None)
 
-        def row(values: tuple[Any, ...]) -> Any:
+        def rows(fetched: list[tuple[Any, ...]]) -> list[Any]:
             if not active:
-                return record._make(values)
-            items = list(values)
-            for index, processor in active:
-                items[index] = processor(items[index])
-            return record._make(items)
+                return [make(values) for values in fetched]
+            made = []
+            for values in fetched:
+                items = list(values)
+                for index, processor in active:
+                    items[index] = processor(items[index])
+                made.append(make(items))
+            return made
 
-        self.row: Callable[[tuple[Any, ...]], Any] = row
+        self.rows: Callable[[list[tuple[Any, ...]]], list[Any]] = rows
 
     def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
+        """What the driver gets for ``values``. Raises KeyError for a parameter without a value."""
+        if self.simple and self.positional:
+            return tuple([values[name] for name in self.names])
         bound = []
         for name, default, processor in self.binds:
             value = values.get(name, default)
@@ -236,11 +247,10 @@ class Reads:
         compiled = query.compiled(self._dialect)
         cursor = self._execute(connection, compiled.sql, compiled.parameters(parameters))
         try:
-            values = cursor.fetchall()
+            fetched = cursor.fetchall()
         except self._error as exc:  # pragma: no cover - the rows of a SELECT arrive with its execution
             raise DBAPIError.instance(compiled.sql, None, exc, self._error, hide_parameters=True) from exc
-        row = compiled.row
-        return [row(value) for value in values]
+        return compiled.rows(fetched)
 
     def _begun(self, connection: _Connection) -> _Connection:
         self._execute(connection, self._begin)

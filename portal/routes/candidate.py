@@ -122,9 +122,12 @@ async def results_page(request: Request) -> Response:
     Results day is the portal's peak, and on this page FastAPI's dependency resolution and the hop to the thread
     pool cost more than the page's own work (one session read, one result read, the page). So it reads the services,
     the language and the session itself, as :mod:`portal.deps` does, and runs on the event loop: its reads are a few
-    indexed statements, cheaper than the hop. The middleware (security headers, body limit) and the error pages are
-    the application's, as for every route. ``?done=`` takes only ``complaint`` (anything else: 400
-    ``request.invalid``, as a validated query parameter).
+    indexed statements on connections kept for reads (:mod:`common.service.reads`: the session's row, then the result,
+    marks and complaints in one snapshot), cheaper than the hop, and its page is filled into templates built once
+    (:class:`common.html.Template`). It is matched right after ``/health`` (:data:`results_router`). Nothing of a
+    candidate is kept between requests: every request checks the session and reads the result afresh. The middleware
+    (security headers, body limit) and the error pages are the application's, as for every route. ``?done=`` takes
+    only ``complaint`` (anything else: 400 ``request.invalid``, as a validated query parameter).
     """
     done = request.query_params.get("done")
     if done is not None and done != "complaint":

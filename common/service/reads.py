@@ -12,7 +12,8 @@ portal's session check, the results page) reads through this module instead:
   Rows are named tuples (attribute access, ``_asdict()``). Expanding (``IN``) parameters are refused.
 * :meth:`Reads.of` gives the engine's :class:`Reads`: DB-API connections taken from the engine (its ``connect``
   events have run: SQLite's pragmas) and detached from its pool, kept in a small free list and reused. The reads
-  are closed when the engine is disposed (:meth:`Engine.dispose`), or by :meth:`Reads.close`.
+  are closed when the engine is disposed (:meth:`Engine.dispose`), or by :meth:`Reads.close`; they do not keep
+  the engine alive (an engine dropped without a dispose takes its reads, and their connections, with it).
 * :meth:`Reads.one` and :meth:`Reads.all` run one statement outside any transaction (autocommit: the statement reads
   one committed state); :meth:`Reads.snapshot` runs several in one read-only transaction that sees one committed
   state (``REPEATABLE READ READ ONLY`` on PostgreSQL, a deferred read transaction on SQLite), rolled back at the end.
@@ -180,7 +181,8 @@ class Reads:
                 found="an in-memory SQLite database",
                 expected="a SQLite file or PostgreSQL",
             )
-        self._engine = engine
+        # A weak reference: the registry is keyed weakly by the engine, which its reads must not keep alive.
+        self._engine = weakref.ref(engine)
         self._dialect = engine.dialect
         self._error: type[Exception] = engine.dialect.loaded_dbapi.Error
         self._postgresql = engine.dialect.name == "postgresql"
@@ -288,7 +290,10 @@ class Reads:
         return self._open()
 
     def _open(self) -> _Connection:
-        proxied = self._engine.raw_connection()
+        engine = self._engine()
+        if engine is None:  # pragma: no cover - a caller reads through an engine it holds
+            raise ConfigurationError("the engine of these reads is gone", code="db.reads_engine_gone")
+        proxied = engine.raw_connection()
         proxied.detach()  # ours from now on: the pool neither counts it nor resets it
         dbapi = proxied.dbapi_connection
         if self._postgresql:

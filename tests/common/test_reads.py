@@ -4,6 +4,8 @@ connections closed with the engine — on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import gc
+import weakref
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -192,6 +194,16 @@ def test_disposing_the_engine_closes_its_reads(engine: Engine) -> None:
     again = Reads.of(engine)
     assert again is not reads
     assert again.one(BY_ID, id=1) is not None
+
+
+def test_reads_do_not_keep_their_engine_alive(database_url: str) -> None:
+    engine = create_database_engine(database_url)
+    METADATA.create_all(engine)
+    Reads.of(engine).one(BY_ID, id=1)
+    gone = weakref.ref(engine)
+    del engine
+    gc.collect()
+    assert gone() is None
 
 
 def test_parameters_are_checked(engine: Engine) -> None:

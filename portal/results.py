@@ -1,11 +1,12 @@
-"""A candidate's published result and complaints, read for the results page with three indexed statements compiled
-once, in one read-only snapshot on a connection kept for reads (:mod:`common.service.reads`).
+"""A candidate's published result and complaints, read for the results page with two or three indexed statements
+compiled once, in one read-only snapshot on a connection kept for reads (:mod:`common.service.reads`).
 
 Results day is the portal's peak, and :func:`exams.results.result_of` spends most of a page's time in ORM session
 machinery (and even a Core statement on ``engine.connect()`` costs several times the database's own work). This is
 the same read — the candidate, their result and the session's publication instants and complaint
-window by ``(session, cnie)`` (a unique index), then their marks by primary-key prefix, then their complaints by the
-``(candidate_id, subject)`` unique index — and the same rules, returning the exam year's own
+window by ``(session, cnie)`` (a unique index) with whether they filed any complaint, then their marks by
+primary-key prefix, then (only if they filed one) their complaints by the ``(candidate_id, subject)`` unique index —
+and the same rules, returning the exam year's own
 :class:`~exams.results.Result`, :class:`~exams.complaints.ComplaintWindow` and
 :class:`~exams.complaints.Complaint`. ``tests/portal/test_results_read.py`` checks that it answers exactly what
 :func:`exams.results.result_of`, :func:`exams.complaints.window_of` and :func:`exams.complaints.complaints_of`
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import Engine, and_, bindparam, select
+from sqlalchemy import Engine, and_, bindparam, exists, select
 
 import schemas
 from common.service.reads import Query, Reads
@@ -54,6 +55,7 @@ _FOUND: Final = Query(
         _SESSIONS.c.catch_up_deliberated_at,
         _SESSIONS.c.complaints_open_at,
         _SESSIONS.c.complaints_close_at,
+        exists().where(_COMPLAINTS.c.candidate_id == _CANDIDATES.c.id).label("has_complaints"),
     )
     .select_from(_CANDIDATES)
     .outerjoin(_RESULTS, _RESULTS.c.candidate_id == _CANDIDATES.c.id)
@@ -100,7 +102,7 @@ def published_read(engine: Engine, *, session: str, cnie: str, now: datetime) ->
         ):
             return None
         rows = read.all(_MARKS_OF, candidate=found.id)
-        filed = read.all(_COMPLAINTS_OF, candidate=found.id)
+        filed = read.all(_COMPLAINTS_OF, candidate=found.id) if found.has_complaints else []
     result = result_from(found, rows, session=session, now=now)
     window = window_from(
         published_at=found.published_at, opens_at=found.complaints_open_at, closes_at=found.complaints_close_at

@@ -384,12 +384,25 @@ _SCALARS: Final = frozenset({str, int, float, bool, type(None)})
 
 
 def _plain(value: Any, depth: int = 0) -> Any:
-    """Copy mappings to dicts and tuples to lists, so that JSON Schema sees them as objects and arrays."""
+    """Mappings as dicts and tuples as lists, so that JSON Schema sees them as objects and arrays.
+
+    A dict or list that holds nothing to convert is returned as it is, not copied: parsed JSON, what a verifier
+    validates on every verification, is already plain, and the validators only read what they are given.
+    """
     kind = type(value)
     if kind in _SCALARS or depth > _MAX_DEPTH:  # the scalars of parsed JSON, most of a document, without an ABC check
         return value
-    if kind is dict:
-        return {key: item if type(item) in _SCALARS else _plain(item, depth + 1) for key, item in value.items()}
+    if kind is dict or kind is list:
+        copy: Any = None
+        for key, item in value.items() if kind is dict else enumerate(value):
+            if type(item) in _SCALARS:
+                continue
+            plain = _plain(item, depth + 1)
+            if plain is not item:
+                if copy is None:
+                    copy = kind(value)
+                copy[key] = plain
+        return value if copy is None else copy
     if isinstance(value, Mapping):
         return {key: _plain(item, depth + 1) for key, item in value.items()}
     if isinstance(value, list | tuple):

@@ -154,7 +154,7 @@ def event_hash(
 
 
 def append(
-    session: Session,
+    session: Session | Connection,
     *,
     actor: str,
     action: str,
@@ -163,15 +163,16 @@ def append(
     reason: str | None = None,
     details: Mapping[str, Any] | None = None,
 ) -> None:
-    """Add an event to the chain inside ``session``'s transaction (nothing is returned: building the ORM object of
-    every event cost a fifth of an append, and no caller read it; :func:`recent` reads events back).
+    """Add an event to the chain inside ``session``'s transaction (an ORM session or the Core connection of a
+    transaction; nothing is returned: building the ORM object of every event cost a fifth of an append, and no
+    caller read it; :func:`recent` reads events back).
 
     ``action`` is a dotted verb (``diploma.revoke``), ``target`` what it acted on (a credential id, a
     session, a ``kid``), ``details`` a JSON object without personal data. Raises
     :class:`ConfigurationError` ``audit.no_key`` if the session's engine has no audit key.
     """
     # Core statements built once, not the ORM: this runs in every state-changing request, last, under the head lock.
-    connection = session.connection()
+    connection = session.connection() if isinstance(session, Session) else session
     key = audit_key_of(connection)
     prev_seq, prev_hash = connection.execute(_HEAD_FOR_UPDATE).one()
     seq = prev_seq + 1
@@ -198,7 +199,8 @@ def append(
     )
     connection.execute(_INSERT_EVENT, values)
     connection.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": values["hash"]})
-    session.flush()
+    if isinstance(session, Session):
+        session.flush()
 
 
 _HEADS, _EVENTS = table(AuditHead), table(AuditEvent)

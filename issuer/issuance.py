@@ -22,9 +22,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final
+from typing import Final, NamedTuple
 
-from sqlalchemy import insert
+from sqlalchemy import Connection, insert
 from sqlmodel import Session
 
 import schemas
@@ -51,7 +51,28 @@ class SignedCopy:
     profile: Profile
 
 
-def recorded_subject(diploma: Diploma) -> schemas.DiplomaSubject:
+class RecordRow(NamedTuple):
+    """What signing reads of a diploma record, as a Core row (:data:`RECORD_COLUMNS`, in this order)."""
+
+    id: str
+    status: str
+    claims: str
+    graduate_id: int
+    version: int
+
+
+_DIPLOMAS: Final = table(Diploma)
+#: The columns of a :class:`RecordRow`, to select them.
+RECORD_COLUMNS: Final = (
+    _DIPLOMAS.c.id,
+    _DIPLOMAS.c.status,
+    _DIPLOMAS.c.claims,
+    _DIPLOMAS.c.graduate_id,
+    _DIPLOMAS.c.version,
+)
+
+
+def recorded_subject(diploma: Diploma | RecordRow) -> schemas.DiplomaSubject:
     """The subject of a record, parsed from its claims snapshot.
 
     Raises :class:`ConfigurationError` ``diploma.snapshot_invalid`` when the stored snapshot is no longer
@@ -69,9 +90,9 @@ def recorded_subject(diploma: Diploma) -> schemas.DiplomaSubject:
 
 
 def sign_copies(
-    db: Session,
+    db: Session | Connection,
     *,
-    diploma: Diploma,
+    diploma: Diploma | RecordRow,
     profile: Profile,
     holders: Sequence[PublicKey | None],
     channel: str,
@@ -80,7 +101,8 @@ def sign_copies(
     keyring: Keyring,
     now: datetime,
 ) -> list[SignedCopy]:
-    """Sign ``len(holders)`` copies of ``diploma`` in ``profile`` inside ``db``'s transaction.
+    """Sign ``len(holders)`` copies of ``diploma`` (an ORM object or the Core row of it) in ``profile`` inside
+    ``db``'s transaction (an ORM session or a Core connection).
 
     Each holder key (or ``None`` for an unbound copy) gets one copy. Raises :class:`ConflictError`
     ``diploma.not_active`` for a revoked or suspended record, :class:`ConfigurationError` when no key can

@@ -66,19 +66,21 @@ import json
 import secrets as random
 import struct
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 from urllib.parse import quote
 
-from sqlalchemy import Engine, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
+from common.service.database import for_writing
 from issuer import audit
-from issuer.db import affected, is_sqlite, reading, writing
+from issuer.db import affected, is_sqlite, writing
 from issuer.errors import ConflictError, GoneError, NotFoundError, OAuthError
-from issuer.issuance import sign_copies
+from issuer.issuance import RECORD_COLUMNS, RecordRow, sign_copies
 from issuer.keyring import Keyring
 from issuer.models import ACTIVE, AccessToken, CredentialOffer, Diploma, NonceUse, WalletAuthorization, table
 from issuer.proofs import NonceError, ProofError, ProofRules, ValidProof, check_jwt_proof
@@ -196,8 +198,8 @@ def offer_document(
     """The Credential Offer object of ``offer_id``. Raises :class:`NotFoundError` or :class:`GoneError`."""
     if not 16 <= len(offer_id) <= 128:
         raise NotFoundError("no such credential offer", code="offer.unknown")
-    with reading(engine) as db:
-        offer = db.connection().execute(_OFFER, {"offer_id": offer_reference(offer_id)}).first()
+    with _reading(engine) as connection:
+        offer = connection.execute(_OFFER, {"offer_id": offer_reference(offer_id)}).first()
     if offer is None:
         raise NotFoundError("no such credential offer", code="offer.unknown")
     if offer.redeemed_at is not None or offer.locked_at is not None or now >= offer.expires_at:
@@ -290,8 +292,8 @@ def redeem(
     """
     failure: OAuthError | None = None
     response: dict[str, Any] = {}
-    with writing(engine) as db:
-        connection = db.connection()  # Core statements built once: this runs once per graduate
+    # Core statements built once, in a Core transaction (no ORM session): this runs once per graduate.
+    with for_writing(engine).begin() as connection:
         offer = connection.execute(_OFFER_FOR_UPDATE, {"code_hash": sha256_hex(request.code)}).first()
         if offer is None:
             raise OAuthError("invalid_grant", "the pre-authorized code is unknown")
@@ -315,7 +317,7 @@ def redeem(
                 {"offer_id": offer.id, "attempts": attempts, "locked_at": now if left <= 0 else None},
             )
             audit.append(
-                db,
+                connection,
                 actor="wallet",
                 action="offer.tx_code_wrong",
                 target=target,
@@ -335,8 +337,7 @@ def redeem(
                 if refused:
                     raise OAuthError("invalid_authorization_details", f"not offered: {', '.join(refused)}")
                 granted = request.authorization_details
-            status = connection.execute(_DIPLOMA_STATUS, {"diploma_id": offer.diploma_id}).scalar()
-            if status != ACTIVE:
+            if offer.diploma_status != ACTIVE:
                 raise OAuthError("invalid_grant", "the diploma of this offer is no longer available")
             access_token = random.token_urlsafe(32)
             connection.execute(_REDEEM_OFFER, {"offer_id": offer.id, "redeemed_at": now})
@@ -353,7 +354,7 @@ def redeem(
                 },
             )
             audit.append(
-                db,
+                connection,
                 actor="wallet",
                 action="offer.redeem",
                 target=offer.diploma_id,
@@ -477,8 +478,8 @@ def issue_credentials(
             "invalid_token", "an access token is required", status_code=401, headers={"WWW-Authenticate": "Bearer"}
         )
     token_hash = sha256_hex(access_token)
-    with reading(engine) as db:
-        token = db.connection().execute(_TOKEN, {"token_hash": token_hash}).first()
+    with _reading(engine) as reader:
+        token = reader.execute(_TOKEN, {"token_hash": token_hash}).first()
     if token is None:
         raise _invalid_token("the access token is unknown")
     if now >= token.expires_at:
@@ -521,31 +522,31 @@ def issue_credentials(
     if len(set(thumbprints)) != len(thumbprints):
         raise OAuthError("invalid_proof", "each proof in a batch must prove a different key")
 
-    with writing(engine) as db:
-        connection = db.connection()  # Core statements built once: this runs once per credential request
-        locked = connection.execute(_TOKEN_FOR_UPDATE, {"token_hash": token_hash}).one()
-        if locked.copies_issued + len(proofs) > settings.max_copies_per_token:
-            left = settings.max_copies_per_token - locked.copies_issued
+    # Core statements built once, in a Core transaction (no ORM session): this runs once per credential request.
+    with for_writing(engine).begin() as connection:
+        # Counted first, which locks the token; the whole transaction rolls back if anything below refuses.
+        counted = connection.execute(_COUNT_COPIES, {"locked_token": token_hash, "copies": len(proofs)}).one()
+        if counted.copies_issued > settings.max_copies_per_token:
+            left = settings.max_copies_per_token - (counted.copies_issued - len(proofs))
             raise OAuthError("credential_request_denied", f"this access token may obtain {max(left, 0)} more copies")
-        diploma = db.execute(_DIPLOMA_FOR_UPDATE, {"diploma_id": locked.diploma_id}).scalar_one()
+        diploma = RecordRow(*connection.execute(_DIPLOMA_FOR_UPDATE, {"diploma_id": counted.diploma_id}).one())
         if diploma.status != ACTIVE:
             raise OAuthError("credential_request_denied", f"the diploma is {diploma.status}")
         for nonce, expiry in nonces.items():
-            if not _consume_nonce(db, nonce=nonce, expires_at=expiry):
+            if not _consume_nonce(connection, nonce=nonce, expires_at=expiry):
                 raise OAuthError("invalid_nonce", "the proof nonce has already been used; get a fresh one")
         holders: list[PublicKey | None] = [proof.key for proof in proofs]
         copies = sign_copies(
-            db,
+            connection,
             diploma=diploma,
             profile=profile,
             holders=holders,
             channel="oid4vci",
-            actor=f"wallet:offer:{locked.offer_id[:16]}",
+            actor=f"wallet:offer:{counted.offer_id[:16]}",
             settings=settings,
             keyring=keyring,
             now=now,
         )
-        connection.execute(_COUNT_COPIES, {"locked_token": token_hash, "copies": locked.copies_issued + len(copies)})
     return [copy.credential for copy in copies]
 
 
@@ -567,9 +568,11 @@ _OFFER_FOR_UPDATE: Final = (
         _OFFERS.c.expires_at,
         _OFFERS.c.redeemed_at,
         _OFFERS.c.locked_at,
+        _DIPLOMAS.c.status.label("diploma_status"),
     )
+    .join(_DIPLOMAS, _DIPLOMAS.c.id == _OFFERS.c.diploma_id)
     .where(_OFFERS.c.code_hash == bindparam("code_hash"))
-    .with_for_update()
+    .with_for_update(of=_OFFERS)  # the offer's row only: a status change may lock the diploma meanwhile
 )
 _COUNT_WRONG_CODE: Final = (
     update(_OFFERS)
@@ -579,27 +582,32 @@ _COUNT_WRONG_CODE: Final = (
 _REDEEM_OFFER: Final = (
     update(_OFFERS).where(_OFFERS.c.id == bindparam("offer_id")).values(redeemed_at=bindparam("redeemed_at"))
 )
-_DIPLOMA_STATUS: Final = select(_DIPLOMAS.c.status).where(_DIPLOMAS.c.id == bindparam("diploma_id"))
 _INSERT_TOKEN: Final = insert(_TOKENS)
 _TOKEN: Final = select(_TOKENS.c.expires_at, _TOKENS.c.configuration_ids).where(
     _TOKENS.c.token_hash == bindparam("token_hash")
 )
-_TOKEN_FOR_UPDATE: Final = (
-    select(_TOKENS.c.copies_issued, _TOKENS.c.diploma_id, _TOKENS.c.offer_id)
-    .where(_TOKENS.c.token_hash == bindparam("token_hash"))
-    .with_for_update()
-)
 _COUNT_COPIES: Final = (
-    update(_TOKENS).where(_TOKENS.c.token_hash == bindparam("locked_token")).values(copies_issued=bindparam("copies"))
+    update(_TOKENS)
+    .where(_TOKENS.c.token_hash == bindparam("locked_token"))
+    .values(copies_issued=_TOKENS.c.copies_issued + bindparam("copies"))
+    .returning(_TOKENS.c.copies_issued, _TOKENS.c.diploma_id, _TOKENS.c.offer_id)
 )
-_DIPLOMA_FOR_UPDATE: Final = select(Diploma).where(col(Diploma.id) == bindparam("diploma_id")).with_for_update()
+_DIPLOMA_FOR_UPDATE: Final = select(*RECORD_COLUMNS).where(_DIPLOMAS.c.id == bindparam("diploma_id")).with_for_update()
 
 
-def _consume_nonce(db: Session, *, nonce: str, expires_at: datetime) -> bool:
+def _reading(engine: Engine) -> AbstractContextManager[Connection]:
+    """A Core connection for one read: in autocommit on PostgreSQL (a statement reads its own committed state under
+    READ COMMITTED, without BEGIN and ROLLBACK round trips), a read transaction rolled back at the end on SQLite."""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="AUTOCOMMIT").connect()
+    return engine.connect()
+
+
+def _consume_nonce(connection: Connection, *, nonce: str, expires_at: datetime) -> bool:
     """Record a nonce as used; false if it already was (single use, even across replicas)."""
-    statement = _USE_NONCE_SQLITE if is_sqlite(db) else _USE_NONCE_POSTGRESQL
+    statement = _USE_NONCE_SQLITE if is_sqlite(connection) else _USE_NONCE_POSTGRESQL
     used = {"nonce_hash": sha256_hex(nonce), "expires_at": expires_at}
-    return db.connection().execute(statement, used).first() is not None
+    return connection.execute(statement, used).first() is not None
 
 
 def purge_expired(engine: Engine, *, now: datetime) -> dict[str, int]:

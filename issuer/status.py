@@ -49,7 +49,7 @@ from enum import StrEnum
 from typing import Final, NamedTuple
 
 import orjson
-from sqlalchemy import Engine, bindparam, func, select, text, update
+from sqlalchemy import Connection, Engine, bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
@@ -134,21 +134,32 @@ def parse_shard_number(name: str) -> int:
 # ------------------------------------------------------------------------------------------ allocation
 
 
-def allocate(session: Session, count: int, *, settings: Settings, now: datetime) -> list[Slot]:
-    """Allocate ``count`` fresh slots inside ``session``'s (write) transaction.
+def allocate(session: Session | Connection, count: int, *, settings: Settings, now: datetime) -> list[Slot]:
+    """Allocate ``count`` fresh slots inside the write transaction of ``session`` (an ORM session or a Core
+    connection).
 
     Locks the open shard's row until the transaction ends, so concurrent allocators never share an
     index; opens new shards as needed. Raises :class:`StatusAllocationError` when the registry is full.
     """
+    connection = session.connection() if isinstance(session, Session) else session
+    if count <= 0:
+        return []
+    # One statement when the open shard has room for them all (every issuance but one per shard): the row is
+    # locked and advanced by the UPDATE, which answers the counter it moved to. A writer that waited for the
+    # lock sees the advanced row and checks the room again.
+    taken = connection.execute(_TAKE_FROM_OPEN_SHARD, {"take": count}).first()
+    if taken is not None:
+        shard, size, allocated, key = taken
+        permutation = IndexPermutation(key=key, size=size)
+        return [Slot(shard, index) for index in permutation.many(allocated - count, count)]
     slots: list[Slot] = []
     remaining = count
-    connection = session.connection()  # Core statements built once: this runs in every issuance
     while remaining > 0:
-        shard = _open_shard(session, settings=settings, now=now)
-        take = min(remaining, shard.size - shard.allocated)
-        permutation = IndexPermutation(key=shard.permutation_key, size=shard.size)
-        slots.extend(Slot(shard.id, index) for index in permutation.many(shard.allocated, take))
-        connection.execute(_ADVANCE_SHARD, {"shard": shard.id, "new_allocated": shard.allocated + take})
+        open_shard = _open_shard(connection, settings=settings, now=now)
+        take = min(remaining, open_shard.size - open_shard.allocated)
+        permutation = IndexPermutation(key=open_shard.permutation_key, size=open_shard.size)
+        slots.extend(Slot(open_shard.id, index) for index in permutation.many(open_shard.allocated, take))
+        connection.execute(_ADVANCE_SHARD, {"shard": open_shard.id, "new_allocated": open_shard.allocated + take})
         remaining -= take
     return slots
 
@@ -171,11 +182,20 @@ _OPEN_SHARD_FOR_UPDATE: Final = (
 _ADVANCE_SHARD: Final = (
     update(_SHARDS).where(_SHARDS.c.id == bindparam("shard")).values(allocated=bindparam("new_allocated"))
 )
+_TAKE_FROM_OPEN_SHARD: Final = (
+    update(_SHARDS)
+    .where(
+        _SHARDS.c.id == select(func.min(_SHARDS.c.id)).where(_SHARDS.c.allocated < _SHARDS.c.size).scalar_subquery(),
+        _SHARDS.c.allocated + bindparam("take") <= _SHARDS.c.size,
+    )
+    .values(allocated=_SHARDS.c.allocated + bindparam("take"))
+    .returning(_SHARDS.c.id, _SHARDS.c.size, _SHARDS.c.allocated, _SHARDS.c.permutation_key)
+)
 
 
-def _open_shard(session: Session, *, settings: Settings, now: datetime) -> _OpenShard:
+def _open_shard(session: Connection, *, settings: Settings, now: datetime) -> _OpenShard:
     for _ in range(100):
-        row = session.connection().execute(_OPEN_SHARD_FOR_UPDATE).first()
+        row = session.execute(_OPEN_SHARD_FOR_UPDATE).first()
         if row is not None:
             return _OpenShard(row[0], row[1], row[2], row[3])
         highest = session.execute(select(func.max(col(StatusShard.id)))).scalar() or 0
@@ -209,7 +229,7 @@ class Owner:
 
 
 def record_slots(
-    session: Session, slots: Sequence[Slot], *, owners: Sequence[Owner], copy_ids: Sequence[str | None]
+    session: Session | Connection, slots: Sequence[Slot], *, owners: Sequence[Owner], copy_ids: Sequence[str | None]
 ) -> None:
     """Store who owns each slot, in one set-based INSERT (a JSON array on SQLite, arrays on PostgreSQL)."""
     if not slots:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from issuer.oid4vci import DC_SD_JWT_CONFIGURATION, VC_SD_JWT_CONFIGURATION
 from issuer.permutation import IndexPermutation
 from issuer.records import resolve
 from issuer.settings import Settings, load_settings
-from issuer.status import StatusAction, allocate, change_status
+from issuer.status import Slot, StatusAction, allocate, change_status
 from tests.issuer.conftest import ISSUER, Clock, Cohort, OfferFactory, environment
 from tests.issuer.verifying import fetch_list, key_resolver, verify_copy
 from tests.issuer.wallet import Wallet
@@ -50,6 +51,41 @@ def test_allocation_opens_shards_as_they_fill(engine: Engine, settings: Settings
             (1, 131_072),
             (2, 10),
         ]
+
+
+def test_allocation_across_a_shard_boundary_takes_the_rest_then_the_next_shard(
+    engine: Engine, settings: Settings, clock: Clock
+) -> None:
+    with writing(engine) as db:
+        first = allocate(db, 131_072 - 1, settings=settings, now=clock())
+    with writing(engine) as db:
+        across = allocate(db, 3, settings=settings, now=clock())
+    with writing(engine) as db:
+        after = allocate(db, 2, settings=settings, now=clock())
+    assert [slot.shard for slot in across] == [1, 2, 2]
+    assert [slot.shard for slot in after] == [2, 2]
+    assert len(set(first + across + after)) == 131_072 + 4
+    assert sorted(slot.index for slot in first + across if slot.shard == 1) == list(range(131_072))
+    with reading(engine) as db:
+        assert [tuple(row) for row in db.execute(text("SELECT id, allocated FROM status_shard ORDER BY id"))] == [
+            (1, 131_072),
+            (2, 4),
+        ]
+
+
+def test_allocators_running_at_once_never_share_an_index(engine: Engine, settings: Settings, clock: Clock) -> None:
+    def allocations(_: int) -> list[Slot]:
+        taken: list[Slot] = []
+        for _ in range(15):
+            with writing(engine) as db:
+                taken += allocate(db, 2, settings=settings, now=clock())
+        return taken
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        slots = [slot for taken in pool.map(allocations, range(4)) for slot in taken]
+    assert len(slots) == len(set(slots)) == 4 * 15 * 2
+    with reading(engine) as db:
+        assert db.execute(text("SELECT allocated FROM status_shard WHERE id = 1")).scalar_one() == 120
 
 
 def _issue(client: TestClient, make_offer: OfferFactory, cnie: str, clock: Clock) -> tuple[Wallet, list[str]]:

@@ -197,8 +197,12 @@ def append(
         reason=reason,
         details=values["details"],
     )
-    connection.execute(_INSERT_EVENT, values)
-    connection.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": values["hash"]})
+    if connection.dialect.name == "postgresql":  # one round trip: the head moves in the INSERT's statement
+        moving = {f"event_{name}": value for name, value in values.items()}
+        connection.execute(_INSERT_EVENT_MOVING_HEAD, {**moving, "new_seq": seq, "new_hash": values["hash"]})
+    else:
+        connection.execute(_INSERT_EVENT, values)
+        connection.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": values["hash"]})
     if isinstance(session, Session):
         session.flush()
 
@@ -206,7 +210,15 @@ def append(
 _HEADS, _EVENTS = table(AuditHead), table(AuditEvent)
 _HEAD_FOR_UPDATE: Final = select(_HEADS.c.seq, _HEADS.c.hash).where(_HEADS.c.id == 1).with_for_update()
 _INSERT_EVENT: Final = insert(_EVENTS)
+_EVENT_COLUMNS: Final = ("seq", "at", "actor", "action", "target", "reason", "details", "prev_hash", "hash")
 _MOVE_HEAD: Final = update(_HEADS).where(_HEADS.c.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+#: PostgreSQL: the event inserted and the (locked) head moved to it in one statement (a data-modifying WITH). Its
+#: parameters are named after no column (``event_seq``...): a parameter named after one would be set by the UPDATE too.
+_INSERT_EVENT_MOVING_HEAD: Final = (
+    insert(_EVENTS)
+    .values({name: bindparam(f"event_{name}") for name in _EVENT_COLUMNS})
+    .add_cte(_MOVE_HEAD.cte("moved_head"))
+)
 
 
 @dataclass(frozen=True)

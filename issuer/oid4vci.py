@@ -66,7 +66,6 @@ import json
 import secrets as random
 import struct
 from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -77,6 +76,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from common.service.database import for_writing
+from common.service.reads import Query, Reads
 from issuer import audit
 from issuer.db import affected, is_sqlite, writing
 from issuer.errors import ConflictError, GoneError, NotFoundError, OAuthError
@@ -198,8 +198,7 @@ def offer_document(
     """The Credential Offer object of ``offer_id``. Raises :class:`NotFoundError` or :class:`GoneError`."""
     if not 16 <= len(offer_id) <= 128:
         raise NotFoundError("no such credential offer", code="offer.unknown")
-    with _reading(engine) as connection:
-        offer = connection.execute(_OFFER, {"offer_id": offer_reference(offer_id)}).first()
+    offer = Reads.of(engine).one(_OFFER, offer_id=offer_reference(offer_id))
     if offer is None:
         raise NotFoundError("no such credential offer", code="offer.unknown")
     if offer.redeemed_at is not None or offer.locked_at is not None or now >= offer.expires_at:
@@ -340,19 +339,22 @@ def redeem(
             if offer.diploma_status != ACTIVE:
                 raise OAuthError("invalid_grant", "the diploma of this offer is no longer available")
             access_token = random.token_urlsafe(32)
-            connection.execute(_REDEEM_OFFER, {"offer_id": offer.id, "redeemed_at": now})
-            connection.execute(
-                _INSERT_TOKEN,
-                {
-                    "token_hash": sha256_hex(access_token),
-                    "offer_id": offer.id,
-                    "diploma_id": offer.diploma_id,
-                    "configuration_ids": json.dumps(list(granted)),
-                    "created_at": now,
-                    "expires_at": now + timedelta(seconds=settings.access_token_ttl_seconds),
-                    "copies_issued": 0,
-                },
-            )
+            token = {
+                "token_hash": sha256_hex(access_token),
+                "offer_id": offer.id,
+                "diploma_id": offer.diploma_id,
+                "configuration_ids": json.dumps(list(granted)),
+                "created_at": now,
+                "expires_at": now + timedelta(seconds=settings.access_token_ttl_seconds),
+                "copies_issued": 0,
+            }
+            redeemed = {"redeemed_offer": offer.id, "redeemed_when": now}
+            if connection.dialect.name == "postgresql":  # one round trip: the offer used up in the INSERT's statement
+                granting = {f"token_{name}": value for name, value in token.items()}
+                connection.execute(_INSERT_TOKEN_REDEEMING, {**granting, **redeemed})
+            else:
+                connection.execute(_REDEEM_OFFER, redeemed)
+                connection.execute(_INSERT_TOKEN, token)
             audit.append(
                 connection,
                 actor="wallet",
@@ -478,8 +480,7 @@ def issue_credentials(
             "invalid_token", "an access token is required", status_code=401, headers={"WWW-Authenticate": "Bearer"}
         )
     token_hash = sha256_hex(access_token)
-    with _reading(engine) as reader:
-        token = reader.execute(_TOKEN, {"token_hash": token_hash}).first()
+    token = Reads.of(engine).one(_TOKEN, token_hash=token_hash)
     if token is None:
         raise _invalid_token("the access token is unknown")
     if now >= token.expires_at:
@@ -553,9 +554,12 @@ def issue_credentials(
 # The statements of the wallet's requests, built once (see :func:`offer_document`, :func:`redeem`,
 # :func:`issue_credentials`).
 _OFFERS, _TOKENS, _DIPLOMAS, _NONCES = table(CredentialOffer), table(AccessToken), table(Diploma), table(NonceUse)
-_OFFER: Final = select(
-    _OFFERS.c.id, _OFFERS.c.configuration_ids, _OFFERS.c.expires_at, _OFFERS.c.redeemed_at, _OFFERS.c.locked_at
-).where(_OFFERS.c.id == bindparam("offer_id"))
+# The two reads of the flow run on connections of their own, compiled once (common.service.reads).
+_OFFER: Final = Query(
+    select(
+        _OFFERS.c.id, _OFFERS.c.configuration_ids, _OFFERS.c.expires_at, _OFFERS.c.redeemed_at, _OFFERS.c.locked_at
+    ).where(_OFFERS.c.id == bindparam("offer_id"))
+)
 _USE_NONCE_SQLITE: Final = sqlite.insert(_NONCES).on_conflict_do_nothing().returning(_NONCES.c.nonce_hash)
 _USE_NONCE_POSTGRESQL: Final = postgresql.insert(_NONCES).on_conflict_do_nothing().returning(_NONCES.c.nonce_hash)
 _OFFER_FOR_UPDATE: Final = (
@@ -580,11 +584,32 @@ _COUNT_WRONG_CODE: Final = (
     .values(tx_attempts=bindparam("attempts"), locked_at=bindparam("locked_at"))  # an offer counted here is unlocked
 )
 _REDEEM_OFFER: Final = (
-    update(_OFFERS).where(_OFFERS.c.id == bindparam("offer_id")).values(redeemed_at=bindparam("redeemed_at"))
+    update(_OFFERS).where(_OFFERS.c.id == bindparam("redeemed_offer")).values(redeemed_at=bindparam("redeemed_when"))
 )
 _INSERT_TOKEN: Final = insert(_TOKENS)
-_TOKEN: Final = select(_TOKENS.c.expires_at, _TOKENS.c.configuration_ids).where(
-    _TOKENS.c.token_hash == bindparam("token_hash")
+#: PostgreSQL: the token inserted and its (locked) offer marked used in one statement (a data-modifying WITH). Its
+#: parameters are named after no column (``token_offer_id``...): one named after a column would be set by the
+#: UPDATE too.
+_INSERT_TOKEN_REDEEMING: Final = (
+    insert(_TOKENS)
+    .values(
+        {
+            name: bindparam(f"token_{name}")
+            for name in (
+                "token_hash",
+                "offer_id",
+                "diploma_id",
+                "configuration_ids",
+                "created_at",
+                "expires_at",
+                "copies_issued",
+            )
+        }
+    )
+    .add_cte(_REDEEM_OFFER.cte("redeemed_offer"))
+)
+_TOKEN: Final = Query(
+    select(_TOKENS.c.expires_at, _TOKENS.c.configuration_ids).where(_TOKENS.c.token_hash == bindparam("token_hash"))
 )
 _COUNT_COPIES: Final = (
     update(_TOKENS)
@@ -593,14 +618,6 @@ _COUNT_COPIES: Final = (
     .returning(_TOKENS.c.copies_issued, _TOKENS.c.diploma_id, _TOKENS.c.offer_id)
 )
 _DIPLOMA_FOR_UPDATE: Final = select(*RECORD_COLUMNS).where(_DIPLOMAS.c.id == bindparam("diploma_id")).with_for_update()
-
-
-def _reading(engine: Engine) -> AbstractContextManager[Connection]:
-    """A Core connection for one read: in autocommit on PostgreSQL (a statement reads its own committed state under
-    READ COMMITTED, without BEGIN and ROLLBACK round trips), a read transaction rolled back at the end on SQLite."""
-    if engine.dialect.name == "postgresql":
-        return engine.execution_options(isolation_level="AUTOCOMMIT").connect()
-    return engine.connect()
 
 
 def _consume_nonce(connection: Connection, *, nonce: str, expires_at: datetime) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
+from common.service.database import for_writing
 from issuer import audit
 from issuer.audit_checkpoint import CHECKPOINT_TYP
 from issuer.db import bind_time, create_database_engine, reading, upgrade, writing
@@ -100,6 +102,25 @@ def test_events_commit_or_roll_back_with_their_change(engine: Engine, clock: Clo
     with writing(engine) as db:
         audit.append(db, actor="test", action="test.event", target="x", at=datetime.now().astimezone())
     assert audit.verify_chain(engine).events == 1
+
+
+def test_appends_running_at_once_stay_one_chain(engine: Engine, clock: Clock) -> None:
+    def appends(writer: int) -> None:
+        for number in range(10):
+            with writing(engine) as db:
+                audit.append(db, actor=f"writer-{writer}", action="test.event", target=str(number), at=clock())
+            with for_writing(engine).begin() as connection:  # the Core connection of a transaction appends alike
+                audit.append(connection, actor=f"writer-{writer}", action="test.core", target=str(number), at=clock())
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(appends, range(4)))
+    report = audit.verify_chain(engine)
+    assert report.ok, report
+    assert report.events == report.head_seq == 4 * 10 * 2
+    with reading(engine) as db:
+        head = db.execute(text("SELECT seq, hash FROM audit_head WHERE id = 1")).one()
+        last = db.execute(text("SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1")).one()
+    assert tuple(head) == tuple(last)
 
 
 # --- the attacks: a rewritten and rehashed log, a cut log with a rewound head ------------------------

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, NamedTuple
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection
 from sqlmodel import Session
 
 import schemas
@@ -32,7 +32,7 @@ from common.diploma import diploma_contexts
 from issuer import audit
 from issuer.errors import ConflictError
 from issuer.keyring import Keyring
-from issuer.models import ACTIVE, CredentialCopy, Diploma, table
+from issuer.models import ACTIVE, Diploma, table
 from issuer.settings import Settings
 from issuer.status import ListKind, Owner, Slot, allocate, bitstring_url, record_slots, token_list_url
 from vc import ConfigurationError, Profile, PublicKey, issue
@@ -164,9 +164,13 @@ def sign_copies(
                 holder=holder,
             )
         copies.append(SignedCopy(f"urn:uuid:{uuid.uuid4()}", credential, slot, profile))
-    db.execute(
-        insert(table(CredentialCopy)),
-        [
+    owner = Owner(diploma.graduate_id, diploma.version, diploma.id)
+    record_slots(
+        db,
+        slots,
+        owners=[owner] * len(copies),
+        copy_ids=[copy.copy_id for copy in copies],
+        copies=[
             {
                 "id": copy.copy_id,
                 "diploma_id": diploma.id,
@@ -182,8 +186,6 @@ def sign_copies(
             for copy, holder in zip(copies, holders, strict=True)
         ],
     )
-    owner = Owner(diploma.graduate_id, diploma.version, diploma.id)
-    record_slots(db, slots, owners=[owner] * len(copies), copy_ids=[copy.copy_id for copy in copies])
     audit.append(
         db,
         actor=actor,

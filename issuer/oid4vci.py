@@ -526,11 +526,17 @@ def issue_credentials(
     # Core statements built once, in a Core transaction (no ORM session): this runs once per credential request.
     with for_writing(engine).begin() as connection:
         # Counted first, which locks the token; the whole transaction rolls back if anything below refuses.
-        counted = connection.execute(_COUNT_COPIES, {"locked_token": token_hash, "copies": len(proofs)}).one()
-        if counted.copies_issued > settings.max_copies_per_token:
-            left = settings.max_copies_per_token - (counted.copies_issued - len(proofs))
+        counting = {"locked_token": token_hash, "copies": len(proofs)}
+        if connection.dialect.name == "postgresql":  # one round trip: the count's row and the diploma's, both locked
+            row = connection.execute(_COUNT_COPIES_LOCKING_DIPLOMA, counting).one()
+            counted, diploma = row[:3], RecordRow(*row[3:])
+        else:
+            counted = connection.execute(_COUNT_COPIES, counting).one()
+            diploma = RecordRow(*connection.execute(_DIPLOMA_FOR_UPDATE, {"diploma_id": counted.diploma_id}).one())
+        copies_issued, offer_id = counted[0], counted[2]
+        if copies_issued > settings.max_copies_per_token:
+            left = settings.max_copies_per_token - (copies_issued - len(proofs))
             raise OAuthError("credential_request_denied", f"this access token may obtain {max(left, 0)} more copies")
-        diploma = RecordRow(*connection.execute(_DIPLOMA_FOR_UPDATE, {"diploma_id": counted.diploma_id}).one())
         if diploma.status != ACTIVE:
             raise OAuthError("credential_request_denied", f"the diploma is {diploma.status}")
         for nonce, expiry in nonces.items():
@@ -543,7 +549,7 @@ def issue_credentials(
             profile=profile,
             holders=holders,
             channel="oid4vci",
-            actor=f"wallet:offer:{counted.offer_id[:16]}",
+            actor=f"wallet:offer:{offer_id[:16]}",
             settings=settings,
             keyring=keyring,
             now=now,
@@ -618,6 +624,13 @@ _COUNT_COPIES: Final = (
     .returning(_TOKENS.c.copies_issued, _TOKENS.c.diploma_id, _TOKENS.c.offer_id)
 )
 _DIPLOMA_FOR_UPDATE: Final = select(*RECORD_COLUMNS).where(_DIPLOMAS.c.id == bindparam("diploma_id")).with_for_update()
+_COUNTED: Final = _COUNT_COPIES.cte("counted")
+#: PostgreSQL: :data:`_COUNT_COPIES` and :data:`_DIPLOMA_FOR_UPDATE` in one statement (a data-modifying WITH).
+_COUNT_COPIES_LOCKING_DIPLOMA: Final = (
+    select(_COUNTED.c.copies_issued, _COUNTED.c.diploma_id, _COUNTED.c.offer_id, *RECORD_COLUMNS)
+    .join_from(_COUNTED, _DIPLOMAS, _DIPLOMAS.c.id == _COUNTED.c.diploma_id)
+    .with_for_update(of=_DIPLOMAS)
+)
 
 
 def _consume_nonce(connection: Connection, *, nonce: str, expires_at: datetime) -> bool:

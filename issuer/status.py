@@ -42,15 +42,16 @@ import hashlib
 import re
 import secrets
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Final, NamedTuple
+from typing import Any, Final, NamedTuple
 
 import orjson
-from sqlalchemy import Connection, Engine, bindparam, func, select, text, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlmodel import Session, col
 
 from issuer import audit
@@ -66,6 +67,7 @@ from issuer.models import (
     StatusPublication,
     StatusShard,
     StatusSlot,
+    UTCDateTime,
     table,
 )
 from issuer.permutation import IndexPermutation
@@ -229,13 +231,26 @@ class Owner:
 
 
 def record_slots(
-    session: Session | Connection, slots: Sequence[Slot], *, owners: Sequence[Owner], copy_ids: Sequence[str | None]
+    session: Session | Connection,
+    slots: Sequence[Slot],
+    *,
+    owners: Sequence[Owner],
+    copy_ids: Sequence[str | None],
+    copies: Sequence[Mapping[str, Any]] = (),
 ) -> None:
-    """Store who owns each slot, in one set-based INSERT (a JSON array on SQLite, arrays on PostgreSQL)."""
-    if not slots:
-        return
+    """Store who owns each slot, in one set-based INSERT (a JSON array on SQLite, arrays on PostgreSQL).
+
+    ``copies`` are ``credential_copy`` rows (every column, by name) to insert with them: on PostgreSQL in the same
+    statement (a data-modifying WITH, one round trip), on SQLite by an INSERT before it.
+    """
     if not len(slots) == len(owners) == len(copy_ids):
         raise ValueError("one owner and one copy id (or None) per slot")
+    if copies and len(copies) != len(slots):
+        raise ValueError("one slot per copy")
+    if copies and is_sqlite(session):
+        session.execute(insert(table(CredentialCopy)), list(copies))
+    if not slots:
+        return
     # Inserted in index order: neighbouring keys land on the same B-tree pages, which random order scatters.
     rows = sorted(zip(slots, owners, copy_ids, strict=True), key=lambda row: (row[0].shard, row[0].index))
     slots, owners, copy_ids = [row[0] for row in rows], [row[1] for row in rows], [row[2] for row in rows]
@@ -253,20 +268,58 @@ def record_slots(
             "FROM json_each(:payload)"
         ).bindparams(payload=payload)
     else:
-        statement = text(
-            "INSERT INTO status_slot (shard, idx, graduate_id, version, diploma_id, copy_id) "
-            "SELECT * FROM unnest(CAST(:shards AS integer[]), CAST(:indexes AS integer[]), "
-            "CAST(:graduates AS bigint[]), CAST(:versions AS integer[]), CAST(:diplomas AS text[]), "
-            "CAST(:copies AS text[]))"
-        ).bindparams(
+        dialect = session.get_bind().dialect if isinstance(session, Session) else session.dialect
+        statement = text((_INSERT_COPIES_POSTGRESQL if copies else "") + _INSERT_SLOTS_POSTGRESQL).bindparams(
             bindparam("shards", value=[slot.shard for slot in slots]),
             bindparam("indexes", value=[slot.index for slot in slots]),
             bindparam("graduates", value=[owner.graduate_id for owner in owners]),
             bindparam("versions", value=[owner.version for owner in owners]),
             bindparam("diplomas", value=[owner.diploma_id for owner in owners]),
             bindparam("copies", value=list(copy_ids)),
+            *(
+                bindparam(f"copy_{name}", value=[_copy_value(name, row[name], dialect) for row in copies])
+                for name in _COPY_COLUMNS
+            )
+            if copies
+            else (),
         )
     session.execute(statement)
+
+
+_INSERT_SLOTS_POSTGRESQL: Final = (
+    "INSERT INTO status_slot (shard, idx, graduate_id, version, diploma_id, copy_id) "
+    "SELECT * FROM unnest(CAST(:shards AS integer[]), CAST(:indexes AS integer[]), "
+    "CAST(:graduates AS bigint[]), CAST(:versions AS integer[]), CAST(:diplomas AS text[]), "
+    "CAST(:copies AS text[]))"
+)
+#: The columns of ``credential_copy``, in the order of :data:`_INSERT_COPIES_POSTGRESQL`.
+_COPY_COLUMNS: Final = (
+    "id",
+    "diploma_id",
+    "profile",
+    "channel",
+    "shard",
+    "idx",
+    "holder_thumbprint",
+    "issuer_kid",
+    "issued_at",
+    "actor",
+)
+_INSERT_COPIES_POSTGRESQL: Final = (
+    "WITH copies AS (INSERT INTO credential_copy (id, diploma_id, profile, channel, shard, idx, holder_thumbprint, "
+    "issuer_kid, issued_at, actor) SELECT * FROM unnest(CAST(:copy_id AS text[]), CAST(:copy_diploma_id AS text[]), "
+    "CAST(:copy_profile AS text[]), CAST(:copy_channel AS text[]), CAST(:copy_shard AS integer[]), "
+    "CAST(:copy_idx AS integer[]), CAST(:copy_holder_thumbprint AS text[]), CAST(:copy_issuer_kid AS text[]), "
+    "CAST(:copy_issued_at AS timestamptz[]), CAST(:copy_actor AS text[]))) "
+)
+
+
+def _copy_value(name: str, value: Any, dialect: Dialect) -> Any:
+    # The time as the column's type binds it (the instant in UTC; a naive time is refused).
+    return _TIMES.process_bind_param(value, dialect) if name == "issued_at" else value
+
+
+_TIMES: Final = UTCDateTime()
 
 
 # ------------------------------------------------------------------------------------------ status changes

@@ -7,8 +7,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select, text
+from sqlmodel import col
 
 import schemas
+from issuer.db import reading
+from issuer.models import CredentialCopy
 from issuer.oid4vci import DC_SD_JWT_CONFIGURATION, PRE_AUTHORIZED_GRANT, VC_SD_JWT_CONFIGURATION
 from tests.issuer.conftest import ISSUER, Clock, Cohort, OfferFactory
 from tests.issuer.verifying import verify_copy
@@ -448,3 +452,33 @@ def test_authorization_details_give_credential_identifiers(
         headers={"Authorization": f"Bearer {response.json()['access_token']}"},
     )
     assert other.json()["error"] == "invalid_credential_request", "the token covers only what was asked"
+
+
+def test_each_copy_is_recorded_with_its_holder_and_its_own_status_slot(
+    client: TestClient, engine: Engine, cohort: Cohort, make_offer: OfferFactory, clock: Clock
+) -> None:
+    wallet = _redeemed(client, make_offer, cohort.cnies[0])
+    response = wallet.request_credentials(DC_SD_JWT_CONFIGURATION, count=2, now=clock())
+    assert response.status_code == 200, response.text
+    credentials = [item["credential"] for item in response.json()["credentials"]]
+    with reading(engine) as db:
+        copies = db.execute(
+            select(CredentialCopy).where(col(CredentialCopy.channel) == "oid4vci").order_by(col(CredentialCopy.idx))
+        ).scalars()
+        recorded = {copy.holder_thumbprint: copy for copy in copies}
+        slots = {
+            tuple(row[:2]): tuple(row[2:])
+            for row in db.execute(
+                text("SELECT shard, idx, diploma_id, copy_id FROM status_slot WHERE copy_id IS NOT NULL")
+            )
+        }
+    assert set(recorded) == {key.public.thumbprint() for key in wallet.keys}
+    for credential, key in zip(credentials, wallet.keys, strict=True):
+        copy = recorded[key.public.thumbprint()]
+        status = _payload(credential)["status"]["status_list"]
+        assert (copy.profile, copy.issued_at, copy.actor[:13]) == ("dc+sd-jwt", clock(), "wallet:offer:")
+        assert status["idx"] == copy.idx
+        assert status["uri"].endswith(f"/status/tsl/{copy.shard}")
+        assert copy.issuer_kid == json_loads(b64url_decode(credential.split(".")[0]))["kid"]
+        assert slots[(copy.shard, copy.idx)] == (copy.diploma_id, copy.id)
+    assert len(slots) == 2

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,8 +14,22 @@ from sqlmodel import col
 
 import schemas
 from issuer.db import reading
+from issuer.errors import OAuthError
+from issuer.keyring import Keyring
 from issuer.models import CredentialCopy
-from issuer.oid4vci import DC_SD_JWT_CONFIGURATION, PRE_AUTHORIZED_GRANT, VC_SD_JWT_CONFIGURATION
+from issuer.oid4vci import (
+    DC_SD_JWT_CONFIGURATION,
+    PRE_AUTHORIZED_GRANT,
+    VC_SD_JWT_CONFIGURATION,
+    CredentialRequest,
+    TokenRequest,
+    issue_credentials,
+    new_nonce,
+    redeem,
+)
+from issuer.secrets import load_secrets
+from issuer.settings import Settings
+from keys import InMemoryKeyStore
 from tests.issuer.conftest import ISSUER, Clock, Cohort, OfferFactory
 from tests.issuer.verifying import verify_copy
 from tests.issuer.wallet import Wallet, make_proof
@@ -482,3 +498,65 @@ def test_each_copy_is_recorded_with_its_holder_and_its_own_status_slot(
         assert copy.issuer_kid == json_loads(b64url_decode(credential.split(".")[0]))["kid"]
         assert slots[(copy.shard, copy.idx)] == (copy.diploma_id, copy.id)
     assert len(slots) == 2
+
+
+def test_redemptions_of_one_code_at_once_give_one_token(
+    engine: Engine, settings: Settings, cohort: Cohort, make_offer: OfferFactory, clock: Clock
+) -> None:
+    offer = make_offer(cohort.cnies[0])
+    with reading(engine) as db:
+        secrets = load_secrets(db)
+    offer_id = unquote(offer.credential_offer_uri).rsplit("/", 1)[1]
+    request = TokenRequest(code=secrets.offer_code(offer_id), tx_code=offer.tx_code, authorization_details=None)
+
+    def attempt(_: int) -> str:
+        try:
+            redeem(engine, request=request, settings=settings, secrets=secrets, now=clock())
+        except OAuthError as exc:
+            return exc.error
+        return "granted"
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        outcomes = sorted(pool.map(attempt, range(4)))
+    assert outcomes == ["granted", "invalid_grant", "invalid_grant", "invalid_grant"]
+    with reading(engine) as db:
+        assert db.execute(text("SELECT COUNT(*) FROM access_token")).scalar_one() == 1
+
+
+def test_credential_requests_of_one_token_at_once_never_exceed_its_copies(
+    engine: Engine, settings: Settings, store: InMemoryKeyStore, cohort: Cohort, make_offer: OfferFactory, clock: Clock
+) -> None:
+    offer = make_offer(cohort.cnies[0])
+    with reading(engine) as db:
+        secrets = load_secrets(db)
+    offer_id = unquote(offer.credential_offer_uri).rsplit("/", 1)[1]
+    request = TokenRequest(code=secrets.offer_code(offer_id), tx_code=offer.tx_code, authorization_details=None)
+    token = redeem(engine, request=request, settings=settings, secrets=secrets, now=clock())["access_token"]
+    batch = settings.batch_size  # 3 batches fit in the token's copies (20 by default) only twice
+
+    def attempt(_: int) -> str:
+        nonce = new_nonce(secrets=secrets, settings=settings, now=clock())
+        proofs = tuple(
+            make_proof(SigningKey.generate(), audience=ISSUER, nonce=nonce, issued_at=clock()) for _ in range(batch)
+        )
+        wanted = CredentialRequest(configuration_id=DC_SD_JWT_CONFIGURATION, identifier=None, proofs=proofs)
+        try:
+            issue_credentials(
+                engine,
+                access_token=token,
+                request=wanted,
+                settings=settings,
+                secrets=secrets,
+                keyring=Keyring(store),
+                now=clock(),
+            )
+        except OAuthError as exc:
+            return exc.error
+        return "issued"
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        outcomes = sorted(pool.map(attempt, range(3)))
+    assert outcomes == ["credential_request_denied", "issued", "issued"]
+    with reading(engine) as db:
+        assert db.execute(text("SELECT copies_issued FROM access_token")).scalar_one() == 2 * batch
+        assert db.execute(text("SELECT COUNT(*) FROM credential_copy")).scalar_one() == 2 * batch

@@ -54,6 +54,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlmodel import Session, col
 
+from common.service.reads import Query, Reads
 from issuer import audit
 from issuer.db import is_sqlite, reading, writing
 from issuer.errors import ConflictError, NotFoundError, StatusAllocationError
@@ -428,6 +429,10 @@ class PublishedList:
     version: int
 
 
+#: The shard's version, read on every request for its lists (:meth:`StatusPublisher.held`).
+_SHARD_VERSION: Final = Query(select(_SHARDS.c.version).where(_SHARDS.c.id == bindparam("shard")))
+
+
 class StatusPublisher:
     """Builds, signs, stores and serves the list documents; shared by all requests of a process.
 
@@ -444,19 +449,27 @@ class StatusPublisher:
         self._memo: dict[tuple[int, ListKind], tuple[PublishedList, datetime]] = {}
         self._lock = threading.Lock()
 
+    def held(self, *, shard: int, kind: ListKind, now: datetime) -> PublishedList | None:
+        """The current document of ``kind`` for ``shard`` if this process holds it (one indexed read of the shard's
+        version on a connection kept for reads, :mod:`common.service.reads`), else None: an unknown shard, a
+        version this process has not signed or loaded, or a document past half its validity (:meth:`get` then)."""
+        memo = self._memo.get((shard, kind))
+        if memo is None or now >= memo[1]:
+            return None
+        current = Reads.of(self._engine).one(_SHARD_VERSION, shard=shard)
+        if current is None or memo[0].version != current.version:
+            return None
+        return memo[0]
+
     def get(self, *, shard: int, kind: ListKind, now: datetime) -> PublishedList:
         """The current document of ``kind`` for ``shard``. Raises :class:`NotFoundError` for an unknown shard.
 
-        While this process holds the document of the shard's current version (one indexed row, one
-        statement), it is answered without loading, encoding or signing anything.
+        While this process holds the document of the shard's current version (:meth:`held`: one indexed row,
+        one statement), it is answered without loading, encoding or signing anything.
         """
-        with reading(self._engine) as session:
-            current = session.execute(
-                select(col(StatusShard.version)).where(col(StatusShard.id) == shard)
-            ).scalar_one_or_none()
-        memo = self._memo.get((shard, kind))
-        if current is not None and memo is not None and memo[0].version == current and now < memo[1]:
-            return memo[0]
+        published = self.held(shard=shard, kind=kind, now=now)
+        if published is not None:
+            return published
         with reading(self._engine) as session:
             version = session.execute(
                 select(col(StatusShard.version)).where(col(StatusShard.id) == shard)

@@ -1,11 +1,20 @@
-"""Status list routes: the W3C Bitstring and IETF Token Status List publications (see :mod:`issuer.status`)."""
+"""Status list routes: the W3C Bitstring and IETF Token Status List publications (see :mod:`issuer.status`).
+
+Every verifier revalidates each list once per TTL, so a ``304`` and a ``HEAD`` must cost little. The routes are
+``async`` and take the services from the application's state (no dependency to resolve): while the process holds
+the list's current document (:meth:`~issuer.status.StatusPublisher.held`, one indexed read of the shard's version on
+a connection kept for reads) they answer on the event loop, without the hop to the thread pool; otherwise (a new
+version to load or sign, an unknown shard) the publisher's :meth:`~issuer.status.StatusPublisher.get` runs in the
+thread pool.
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
-from issuer.api.deps import Now, Services
+from issuer.api.deps import IssuerServices
 from issuer.status import ListKind, PublishedList, parse_bitstring_name, parse_shard_number
 
 router = APIRouter(tags=["status"])
@@ -32,15 +41,24 @@ def _respond(request: Request, published: PublishedList) -> Response:
     return Response(content=published.token, media_type=published.media_type, headers=headers)
 
 
+async def _current(request: Request, *, shard: int, kind: ListKind) -> PublishedList:
+    services: IssuerServices = request.app.state.services
+    publisher, now = services.publisher, services.clock.now()
+    held = publisher.held(shard=shard, kind=kind, now=now)
+    if held is not None:
+        return held
+    return await run_in_threadpool(publisher.get, shard=shard, kind=kind, now=now)
+
+
 @router.api_route("/status/bitstring/{name}", methods=["GET", "HEAD"])
-def bitstring_list(name: str, request: Request, services: Services, now: Now) -> Response:
+async def bitstring_list(name: str, request: Request) -> Response:
     """``revocation-<n>`` or ``suspension-<n>``: a BitstringStatusListCredential as ``vc+jwt``."""
     shard, kind = parse_bitstring_name(name)
-    return _respond(request, services.publisher.get(shard=shard, kind=kind, now=now))
+    return _respond(request, await _current(request, shard=shard, kind=kind))
 
 
 @router.api_route("/status/tsl/{name}", methods=["GET", "HEAD"])
-def token_status_list(name: str, request: Request, services: Services, now: Now) -> Response:
+async def token_status_list(name: str, request: Request) -> Response:
     """``<n>``: a Token Status List as ``statuslist+jwt`` (2 bits: 0 valid, 1 invalid, 2 suspended)."""
     shard = parse_shard_number(name)
-    return _respond(request, services.publisher.get(shard=shard, kind=ListKind.TOKEN, now=now))
+    return _respond(request, await _current(request, shard=shard, kind=ListKind.TOKEN))

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
@@ -18,7 +19,7 @@ from issuer.oid4vci import DC_SD_JWT_CONFIGURATION, VC_SD_JWT_CONFIGURATION
 from issuer.permutation import IndexPermutation
 from issuer.records import resolve
 from issuer.settings import Settings, load_settings
-from issuer.status import Slot, StatusAction, allocate, change_status
+from issuer.status import ListKind, Slot, StatusAction, allocate, change_status
 from tests.issuer.conftest import ISSUER, Clock, Cohort, OfferFactory, environment
 from tests.issuer.verifying import fetch_list, key_resolver, verify_copy
 from tests.issuer.wallet import Wallet
@@ -285,3 +286,35 @@ def test_unknown_lists_are_404(client: TestClient, cohort: Cohort, path: str) ->
     response = client.get(path)
     assert response.status_code == 404
     assert response.json()["code"] in ("status.list_unknown", "request.not_found")
+
+
+def test_the_publisher_holds_a_document_only_while_it_is_the_shards_current_one(
+    app: FastAPI, client: TestClient, cohort: Cohort, engine: Engine, clock: Clock
+) -> None:
+    publisher = app.state.services.publisher
+    assert publisher.held(shard=1, kind=ListKind.TOKEN, now=clock()) is None, "nothing signed or loaded yet"
+    served = client.get("/status/tsl/1")
+    held = publisher.held(shard=1, kind=ListKind.TOKEN, now=clock())
+    assert held is not None
+    assert held.etag == served.headers["etag"]
+    assert publisher.held(shard=1, kind=ListKind.REVOCATION, now=clock()) is None, "another list of the shard"
+    assert publisher.held(shard=99, kind=ListKind.TOKEN, now=clock()) is None
+    clock.advance(hours=13)
+    assert publisher.held(shard=1, kind=ListKind.TOKEN, now=clock()) is None, "past half its validity: re-signed"
+    client.get("/status/tsl/1")
+    assert publisher.held(shard=1, kind=ListKind.TOKEN, now=clock()) is not None
+    with writing(engine) as db:  # another process revokes: only the shard's version row tells
+        change_status(
+            db,
+            diploma_id=resolve(db, cohort.cnies[3]).id,
+            action=StatusAction.REVOKE,
+            reason="x",
+            actor="test",
+            now=clock(),
+        )
+    assert publisher.held(shard=1, kind=ListKind.TOKEN, now=clock()) is None
+    changed = client.get("/status/tsl/1", headers={"If-None-Match": served.headers["etag"]})
+    assert changed.status_code == 200
+    held = publisher.held(shard=1, kind=ListKind.TOKEN, now=clock())
+    assert held is not None
+    assert held.etag == changed.headers["etag"]

@@ -6,10 +6,13 @@ SQLite is the embedded default and PostgreSQL the production database; the same 
   ``0700`` (the database holds personal data), with WAL journaling, a 5 s busy timeout for services (a lock held
   longer answers 503 with ``Retry-After``, :func:`common.service.problems.database_unavailable`; one-shot commands
   wait 30 s, :data:`COMMAND_SQLITE_BUSY_SECONDS`) and foreign keys;
-  PostgreSQL connections are pooled (``pool_size`` + as many overflow) and recycled before common idle limits;
-  they are not pinged before each use (a round trip per transaction): a connection found dead is discarded
-  with every older one (SQLAlchemy's disconnect handling) and :func:`retry_on_disconnect` runs the work again
-  when the connection died before the work sent any COMMIT (after one, the outcome is unknown: it does not).
+  PostgreSQL connections are pooled (``pool_size`` + as many overflow) and recycled before common idle limits, and
+  a new one gives up after :data:`POSTGRESQL_CONNECT_SECONDS` unless the URL names its own ``connect_timeout`` (a
+  database host that does not answer is an error in seconds, not a request — or an event loop reading through
+  :mod:`common.service.reads` — held for the minutes of TCP's retries); they are not pinged before each use (a
+  round trip per transaction): a connection found dead is discarded with every older one (SQLAlchemy's disconnect
+  handling) and :func:`retry_on_disconnect` runs the work again when the connection died before the work sent any
+  COMMIT (after one, the outcome is unknown: it does not).
   No error of either carries the values bound to its statement (``hide_parameters``: the graduates' CNIE
   numbers and names stay out of messages and logs); :func:`database_error_summary` is what may be shown of an
   error.
@@ -53,6 +56,8 @@ SQLITE_BUSY_SECONDS: Final = 5
 COMMAND_SQLITE_BUSY_SECONDS: Final = 30
 #: Seconds after which a pooled PostgreSQL connection is replaced (below common server and proxy idle limits).
 _POOL_RECYCLE_SECONDS: Final = 1800
+#: Seconds a new PostgreSQL connection may take (libpq's ``connect_timeout``) unless the URL sets its own.
+POSTGRESQL_CONNECT_SECONDS: Final = 5
 
 
 def database_url(url: str | URL) -> URL:
@@ -95,6 +100,7 @@ def create_database_engine(
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_recycle=_POOL_RECYCLE_SECONDS,
+        connect_args={} if "connect_timeout" in parsed.query else {"connect_timeout": POSTGRESQL_CONNECT_SECONDS},
     )
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import socket
 import stat
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -176,6 +177,27 @@ def test_sqlite_files_are_private(tmp_path: Path) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert stat.S_IMODE(path.parent.parent.stat().st_mode) == 0o700
+    engine.dispose()
+
+
+@pytest.fixture
+def silent_server() -> Iterator[int]:
+    """A port whose listener completes TCP handshakes (the kernel's backlog) and then never says a word, as a
+    database host behind a broken link or a stuck proxy."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        yield listener.getsockname()[1]
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("timeout", ["", "?connect_timeout=2"])
+def test_a_postgresql_host_that_never_answers_is_an_error_not_a_wait(silent_server: int, timeout: str) -> None:
+    """Without a ``connect_timeout`` of the URL's own, :data:`POSTGRESQL_CONNECT_SECONDS` bounds the wait; with one,
+    the URL's (libpq would otherwise wait as long as TCP does, which a listener that never answers makes forever)."""
+    engine = create_database_engine(f"postgresql://tawtiq@127.0.0.1:{silent_server}/absent{timeout}")
+    with pytest.raises(OperationalError):
+        ping(engine)
     engine.dispose()
 
 

@@ -14,14 +14,23 @@ help the next). What is measured is
 
 ``results_endpoint_vs_trivial`` is the throughput ratio (target at least :data:`TARGET_RATIO`);
 ``results_cpu_vs_trivial`` is the same ratio in the server's CPU time per request (steadier on a shared machine);
-latencies are client-side, in milliseconds. ``quick=True`` uses 20,000 candidates and shorter rounds. Not a test:
-it never fails a build.
+latencies are client-side, in milliseconds.
+
+Results day also brings the logins. :data:`LOGINS` other candidates then log in one after another through the
+development eID (``tawtiq serve eid``, its own process, knowing them with a PIN each), each from a new browser as
+a phone does: the portal's ``/login``, the eID's form and its answer, the portal's callback (the code exchanged for
+the ID token over HTTP, the token checked, the session opened). ``login_portal_cpu_ms`` is the portal's CPU per
+login and ``login_portal_cpu_vs_trivial`` that against a ``/health``; ``login_eid_cpu_ms`` is the stand-in's (a
+real national eID's cost is its own).
+
+``quick=True`` uses 20,000 candidates, shorter rounds and fewer logins. Not a test: it never fails a build.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import os
 import random
 import secrets
@@ -43,6 +52,8 @@ TARGET_RATIO: Final = 0.5
 #: Logged-in candidates, and the keep-alive connections (the concurrency) their requests are spread over.
 SESSIONS: Final = 2000
 CONNECTIONS: Final = 16
+#: Candidates logging in through the eID after the result pages (fewer with ``quick``).
+LOGINS: Final = 200
 SESSION: Final = "2025-normale"
 STREAM: Final = "SH"
 _PASSPHRASE: Final = "benchmark passphrase, not a secret 41d9"  # noqa: S105 - a throwaway benchmark database
@@ -54,6 +65,9 @@ class _Fixture:
     environment: dict[str, str]
     count: int
     fill_seconds: float
+    #: (CNIE, PIN) of the candidates who log in through the eID.
+    logins: list[tuple[str, str]]
+    eid_command: list[str]
 
 
 def _fill(engine: Engine, *, count: int, published_at: datetime) -> None:
@@ -122,8 +136,46 @@ def _fill(engine: Engine, *, count: int, published_at: datetime) -> None:
         connection.exec_driver_sql("ANALYZE")
 
 
-def _prepare(directory: Path, *, port: int, count: int, sessions: int) -> _Fixture:
-    """The database, the portal's settings, and ``sessions`` logged-in candidates' cookies."""
+def _eid(
+    directory: Path, *, port: int, eid_port: int, people: list[int]
+) -> tuple[list[str], Path, list[tuple[str, str]]]:
+    """The development eID's command, knowing the candidates ``people`` (a PIN each) and the portal as its client;
+    the portal's client secret file and the (CNIE, PIN) pairs."""
+    identities = [
+        {
+            "cnie": f"BK{number:06d}",
+            "family_name": "EL ALAOUI",
+            "given_name": "Salma",
+            "family_name#ar": "العلوي",
+            "given_name#ar": "سلمى",
+            "birthdate": "2007-03-14",
+            "pin": f"{secrets.randbelow(1_000_000):06d}",
+        }
+        for number in people
+    ]
+    identities_file = directory / "identities.json"
+    identities_file.write_text(json.dumps(identities), encoding="utf-8")
+    client_secret = secrets.token_urlsafe(32)
+    client = {
+        "client_id": "portal",
+        "client_secret": client_secret,
+        "redirect_uris": [f"http://127.0.0.1:{port}/login/callback"],
+    }
+    clients_file = directory / "clients.json"
+    clients_file.write_text(json.dumps([client]), encoding="utf-8")
+    secret_file = directory / "eid-client-secret"
+    secret_file.write_text(client_secret, encoding="utf-8")
+    command = [
+        sys.executable, "-m", "tawtiq", "serve", "eid", "--host", "127.0.0.1", "--port", str(eid_port),
+        "--identities", str(identities_file), "--clients", str(clients_file), "--data-dir", str(directory / "eid"),
+        "--development",
+    ]  # fmt: skip
+    return command, secret_file, [(entry["cnie"], entry["pin"]) for entry in identities]
+
+
+def _prepare(directory: Path, *, port: int, eid_port: int, count: int, sessions: int, logins: int) -> _Fixture:
+    """The database, the portal's settings, ``sessions`` logged-in candidates' cookies, and the eID's command for
+    ``logins`` others."""
     from common.identity import Identity
     from common.service.clock import SystemClock
     from common.service.database import create_database_engine
@@ -153,7 +205,9 @@ def _prepare(directory: Path, *, port: int, count: int, sessions: int) -> _Fixtu
             absolute_seconds=8 * 3600,
             login_seconds=600,
         )
-        chosen = random.Random(2025).sample(range(1, count + 1), sessions)  # noqa: S311 - which candidates log in
+        # Which candidates have a session, and which log in through the eID later (never the same).
+        chosen = random.Random(2025).sample(range(1, count + 1), sessions + logins)  # noqa: S311
+        chosen, people = chosen[:sessions], chosen[sessions:]
         cookies = []
         for number in chosen:
             identity = Identity(
@@ -172,27 +226,56 @@ def _prepare(directory: Path, *, port: int, count: int, sessions: int) -> _Fixtu
         engine.dispose()
     passphrase = directory / "key-passphrase"
     passphrase.write_text(_PASSPHRASE, encoding="utf-8")
-    client_secret = directory / "eid-client-secret"
-    client_secret.write_text(secrets.token_urlsafe(32), encoding="utf-8")  # never used: nobody logs in
+    eid_command, client_secret, pins = _eid(directory, port=port, eid_port=eid_port, people=people)
     environment = {
         "TAWTIQ_PORTAL_DATABASE_URL": database_url,
         "TAWTIQ_PORTAL_SECRET_KEY": secret_key,
         "TAWTIQ_PORTAL_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "TAWTIQ_PORTAL_AUDIT_PASSPHRASE_FILE": str(passphrase),
         "TAWTIQ_PORTAL_EID_CLIENT_SECRET_FILE": str(client_secret),
+        "TAWTIQ_PORTAL_EID_DISCOVERY_URL": f"http://127.0.0.1:{eid_port}/.well-known/openid-configuration",
         "TAWTIQ_PORTAL_EXAM_SESSION": SESSION,
     }
-    return _Fixture(cookies=cookies, environment=environment, count=count, fill_seconds=fill_seconds)
+    return _Fixture(
+        cookies=cookies,
+        environment=environment,
+        count=count,
+        fill_seconds=fill_seconds,
+        logins=pins,
+        eid_command=eid_command,
+    )
+
+
+@dataclass(frozen=True)
+class _Running:
+    base: str
+    pid: int
+    eid_pid: int
 
 
 @contextmanager
-def _server(environment: dict[str, str], *, port: int, log: Path) -> Iterator[tuple[str, int]]:
+def _servers(fixture: _Fixture, *, port: int, eid_port: int, logs: Path) -> Iterator[_Running]:
+    """The eID stand-in, then the portal (``tawtiq serve portal``, one worker), each in a process of its own."""
     command = [sys.executable, "-m", "tawtiq", "serve", "portal", "--host", "127.0.0.1", "--port", str(port)]
-    base = f"http://127.0.0.1:{port}"
-    with served(
-        command, {**os.environ, **environment}, health=f"{base}/health", log=log, name="the portal", start_seconds=60
-    ) as pid:
-        yield base, pid
+    base, eid_base = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{eid_port}"
+    with (
+        served(
+            fixture.eid_command,
+            {**os.environ, "TAWTIQ_EID_PUBLIC_URL": eid_base},
+            health=f"{eid_base}/health",
+            log=logs / "eid.log",
+            name="the eID stand-in",
+        ) as eid_pid,
+        served(
+            command,
+            {**os.environ, **fixture.environment},
+            health=f"{base}/health",
+            log=logs / "portal.log",
+            name="the portal",
+            start_seconds=60,
+        ) as pid,
+    ):
+        yield _Running(base=base, pid=pid, eid_pid=eid_pid)
 
 
 class _Browser:
@@ -303,12 +386,46 @@ async def _measure(port: int, fixture: _Fixture, *, pid: int, quick: bool) -> di
     }
 
 
+def _logins(fixture: _Fixture, running: _Running, *, health_cpu_ms: float) -> dict[str, Any]:
+    """Every candidate of ``fixture.logins`` logs in through the eID from a new browser (see the module docstring)."""
+    from tawtiq.demo.after_results import PortalBrowser
+
+    portal_cpu, eid_cpu = cpu_seconds(running.pid), cpu_seconds(running.eid_pid)
+    started = time.perf_counter()
+    for cnie, pin in fixture.logins:
+        browser = PortalBrowser(running.base)
+        try:
+            browser.log_in(cnie, pin, path="/results")
+        finally:
+            browser.close()
+    seconds = time.perf_counter() - started
+    count = len(fixture.logins)
+    portal_ms = (cpu_seconds(running.pid) - portal_cpu) * 1000 / count
+    return {
+        "logins": count,
+        "login_portal_cpu_ms": round(portal_ms, 3),
+        "login_portal_cpu_vs_trivial": round(portal_ms / health_cpu_ms, 1),
+        "login_eid_cpu_ms": round((cpu_seconds(running.eid_pid) - eid_cpu) * 1000 / count, 3),
+        "login_wall_ms": round(seconds * 1000 / count, 2),
+    }
+
+
 def run(*, quick: bool) -> dict[str, Any]:
-    """Fill a database, start a portal, load it, and return the figures (see the module docstring)."""
+    """Fill a database, start the eID and a portal, load it, and return the figures (see the module docstring)."""
     count = 20_000 if quick else 500_000
-    port = free_port()
+    port, eid_port = free_port(), free_port()
+    while eid_port == port:
+        eid_port = free_port()
     with tempfile.TemporaryDirectory(prefix="tawtiq-portal-bench-") as directory:
         print(f"portal: filling the database with {count:,} candidates", file=sys.stderr, flush=True)
-        fixture = _prepare(Path(directory), port=port, count=count, sessions=SESSIONS)
-        with _server(fixture.environment, port=port, log=Path(directory) / "portal.log") as (_base, pid):
-            return asyncio.run(_measure(port, fixture, pid=pid, quick=quick))
+        fixture = _prepare(
+            Path(directory),
+            port=port,
+            eid_port=eid_port,
+            count=count,
+            sessions=SESSIONS,
+            logins=LOGINS // 4 if quick else LOGINS,
+        )
+        with _servers(fixture, port=port, eid_port=eid_port, logs=Path(directory)) as running:
+            figures = asyncio.run(_measure(port, fixture, pid=running.pid, quick=quick))
+            return {**figures, **_logins(fixture, running, health_cpu_ms=figures["trivial_endpoint_server_cpu_ms"])}

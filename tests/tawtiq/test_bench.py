@@ -88,7 +88,7 @@ def test_the_portal_benchmark_fixture_logs_candidates_in_who_have_results(tmp_pa
     from portal.settings import Settings
     from tawtiq.bench import portal as portal_bench
 
-    fixture = portal_bench._prepare(tmp_path, port=8999, count=50, sessions=3)
+    fixture = portal_bench._prepare(tmp_path, port=8999, eid_port=8998, count=50, sessions=3, logins=2)
     environment = fixture.environment
     services = Services.build(
         Settings(
@@ -110,3 +110,16 @@ def test_the_portal_benchmark_fixture_logs_candidates_in_who_have_results(tmp_pa
             assert len(result.marks) >= 8
     finally:
         services.close()
+
+
+def test_the_portal_benchmark_logs_candidates_in_through_the_eid(tmp_path: Path) -> None:
+    from tawtiq.bench import portal as portal_bench
+    from tawtiq.bench.processes import free_port
+
+    port, eid_port = free_port(), free_port()
+    fixture = portal_bench._prepare(tmp_path, port=port, eid_port=eid_port, count=50, sessions=3, logins=2)
+    assert len({cnie for cnie, _pin in fixture.logins}) == 2
+    with portal_bench._servers(fixture, port=port, eid_port=eid_port, logs=tmp_path) as running:
+        figures = portal_bench._logins(fixture, running, health_cpu_ms=0.1)
+    assert figures["logins"] == 2  # each one ended on the portal's callback with a session (or it raised)
+    assert {"login_portal_cpu_ms", "login_portal_cpu_vs_trivial", "login_eid_cpu_ms"} <= figures.keys()

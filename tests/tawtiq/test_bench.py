@@ -117,6 +117,8 @@ def test_the_portal_benchmark_logs_candidates_in_through_the_eid(tmp_path: Path)
     from tawtiq.bench.processes import free_port
 
     port, eid_port = free_port(), free_port()
+    while eid_port == port:
+        eid_port = free_port()
     fixture = portal_bench._prepare(tmp_path, port=port, eid_port=eid_port, count=50, sessions=3, logins=2)
     assert len({cnie for cnie, _pin in fixture.logins}) == 2
     with portal_bench._servers(fixture, port=port, eid_port=eid_port, logs=tmp_path) as running:

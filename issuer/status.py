@@ -468,8 +468,11 @@ class StatusPublisher:
         one statement), it is answered without loading, encoding or signing anything.
         """
         published = self.held(shard=shard, kind=kind, now=now)
-        if published is not None:
-            return published
+        return published if published is not None else self.load(shard=shard, kind=kind, now=now)
+
+    def load(self, *, shard: int, kind: ListKind, now: datetime) -> PublishedList:
+        """:meth:`get` for a caller that already asked :meth:`held` (blocking: it may read the list's entries, sign
+        and store a new document). Raises :class:`NotFoundError` for an unknown shard."""
         with reading(self._engine) as session:
             version = session.execute(
                 select(col(StatusShard.version)).where(col(StatusShard.id) == shard)

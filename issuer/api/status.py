@@ -4,7 +4,7 @@ Every verifier revalidates each list once per TTL, so a ``304`` and a ``HEAD`` m
 ``async`` and take the services from the application's state (no dependency to resolve): while the process holds
 the list's current document (:meth:`~issuer.status.StatusPublisher.held`, one indexed read of the shard's version on
 a connection kept for reads) they answer on the event loop, without the hop to the thread pool; otherwise (a new
-version to load or sign, an unknown shard) the publisher's :meth:`~issuer.status.StatusPublisher.get` runs in the
+version to load or sign, an unknown shard) the publisher's :meth:`~issuer.status.StatusPublisher.load` runs in the
 thread pool.
 """
 
@@ -47,7 +47,7 @@ async def _current(request: Request, *, shard: int, kind: ListKind) -> Published
     held = publisher.held(shard=shard, kind=kind, now=now)
     if held is not None:
         return held
-    return await run_in_threadpool(publisher.get, shard=shard, kind=kind, now=now)
+    return await run_in_threadpool(publisher.load, shard=shard, kind=kind, now=now)
 
 
 @router.api_route("/status/bitstring/{name}", methods=["GET", "HEAD"])

@@ -141,6 +141,8 @@ def _eid(
 ) -> tuple[list[str], Path, list[tuple[str, str]]]:
     """The development eID's command, knowing the candidates ``people`` (a PIN each) and the portal as its client;
     the portal's client secret file and the (CNIE, PIN) pairs."""
+    from eid.identities import write_identities
+
     identities = [
         {
             "cnie": f"BK{number:06d}",
@@ -153,8 +155,7 @@ def _eid(
         }
         for number in people
     ]
-    identities_file = directory / "identities.json"
-    identities_file.write_text(json.dumps(identities), encoding="utf-8")
+    identities_file = write_identities(identities, directory / "identities.json")
     client_secret = secrets.token_urlsafe(32)
     client = {
         "client_id": "portal",

@@ -22,12 +22,13 @@ from issuer.oid4vci import (
     PRE_AUTHORIZED_GRANT,
     VC_SD_JWT_CONFIGURATION,
     CredentialRequest,
+    OfferCreated,
     TokenRequest,
     issue_credentials,
     new_nonce,
     redeem,
 )
-from issuer.secrets import load_secrets
+from issuer.secrets import IssuerSecrets, load_secrets
 from issuer.settings import Settings
 from keys import InMemoryKeyStore
 from tests.issuer.conftest import ISSUER, Clock, Cohort, OfferFactory
@@ -503,11 +504,7 @@ def test_each_copy_is_recorded_with_its_holder_and_its_own_status_slot(
 def test_redemptions_of_one_code_at_once_give_one_token(
     engine: Engine, settings: Settings, cohort: Cohort, make_offer: OfferFactory, clock: Clock
 ) -> None:
-    offer = make_offer(cohort.cnies[0])
-    with reading(engine) as db:
-        secrets = load_secrets(db)
-    offer_id = unquote(offer.credential_offer_uri).rsplit("/", 1)[1]
-    request = TokenRequest(code=secrets.offer_code(offer_id), tx_code=offer.tx_code, authorization_details=None)
+    secrets, request = _token_request(engine, make_offer(cohort.cnies[0]))
 
     def attempt(_: int) -> str:
         try:
@@ -526,11 +523,7 @@ def test_redemptions_of_one_code_at_once_give_one_token(
 def test_credential_requests_of_one_token_at_once_never_exceed_its_copies(
     engine: Engine, settings: Settings, store: InMemoryKeyStore, cohort: Cohort, make_offer: OfferFactory, clock: Clock
 ) -> None:
-    offer = make_offer(cohort.cnies[0])
-    with reading(engine) as db:
-        secrets = load_secrets(db)
-    offer_id = unquote(offer.credential_offer_uri).rsplit("/", 1)[1]
-    request = TokenRequest(code=secrets.offer_code(offer_id), tx_code=offer.tx_code, authorization_details=None)
+    secrets, request = _token_request(engine, make_offer(cohort.cnies[0]))
     token = redeem(engine, request=request, settings=settings, secrets=secrets, now=clock())["access_token"]
     batch = settings.batch_size  # 3 batches fit in the token's copies (20 by default) only twice
 
@@ -560,3 +553,11 @@ def test_credential_requests_of_one_token_at_once_never_exceed_its_copies(
     with reading(engine) as db:
         assert db.execute(text("SELECT copies_issued FROM access_token")).scalar_one() == 2 * batch
         assert db.execute(text("SELECT COUNT(*) FROM credential_copy")).scalar_one() == 2 * batch
+
+
+def _token_request(engine: Engine, offer: OfferCreated) -> tuple[IssuerSecrets, TokenRequest]:
+    """The issuer's secrets and the token request a wallet makes for ``offer`` (its code and PIN)."""
+    with reading(engine) as db:
+        secrets = load_secrets(db)
+    offer_id = unquote(offer.credential_offer_uri).rsplit("/", 1)[1]
+    return secrets, TokenRequest(code=secrets.offer_code(offer_id), tx_code=offer.tx_code, authorization_details=None)

@@ -201,15 +201,7 @@ def test_lists_are_cacheable_with_etags_and_expire(
     tsl = json_loads(b64url_decode(first.text.split(".")[1]))
     assert (tsl["sub"], tsl["ttl"], tsl["exp"] - tsl["iat"]) == (f"{ISSUER}/status/tsl/1", 60, 86_400)
 
-    with writing(engine) as db:
-        change_status(
-            db,
-            diploma_id=resolve(db, cohort.cnies[2]).id,
-            action=StatusAction.REVOKE,
-            reason="x",
-            actor="test",
-            now=clock(),
-        )
+    _change_status(engine, cohort.cnies[2], StatusAction.REVOKE, clock)
     changed = client.get("/status/tsl/1", headers={"If-None-Match": etag})
     assert changed.status_code == 200
     assert changed.headers["etag"] != etag
@@ -227,15 +219,8 @@ def test_head_and_revalidation_answer_from_the_current_version(
     assert client.head("/status/bitstring/suspension-1").status_code == 200
     assert client.head("/status/tsl/1", headers={"If-None-Match": first.headers["etag"]}).status_code == 304
     assert client.head("/status/tsl/99").status_code == 404
-    with writing(engine) as db:  # as another process would: only the shard's version row tells
-        change_status(
-            db,
-            diploma_id=resolve(db, cohort.cnies[2]).id,
-            action=StatusAction.SUSPEND,
-            reason="x",
-            actor="test",
-            now=clock(),
-        )
+    # as another process would: only the shard's version row tells
+    _change_status(engine, cohort.cnies[2], StatusAction.SUSPEND, clock)
     changed = client.head("/status/tsl/1", headers={"If-None-Match": first.headers["etag"]})
     assert changed.status_code == 200
     assert changed.headers["etag"] != first.headers["etag"]
@@ -303,18 +288,17 @@ def test_the_publisher_holds_a_document_only_while_it_is_the_shards_current_one(
     assert publisher.held(shard=1, kind=ListKind.TOKEN, now=clock()) is None, "past half its validity: re-signed"
     client.get("/status/tsl/1")
     assert publisher.held(shard=1, kind=ListKind.TOKEN, now=clock()) is not None
-    with writing(engine) as db:  # another process revokes: only the shard's version row tells
-        change_status(
-            db,
-            diploma_id=resolve(db, cohort.cnies[3]).id,
-            action=StatusAction.REVOKE,
-            reason="x",
-            actor="test",
-            now=clock(),
-        )
+    # another process revokes: only the shard's version row tells
+    _change_status(engine, cohort.cnies[3], StatusAction.REVOKE, clock)
     assert publisher.held(shard=1, kind=ListKind.TOKEN, now=clock()) is None
     changed = client.get("/status/tsl/1", headers={"If-None-Match": served.headers["etag"]})
     assert changed.status_code == 200
     held = publisher.held(shard=1, kind=ListKind.TOKEN, now=clock())
     assert held is not None
     assert held.etag == changed.headers["etag"]
+
+
+def _change_status(engine: Engine, cnie: str, action: StatusAction, clock: Clock) -> None:
+    """Change the status of ``cnie``'s diploma directly in the database, as another process would."""
+    with writing(engine) as db:
+        change_status(db, diploma_id=resolve(db, cnie).id, action=action, reason="x", actor="test", now=clock())
